@@ -1,0 +1,53 @@
+// pool.h - pool ragged rows of token ids into one vector per row.
+//
+// Contract:
+//   * Input is CSR: row r is ids[offsets[r] .. offsets[r+1]); offsets has
+//     n_rows + 1 entries. Token t reads table row mapping[t] (or t without a
+//     mapping), times weights[t] when given (indexed by the *original* id),
+//     times scale[row * scale_stride] for int8 tables when given.
+//   * mode mean divides by the row's token count (not the weight sum); an empty
+//     row is all zeros; normalize writes x / (||x||_2 + 1e-32).
+//   * Nothing is checked here: ids, mapping values and offsets must already be
+//     in range and monotone (the Python layer checks them). out is caller
+//     owned, n_rows x dim float32, C order.
+//   * Accumulates in float32 (double for double tables). Each row is computed
+//     by one thread in token order, so the output is bit-identical for every
+//     thread count. Reentrant; never allocates, never throws.
+#pragma once
+
+#include <cstdint>
+
+#include "convert.h"
+
+namespace fastpool {
+
+struct PoolArgs {
+    const void* ids = nullptr;        // int32_t or int64_t, see ids_are_64
+    bool ids_are_64 = true;
+    const std::int64_t* offsets = nullptr;
+    std::int64_t n_rows = 0;
+    std::int64_t dim = 0;
+    std::int64_t row_stride = 0;      // elements between table rows (>= dim)
+    const float* weights = nullptr;   // nullable; one per original id
+    const std::int32_t* mapping = nullptr;  // nullable; id -> table row
+    const float* scale = nullptr;     // nullable; int8 tables only
+    std::int64_t scale_stride = 0;    // 1: one scale per row, 0: one for all
+    bool mean = true;
+    bool normalize = true;
+    int n_threads = 1;
+};
+
+// T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
+// pool.cpp). table has at least max(row)+1 rows of dim elements, each row
+// contiguous and row_stride elements after the previous one.
+template <class T>
+void pool(const PoolArgs& args, const T* table, float* out) noexcept;
+
+// Threads an OpenMP parallel region would use now (omp_get_max_threads), or 1
+// when built without OpenMP.
+int max_threads() noexcept;
+
+// True when compiled with OpenMP.
+bool has_openmp() noexcept;
+
+}  // namespace fastpool

@@ -1,0 +1,118 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Typed bridge to the C++ kernel. Trusts its caller (fastpool._encode checks)."""
+
+from libc.stdint cimport int8_t, int32_t, int64_t
+from libcpp cimport bool as cbool
+
+cimport numpy as cnp
+
+cnp.import_array()
+
+
+cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
+    cdef cppclass half_t:
+        pass
+
+    cdef cppclass bfloat16_t:
+        pass
+
+    cdef cppclass PoolArgs:
+        const void* ids
+        cbool ids_are_64
+        const int64_t* offsets
+        int64_t n_rows
+        int64_t dim
+        int64_t row_stride
+        const float* weights
+        const int32_t* mapping
+        const float* scale
+        int64_t scale_stride
+        cbool mean
+        cbool normalize
+        int n_threads
+
+    void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
+    int max_threads() noexcept
+    cbool has_openmp() noexcept
+
+
+cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
+    const char* compiled_isa() noexcept
+
+
+cdef inline const void* data_or_null(object arr):
+    if arr is None:
+        return NULL
+    return cnp.PyArray_DATA(<cnp.ndarray>arr)
+
+
+def pool_csr(
+    cnp.ndarray ids,
+    cnp.ndarray offsets,
+    cnp.ndarray table,
+    cnp.ndarray out,
+    object weights,
+    object mapping,
+    object scale,
+    bint mean,
+    bint normalize,
+    int n_threads,
+):
+    """Pool CSR rows into ``out``. Every argument must already be validated:
+    ids int32/int64 contiguous; offsets int64 contiguous; table 2-D with unit
+    column stride; out float32 C-contiguous (n_rows, dim); weights float32,
+    mapping int32 and scale float32, each contiguous or None."""
+    cdef PoolArgs args
+    args.ids = cnp.PyArray_DATA(ids)
+    args.ids_are_64 = cnp.PyArray_ITEMSIZE(ids) == 8
+    args.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
+    args.n_rows = cnp.PyArray_DIM(offsets, 0) - 1
+    args.dim = cnp.PyArray_DIM(table, 1)
+    args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
+    args.weights = <const float*>data_or_null(weights)
+    args.mapping = <const int32_t*>data_or_null(mapping)
+    args.scale = <const float*>data_or_null(scale)
+    args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
+    args.mean = mean
+    args.normalize = normalize
+    args.n_threads = n_threads
+
+    cdef const void* t = cnp.PyArray_DATA(table)
+    cdef float* o = <float*>cnp.PyArray_DATA(out)
+    cdef int type_num = cnp.PyArray_TYPE(table)
+    # The one place a table dtype picks its kernel.
+    if type_num == cnp.NPY_FLOAT32:
+        with nogil:
+            pool[float](args, <const float*>t, o)
+    elif type_num == cnp.NPY_FLOAT16:
+        with nogil:
+            pool[half_t](args, <const half_t*>t, o)
+    elif type_num == cnp.NPY_FLOAT64:
+        with nogil:
+            pool[double](args, <const double*>t, o)
+    elif type_num == cnp.NPY_INT8:
+        with nogil:
+            pool[int8_t](args, <const int8_t*>t, o)
+    elif table.dtype.name == "bfloat16" and cnp.PyArray_ITEMSIZE(table) == 2:
+        with nogil:
+            pool[bfloat16_t](args, <const bfloat16_t*>t, o)
+    else:
+        raise TypeError(
+            "table dtype must be float32, float16, bfloat16, float64 or int8, "
+            f"got {table.dtype}"
+        )
+
+
+def openmp_max_threads():
+    """omp_get_max_threads() in the calling thread (1 without OpenMP)."""
+    return max_threads()
+
+
+def openmp_enabled():
+    """Whether this build of the kernel uses OpenMP."""
+    return has_openmp()
+
+
+def kernel_isa():
+    """Instruction-set extensions the kernel was compiled for."""
+    return compiled_isa().decode().split()
