@@ -1,0 +1,35 @@
+"""Shared fixtures. Never imports torch (distillation tests import it themselves)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+TABLE_DTYPES = ["float32", "float16", "bfloat16", "float64", "int8"]
+
+
+def make_table(rng: np.random.Generator, rows: int, dim: int, dtype: str) -> np.ndarray:
+    """A random table of the given dtype (bfloat16 through ml_dtypes)."""
+    if dtype == "int8":
+        return rng.integers(-128, 128, size=(rows, dim), dtype=np.int8)
+    values = rng.standard_normal((rows, dim)).astype(np.float32)
+    if dtype == "bfloat16":
+        ml_dtypes = pytest.importorskip("ml_dtypes")
+        return values.astype(ml_dtypes.bfloat16)
+    return values.astype(dtype)
+
+
+def make_batch(rng: np.random.Generator, n_rows: int, n_ids: int, max_len: int = 40,
+               empty_share: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """Random ragged CSR batch with some empty rows."""
+    lengths = rng.integers(0, max_len + 1, size=n_rows)
+    lengths[rng.random(n_rows) < empty_share] = 0
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    ids = rng.integers(0, n_ids, size=int(offsets[-1]), dtype=np.int64)
+    return ids, offsets
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20261126)
