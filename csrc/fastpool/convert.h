@@ -6,6 +6,9 @@
 //     needs no compiler extension and every compiler lays them out the same.
 //   * to_f32 is exact for every type except double (rounded to nearest).
 //   * Pure functions: thread safe, no state, no checks.
+//   * The functions have internal linkage (anonymous namespace): this header is
+//     compiled into translation units built for different instruction sets, and
+//     the linker must never merge an AVX-512 copy into the baseline kernel.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +23,8 @@ struct half_t {
 struct bfloat16_t {
     std::uint16_t bits;
 };
+
+namespace {
 
 inline float bits_to_float(std::uint32_t bits) noexcept {
     float f;
@@ -53,4 +58,5 @@ inline float to_f32(half_t x) noexcept {
     return bits_to_float(bits | sign);
 }
 
+}  // namespace
 }  // namespace fastpool

@@ -1,8 +1,11 @@
 """fastpool: static embeddings (Model2Vec-style lookup tables) on an OpenMP C++ kernel."""
 
-from ._build import build_info
+from ._build import _apply_isa_env, build_info, set_isa
 from ._encode import encode
+from .model import StaticModel, load
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "build_info", "encode"]
+__all__ = ["__version__", "build_info", "StaticModel", "encode", "load", "set_isa"]
+
+_apply_isa_env()

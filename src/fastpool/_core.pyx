@@ -40,6 +40,21 @@ cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
     const char* compiled_isa() noexcept
 
 
+cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
+    enum class Isa(int):
+        baseline
+        avx2
+        avx512
+
+    Isa best_isa() noexcept
+    Isa active_isa() noexcept
+    Isa set_isa(Isa requested) noexcept
+    const char* isa_name(Isa isa) noexcept
+
+
+ISA_LEVELS = ("baseline", "avx2", "avx512")
+
+
 cdef inline const void* data_or_null(object arr):
     if arr is None:
         return NULL
@@ -116,3 +131,18 @@ def openmp_enabled():
 def kernel_isa():
     """Instruction-set extensions the kernel was compiled for."""
     return compiled_isa().decode().split()
+
+
+def kernel_isa_best():
+    """The widest instruction set this CPU supports among those compiled in."""
+    return isa_name(best_isa()).decode()
+
+
+def kernel_isa_active():
+    """The instruction set the kernel uses now."""
+    return isa_name(active_isa()).decode()
+
+
+def kernel_set_isa(int level):
+    """Use instruction set ``ISA_LEVELS[level]`` or, if unsupported, the best below it."""
+    return isa_name(set_isa(<Isa>level)).decode()

@@ -1,0 +1,263 @@
+// pool_impl.h - the pooling kernel body, compiled once per instruction set.
+//
+// Contract:
+//   * Included only by pool_<isa>.cpp. Everything here has internal linkage
+//     (anonymous namespace) so copies built with different ISA flags never
+//     merge at link time.
+//   * V is a SIMD policy (simd_avx2.h, simd_avx512.h) or void for the portable
+//     scalar path, which the compiler auto-vectorises for the baseline ISA.
+//     double tables always take the scalar path (double accumulators).
+//   * Semantics, checks and threading as in pool.h. Each row is pooled by one
+//     thread in token order with a fixed operation order, so the result is
+//     bit-identical for every thread count (but may differ in the last bit
+//     between ISAs: FMA rounds once).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "convert.h"
+#include "pool.h"
+
+namespace fastpool {
+namespace {
+
+// Below this much work (tokens + kRowCost per row) for each thread, waking a
+// thread team costs more than it saves; such calls run on the calling thread.
+constexpr std::int64_t kMinWorkPerThread = 8192;
+// A row costs its tokens plus a fixed share for zeroing, the mean and the norm.
+constexpr std::int64_t kRowCost = 4;
+// Columns the scalar path pools per pass over a row's tokens: small enough for
+// the accumulators to stay in registers, so each output is written once.
+constexpr std::int64_t kScalarBlock = 32;
+
+template <class T>
+using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
+
+template <class T>
+inline acc_t<T> widen(T x) noexcept {
+    if constexpr (std::is_same_v<T, double>) return x;
+    else return to_f32(x);
+}
+
+template <class Id>
+inline std::int64_t table_row(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
+    const std::int64_t id = static_cast<std::int64_t>(ids[k]);
+    return a.mapping ? a.mapping[id] : id;
+}
+
+// weights[id] * scale[row]; 1 when neither is given.
+template <class Id>
+inline float coefficient(const PoolArgs& a, const Id* ids, std::int64_t k,
+                         std::int64_t row) noexcept {
+    float c = 1.0f;
+    if (a.weights) c *= a.weights[static_cast<std::int64_t>(ids[k])];
+    if (a.scale) c *= a.scale[row * a.scale_stride];
+    return c;
+}
+
+// 1 / (||x|| + 1e-32) from ||x||^2. The 1e-32 matches model2vec, so an
+// all-zero row stays zero, not NaN.
+inline float inverse_norm(float squared_norm) noexcept {
+    return 1.0f / (std::sqrt(squared_norm) + 1e-32f);
+}
+
+// Mean and L2 normalisation of a finished row, in place.
+inline void finish_row(const PoolArgs& a, std::int64_t count, float* out_row) noexcept {
+    const std::int64_t dim = a.dim;
+    // Multiplying by a reciprocal instead of dividing is within 1 ulp of
+    // numpy's division and keeps divisions (slow, unpipelined) out of the loop.
+    if (a.mean && count > 0) {
+        const float inv = 1.0f / static_cast<float>(count);
+        for (std::int64_t j = 0; j < dim; ++j) out_row[j] *= inv;
+    }
+    if (a.normalize) {
+        float sq = 0.0f;
+        for (std::int64_t j = 0; j < dim; ++j) sq += out_row[j] * out_row[j];
+        const float inv = inverse_norm(sq);
+        for (std::int64_t j = 0; j < dim; ++j) out_row[j] *= inv;
+    }
+}
+
+template <class T, class Id>
+void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+                float* out_row) noexcept {
+    using Acc = acc_t<T>;
+    const std::int64_t begin = a.offsets[r], end = a.offsets[r + 1];
+    for (std::int64_t c0 = 0; c0 < a.dim; c0 += kScalarBlock) {
+        const std::int64_t width = std::min(kScalarBlock, a.dim - c0);
+        Acc acc[kScalarBlock] = {};
+        for (std::int64_t k = begin; k < end; ++k) {
+            const std::int64_t row = table_row(a, ids, k);
+            const Acc coef = static_cast<Acc>(coefficient(a, ids, k, row));
+            const T* src = table + row * a.row_stride + c0;
+            if (width == kScalarBlock) {
+                for (std::int64_t j = 0; j < kScalarBlock; ++j) acc[j] += coef * widen(src[j]);
+            } else {
+                for (std::int64_t j = 0; j < width; ++j) acc[j] += coef * widen(src[j]);
+            }
+        }
+        for (std::int64_t j = 0; j < width; ++j) out_row[c0 + j] = static_cast<float>(acc[j]);
+    }
+    finish_row(a, end - begin, out_row);
+}
+
+// How many tokens ahead the table rows are prefetched (measured: see the
+// kernel benchmarks in benchmarks/README.md).
+#ifndef FASTPOOL_PREFETCH_DISTANCE
+#define FASTPOOL_PREFETCH_DISTANCE 8
+#endif
+constexpr std::int64_t kPrefetchDistance = FASTPOOL_PREFETCH_DISTANCE;
+
+// Ask for the bytes of columns [c0, c0 + n) of token k's table row.
+template <class T, class Id>
+inline void prefetch_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t k,
+                         std::int64_t c0, std::int64_t n) noexcept {
+    const char* p = reinterpret_cast<const char*>(table + table_row(a, ids, k) * a.row_stride + c0);
+    for (std::int64_t byte = 0; byte < n * static_cast<std::int64_t>(sizeof(T)); byte += 64)
+        __builtin_prefetch(p + byte, 0, 3);
+}
+
+// R vector registers of columns [c0, c0 + R * lanes) over the row's tokens.
+// The accumulators live in registers for the whole token loop.
+template <class V, int R, bool kWholeRow, class T, class Id>
+inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::int64_t begin,
+                       std::int64_t end, std::int64_t c0, float* out_row) noexcept {
+    using Reg = typename V::Reg;
+    constexpr int L = V::kLanes;
+    Reg acc[R];
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) acc[i] = V::zero();
+    // Rows of later tokens (also of the next rows) are fetched while this one sums.
+    const std::int64_t last = a.offsets[a.n_rows];
+    if (!a.weights && !a.scale) {
+        for (std::int64_t k = begin; k < end; ++k) {
+            if (kPrefetchDistance > 0 && k + kPrefetchDistance < last)
+                prefetch_row(a, ids, table, k + kPrefetchDistance, c0, R * L);
+            const T* src = table + table_row(a, ids, k) * a.row_stride + c0;
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::add(acc[i], V::load(src + i * L));
+        }
+    } else {
+        for (std::int64_t k = begin; k < end; ++k) {
+            if (kPrefetchDistance > 0 && k + kPrefetchDistance < last)
+                prefetch_row(a, ids, table, k + kPrefetchDistance, c0, R * L);
+            const std::int64_t row = table_row(a, ids, k);
+            const Reg coef = V::broadcast(coefficient(a, ids, k, row));
+            const T* src = table + row * a.row_stride + c0;
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::fmadd(coef, V::load(src + i * L), acc[i]);
+        }
+    }
+    if constexpr (kWholeRow) {
+        // The row is complete in registers: mean and norm here, one store each.
+        const std::int64_t count = end - begin;
+        if (a.mean && count > 0) {
+            const Reg inv = V::broadcast(1.0f / static_cast<float>(count));
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
+        }
+        if (a.normalize) {
+            Reg sq = V::zero();
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) sq = V::fmadd(acc[i], acc[i], sq);
+            const Reg inv = V::broadcast(inverse_norm(V::sum(sq)));
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
+        }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) V::store(out_row + c0 + i * L, acc[i]);
+}
+
+template <class V, class T, class Id>
+void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+              float* out_row) noexcept {
+    constexpr int L = V::kLanes, R = V::kRegs;
+    const std::int64_t begin = a.offsets[r], end = a.offsets[r + 1];
+    if (a.dim == R * L) {  // e.g. dim 256 with AVX-512: one pass, one store
+        simd_block<V, R, true>(a, ids, table, begin, end, 0, out_row);
+        return;
+    }
+    const std::int64_t vec_cols = a.dim - a.dim % L;
+    std::int64_t c0 = 0;
+    for (; c0 + R * L <= vec_cols; c0 += R * L)
+        simd_block<V, R, false>(a, ids, table, begin, end, c0, out_row);
+    for (; c0 < vec_cols; c0 += L)
+        simd_block<V, 1, false>(a, ids, table, begin, end, c0, out_row);
+    if (vec_cols < a.dim) {  // the last dim % L columns
+        float acc[L] = {};
+        for (std::int64_t k = begin; k < end; ++k) {
+            const std::int64_t row = table_row(a, ids, k);
+            const float coef = coefficient(a, ids, k, row);
+            const T* src = table + row * a.row_stride;
+            for (std::int64_t j = vec_cols; j < a.dim; ++j) acc[j - vec_cols] += coef * to_f32(src[j]);
+        }
+        for (std::int64_t j = vec_cols; j < a.dim; ++j) out_row[j] = acc[j - vec_cols];
+    }
+    finish_row(a, end - begin, out_row);
+}
+
+template <class V, class T, class Id>
+void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
+                std::int64_t r1) noexcept {
+    const Id* ids = static_cast<const Id*>(a.ids);
+    for (std::int64_t r = r0; r < r1; ++r) {
+        if constexpr (std::is_void_v<V> || std::is_same_v<T, double>)
+            scalar_row(a, ids, table, r, out + r * a.dim);
+        else
+            simd_row<V>(a, ids, table, r, out + r * a.dim);
+    }
+}
+
+// First row whose cumulative cost reaches target: cost(r) = offsets[r] + r*kRowCost.
+inline std::int64_t row_at_cost(const PoolArgs& a, std::int64_t target) noexcept {
+    std::int64_t lo = 0, hi = a.n_rows;
+    while (lo < hi) {
+        const std::int64_t mid = lo + (hi - lo) / 2;
+        if (a.offsets[mid] + mid * kRowCost < target) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+template <class V, class T, class Id>
+void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
+    const std::int64_t total = a.offsets[a.n_rows] + a.n_rows * kRowCost;
+    const std::int64_t useful = std::max<std::int64_t>(1, total / kMinWorkPerThread);
+    const int n_threads = static_cast<int>(std::min<std::int64_t>(a.n_threads, useful));
+    if (n_threads <= 1) {
+        pool_range<V, T, Id>(a, table, out, 0, a.n_rows);
+        return;
+    }
+#ifdef _OPENMP
+    // One region; each thread takes a contiguous slice of rows of equal cost
+    // (rows range from empty to thousands of tokens, so equal row counts would
+    // leave threads idle). Slices depend only on the data, never on timing.
+#pragma omp parallel num_threads(n_threads)
+    {
+        const std::int64_t t = omp_get_thread_num();
+        const std::int64_t nt = omp_get_num_threads();
+        const std::int64_t r0 = row_at_cost(a, total * t / nt);
+        const std::int64_t r1 = t + 1 == nt ? a.n_rows : row_at_cost(a, total * (t + 1) / nt);
+        pool_range<V, T, Id>(a, table, out, r0, r1);
+    }
+#else
+    pool_range<V, T, Id>(a, table, out, 0, a.n_rows);
+#endif
+}
+
+template <class V, class T>
+void pool_entry(const PoolArgs& a, const T* table, float* out) noexcept {
+    if (a.ids_are_64) pool_all<V, T, std::int64_t>(a, table, out);
+    else pool_all<V, T, std::int32_t>(a, table, out);
+}
+
+}  // namespace
+}  // namespace fastpool

@@ -1,0 +1,44 @@
+// batch.h - tokenize many texts, or tokenize and pool them in one pass.
+//
+// Contract:
+//   * texts: n_texts UTF-8 byte strings, text k at data[k] with sizes[k]
+//     bytes (any bytes; ill-formed UTF-8 becomes U+FFFD). The caller keeps
+//     them alive and unchanged for the call.
+//   * tokenize_batch fills ids (cleared first) and offsets (caller owned,
+//     n_texts + 1 entries) as CSR: text k is ids[offsets[k] .. offsets[k+1]).
+//   * encode_batch tokenizes and pools in one OpenMP region: each thread takes
+//     chunks of rows, tokenizes them into a thread-local CSR and pools it with
+//     fastpool::pool<T> (n_threads = 1) straight into out (caller owned,
+//     n_texts x dim float32). pool_args supplies dim, row_stride, weights,
+//     mapping, scale, mean, normalize and n_threads; its ids, offsets and
+//     n_rows are ignored. Every id the tokenizer can produce must be a valid
+//     index of weights / mapping / table (the Python layer checks the
+//     vocabulary size once). Rows are independent, so the result is
+//     identical for every thread count.
+//   * Never throw: both return false when memory runs out (out / ids are then
+//     unspecified). Call without the GIL; no Python anywhere.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "fastpool/pool.h"
+#include "tokenizer.h"
+
+namespace fastpool::tokenizer {
+
+struct TextBatch {
+    const char* const* data = nullptr;
+    const std::int64_t* sizes = nullptr;
+    std::int64_t n_texts = 0;
+};
+
+bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+                    int n_threads, std::vector<std::int32_t>& ids,
+                    std::int64_t* offsets) noexcept;
+
+template <class T>
+bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+                  const PoolArgs& pool_args, const T* table, float* out) noexcept;
+
+}  // namespace fastpool::tokenizer

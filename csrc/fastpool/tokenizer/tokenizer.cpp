@@ -1,0 +1,413 @@
+// tokenizer.cpp - the native BERT WordPiece pipeline (see tokenizer.h).
+#include "tokenizer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "unicode_tables.h"
+#include "utf8.h"
+
+namespace fastpool::tokenizer {
+namespace {
+
+// Classes of the ASCII fast path.
+constexpr std::uint8_t kWord = 0, kSpace = 1, kPunct = 2, kDrop = 3, kSlow = 4;
+
+}  // namespace
+
+// ---------------------------------------------------------------- Trie
+
+void Trie::build(std::vector<std::pair<std::string, std::int32_t>> entries) {
+    std::stable_sort(entries.begin(), entries.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    nodes_.clear();
+    labels_.clear();
+    targets_.clear();
+    build_node(entries, 0, entries.size(), 0);
+    root_.fill(kNone);
+    const Node& root = nodes_[0];
+    for (std::uint32_t k = 0; k < root.count; ++k)
+        root_[labels_[root.first + k]] = targets_[root.first + k];
+}
+
+std::uint32_t Trie::build_node(std::vector<std::pair<std::string, std::int32_t>>& e,
+                               std::size_t lo, std::size_t hi, std::size_t depth) {
+    const auto idx = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.push_back({-1, 0, 0});
+    // Sorted, so an entry that ends here comes first; equal strings keep the first.
+    bool have = false;
+    while (lo < hi && e[lo].first.size() == depth) {
+        if (!have) nodes_[idx].id = e[lo].second;
+        have = true;
+        ++lo;
+    }
+    std::vector<std::size_t> starts;
+    for (std::size_t k = lo; k < hi; ++k)
+        if (k == lo || e[k].first[depth] != e[k - 1].first[depth]) starts.push_back(k);
+    const auto first = static_cast<std::uint32_t>(labels_.size());
+    nodes_[idx].first = first;
+    nodes_[idx].count = static_cast<std::uint32_t>(starts.size());
+    labels_.resize(first + starts.size());
+    targets_.resize(first + starts.size());
+    for (std::size_t g = 0; g < starts.size(); ++g) {
+        const std::size_t g_hi = g + 1 < starts.size() ? starts[g + 1] : hi;
+        labels_[first + g] = static_cast<unsigned char>(e[starts[g]].first[depth]);
+        const std::uint32_t c = build_node(e, starts[g], g_hi, depth + 1);
+        targets_[first + g] = c;
+    }
+    return idx;
+}
+
+inline std::uint32_t Trie::child(std::uint32_t node, unsigned char b) const noexcept {
+    const Node& nd = nodes_[node];
+    const unsigned char* l = labels_.data() + nd.first;
+    if (nd.count <= 8) {
+        for (std::uint32_t k = 0; k < nd.count; ++k)
+            if (l[k] == b) return targets_[nd.first + k];
+        return kNone;
+    }
+    const unsigned char* it = std::lower_bound(l, l + nd.count, b);
+    if (it == l + nd.count || *it != b) return kNone;
+    return targets_[nd.first + static_cast<std::uint32_t>(it - l)];
+}
+
+std::size_t Trie::longest(const unsigned char* s, std::size_t n, std::int32_t* id) const noexcept {
+    if (n == 0 || nodes_.empty()) return 0;
+    std::uint32_t node = root_[s[0]];
+    std::size_t best = 0;
+    for (std::size_t i = 1;; ++i) {
+        if (node == kNone) break;
+        if (nodes_[node].id >= 0) {
+            best = i;
+            *id = nodes_[node].id;
+        }
+        if (i == n) break;
+        node = child(node, s[i]);
+    }
+    return best;
+}
+
+// ---------------------------------------------------------------- build
+
+bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, const char* prefix,
+                          std::size_t prefix_len, const StringTable& added) noexcept {
+    try {
+        config_ = config;
+        const std::string pre(prefix, prefix_len);
+        std::vector<std::pair<std::string, std::int32_t>> all, cont;
+        all.reserve(static_cast<std::size_t>(vocab.n));
+        for (std::int64_t k = 0; k < vocab.n; ++k) {
+            std::string tok(vocab.data + vocab.offsets[k],
+                            static_cast<std::size_t>(vocab.offsets[k + 1] - vocab.offsets[k]));
+            if (tok.size() >= pre.size() && tok.compare(0, pre.size(), pre) == 0)
+                cont.emplace_back(tok.substr(pre.size()), vocab.ids[k]);
+            all.emplace_back(std::move(tok), vocab.ids[k]);
+        }
+        initial_.build(std::move(all));
+        continuing_.build(std::move(cont));
+
+        added_.clear();
+        for (std::int64_t k = 0; k < added.n; ++k) {
+            std::string tok(added.data + added.offsets[k],
+                            static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
+            if (!tok.empty()) added_.push_back({std::move(tok), added.ids[k]});
+        }
+        // By first byte, then longest first, so the first hit is the longest
+        // (aho-corasick LeftmostLongest in `tokenizers`); ties keep json order.
+        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
+            const auto fa = static_cast<unsigned char>(a.content[0]);
+            const auto fb = static_cast<unsigned char>(b.content[0]);
+            if (fa != fb) return fa < fb;
+            return a.content.size() > b.content.size();
+        });
+        added_by_first_.fill(0);
+        for (const Added& a : added_) ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
+        int distinct = 0;
+        added_single_first_ = -1;
+        for (int b = 0; b < 256; ++b) {
+            if (added_by_first_[b + 1]) {
+                ++distinct;
+                added_single_first_ = b;
+            }
+            added_by_first_[b + 1] += added_by_first_[b];
+        }
+        if (distinct != 1) added_single_first_ = -1;
+
+        // The ASCII fast path, derived from the same tables as the slow path;
+        // anything that is not a plain 1:1 mapping takes the slow path.
+        for (std::uint32_t b = 0; b < 128; ++b) {
+            std::uint32_t c = b;
+            const ucd::Record* r = &ucd::record(c);
+            std::uint8_t cls = kWord;
+            if (config_.clean_text && (r->flags & ucd::kCleanRemove)) {
+                cls = kDrop;
+            } else {
+                if (config_.clean_text && (r->flags & ucd::kCleanSpace)) {
+                    c = ' ';
+                    r = &ucd::record(c);
+                }
+                if (r->ccc || (config_.handle_chinese_chars && (r->flags & ucd::kCjk)) ||
+                    (config_.strip_accents && (r->nfd_len || (r->flags & ucd::kMn))))
+                    cls = kSlow;
+                if (config_.lowercase && r->lower_len) {
+                    if (r->lower_len != 1 || ucd::kSeq[r->lower_off] >= 0x80) cls = kSlow;
+                    else c = ucd::kSeq[r->lower_off];
+                }
+                if (cls != kSlow) {
+                    const std::uint8_t f = ucd::record(c).flags;
+                    cls = (f & ucd::kPreWs) ? kSpace : (f & ucd::kPrePunct) ? kPunct : kWord;
+                }
+            }
+            ascii_class_[b] = cls;
+            ascii_out_[b] = static_cast<char>(c);
+        }
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+// ---------------------------------------------------------------- tokenize
+
+// One text's pass: emits ids into the sink, stops once max_tokens are kept.
+class Run {
+public:
+    Run(const BertTokenizer& t, const Limits& limits, Scratch& s, std::vector<std::int32_t>& ids)
+        : t_(t), cfg_(t.config_), s_(s), ids_(ids),
+          remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
+                                           : limits.max_tokens),
+          drop_unk_(limits.drop_unk) {
+        s_.word.clear();
+        s_.pending.clear();
+    }
+
+    bool done() const noexcept { return remaining_ == 0; }
+
+    void emit(std::int32_t id) {
+        if (remaining_ == 0) return;
+        --remaining_;
+        if (!(drop_unk_ && id == cfg_.unk_id)) ids_.push_back(id);
+    }
+
+    // Normalize, pre-tokenize and WordPiece one segment (text between added tokens).
+    void segment(const unsigned char* s, std::size_t n) {
+        std::size_t i = 0;
+        while (i < n) {
+            const unsigned b = s[i];
+            if (b < 0x80) {
+                const std::uint8_t cls = t_.ascii_class_[b];
+                if (cls == kWord) {
+                    if (!s_.pending.empty()) flush_pending();
+                    s_.word.push_back(t_.ascii_out_[b]);
+                    ++word_chars_;
+                    ++i;
+                    continue;
+                }
+                if (cls != kSlow) {
+                    if (!s_.pending.empty()) flush_pending();
+                    if (cls == kSpace) {
+                        end_word();
+                    } else if (cls == kPunct) {
+                        end_word();
+                        s_.word.push_back(t_.ascii_out_[b]);
+                        word_chars_ = 1;
+                        end_word();
+                    }
+                    ++i;
+                    if (done()) return;
+                    continue;
+                }
+            }
+            clean(decode(s, n, i));
+            if (done()) return;
+        }
+        flush_pending();
+        end_word();
+    }
+
+private:
+    // clean_text, then handle_chinese_chars.
+    void clean(std::uint32_t cp) {
+        const ucd::Record* r = &ucd::record(cp);
+        if (cfg_.clean_text) {
+            if (r->flags & ucd::kCleanRemove) return;
+            if (r->flags & ucd::kCleanSpace) {
+                cp = ' ';
+                r = &ucd::record(cp);
+            }
+        }
+        if (cfg_.handle_chinese_chars && (r->flags & ucd::kCjk)) {
+            nfd(' ');
+            nfd(cp);
+            nfd(' ');
+            return;
+        }
+        nfd(cp);
+    }
+
+    // strip_accents part 1: NFD with canonical reordering of combining marks.
+    void nfd(std::uint32_t cp) {
+        if (!cfg_.strip_accents) {
+            lower(cp);
+            return;
+        }
+        const ucd::Record& r = ucd::record(cp);
+        if (r.nfd_len == 0) {
+            reorder(cp, r.ccc);
+            return;
+        }
+        for (std::uint32_t k = 0; k < r.nfd_len; ++k) {
+            const std::uint32_t d = ucd::kSeq[r.nfd_off + k];
+            reorder(d, ucd::record(d).ccc);
+        }
+    }
+
+    void reorder(std::uint32_t cp, std::uint8_t ccc) {
+        if (ccc == 0) {
+            flush_pending();
+            strip(cp);
+        } else {
+            s_.pending.emplace_back(ccc, cp);
+        }
+    }
+
+    void flush_pending() {
+        auto& p = s_.pending;
+        if (p.empty()) return;
+        if (p.size() > 1)
+            std::stable_sort(p.begin(), p.end(),
+                             [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& m : p) strip(m.second);
+        p.clear();
+    }
+
+    // strip_accents part 2: drop nonspacing marks.
+    void strip(std::uint32_t cp) {
+        if (ucd::record(cp).flags & ucd::kMn) return;
+        lower(cp);
+    }
+
+    void lower(std::uint32_t cp) {
+        const ucd::Record& r = ucd::record(cp);
+        if (cfg_.lowercase && r.lower_len) {
+            for (std::uint32_t k = 0; k < r.lower_len; ++k) pre(ucd::kSeq[r.lower_off + k]);
+        } else {
+            pre(cp);
+        }
+    }
+
+    // BertPreTokenizer: split on whitespace, isolate punctuation.
+    void pre(std::uint32_t cp) {
+        const std::uint8_t f = ucd::record(cp).flags;
+        if (f & ucd::kPreWs) {
+            end_word();
+            return;
+        }
+        const bool punct = f & ucd::kPrePunct;
+        if (punct) end_word();
+        char buf[4];
+        s_.word.append(buf, static_cast<std::size_t>(encode(cp, buf)));
+        ++word_chars_;
+        if (punct) end_word();
+    }
+
+    // WordPiece on the pending word.
+    void end_word() {
+        std::string& w = s_.word;
+        if (w.empty()) return;
+        const std::int64_t chars = word_chars_;
+        word_chars_ = 0;
+        if (chars > cfg_.max_input_chars_per_word) {
+            emit(cfg_.unk_id);
+            w.clear();
+            return;
+        }
+        const auto* u = reinterpret_cast<const unsigned char*>(w.data());
+        const std::size_t n = w.size();
+        std::int32_t id = 0;
+        // Most words are one vocabulary token: skip the pieces buffer then.
+        std::size_t m = t_.initial_.longest(u, n, &id);
+        if (m == n) {
+            emit(id);
+            w.clear();
+            return;
+        }
+        if (m == 0) {
+            emit(cfg_.unk_id);
+            w.clear();
+            return;
+        }
+        auto& pieces = s_.pieces;
+        pieces.clear();
+        pieces.push_back(id);
+        for (std::size_t start = m; start < n; start += m) {
+            m = t_.continuing_.longest(u + start, n - start, &id);
+            if (m == 0) {
+                emit(cfg_.unk_id);
+                w.clear();
+                return;
+            }
+            pieces.push_back(id);
+        }
+        for (std::int32_t p : pieces) emit(p);
+        w.clear();
+    }
+
+    const BertTokenizer& t_;
+    const BertConfig& cfg_;
+    Scratch& s_;
+    std::vector<std::int32_t>& ids_;
+    std::int64_t remaining_;
+    std::int64_t word_chars_ = 0;
+    bool drop_unk_;
+};
+
+void BertTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
+                             Scratch& scratch, std::vector<std::int32_t>& ids) const {
+    const auto* s = reinterpret_cast<const unsigned char*>(text);
+    if (limits.max_chars >= 0) {
+        // Pre-truncation counts code points as Python's str slicing does.
+        std::size_t i = 0;
+        for (std::int64_t k = 0; k < limits.max_chars && i < n; ++k) {
+            if (s[i] < 0x80) ++i;
+            else decode(s, n, i);
+        }
+        n = i;
+    }
+    Run run(*this, limits, scratch, ids);
+    if (added_.empty()) {
+        run.segment(s, n);
+        return;
+    }
+    std::size_t seg = 0, p = 0;
+    while (p < n) {
+        // Next position whose byte may start an added token.
+        if (added_single_first_ >= 0) {
+            const void* hit = std::memchr(s + p, added_single_first_, n - p);
+            if (!hit) break;
+            p = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - s);
+        }
+        const unsigned b = s[p];
+        const std::uint32_t lo = added_by_first_[b], hi = added_by_first_[b + 1];
+        bool matched = false;
+        for (std::uint32_t k = lo; k < hi; ++k) {
+            const std::string& c = added_[k].content;
+            if (c.size() <= n - p && std::memcmp(s + p, c.data(), c.size()) == 0) {
+                run.segment(s + seg, p - seg);
+                if (run.done()) return;
+                run.emit(added_[k].id);
+                if (run.done()) return;
+                p += c.size();
+                seg = p;
+                matched = true;
+                break;
+            }
+        }
+        if (!matched) ++p;
+    }
+    run.segment(s + seg, n - seg);
+}
+
+}  // namespace fastpool::tokenizer

@@ -1,0 +1,115 @@
+// tokenizer.h - a native BERT WordPiece tokenizer that reproduces Hugging Face
+// `tokenizers` (BertNormalizer + BertPreTokenizer + WordPiece) id for id.
+//
+// Contract:
+//   * Input is UTF-8 bytes of any content: ill-formed sequences decode to
+//     U+FFFD (see utf8.h), so no byte string can read out of bounds.
+//   * Pipeline per text: cut to the first max_chars code points; split out
+//     added tokens (leftmost-longest byte match on the raw text, only for
+//     tokens with normalized/lstrip/rstrip/single_word all false: the Python
+//     layer routes anything else to `tokenizers`); per remaining segment
+//     clean_text -> handle_chinese_chars -> NFD + canonical reordering + drop
+//     nonspacing marks (strip_accents) -> lowercase -> split on whitespace,
+//     isolate punctuation -> greedy longest-match-first WordPiece. Keep the
+//     first max_tokens ids, then (drop_unk) remove the unknown id.
+//   * Character data come from unicode_tables.h, measured from `tokenizers`.
+//   * build() returns false on allocation failure. tokenize() may throw only
+//     std::bad_alloc; batch.h's noexcept entry points catch it. A built
+//     tokenizer is immutable: tokenize() is safe from many threads, each with
+//     its own Scratch.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fastpool::tokenizer {
+
+struct BertConfig {
+    bool clean_text = true;
+    bool handle_chinese_chars = true;
+    bool strip_accents = true;  // already resolved: null means "follow lowercase"
+    bool lowercase = true;
+    std::int64_t max_input_chars_per_word = 100;
+    std::int32_t unk_id = 0;
+};
+
+// n strings with ids: string k is data[offsets[k] .. offsets[k+1]).
+struct StringTable {
+    const char* data = nullptr;
+    const std::int64_t* offsets = nullptr;
+    const std::int32_t* ids = nullptr;
+    std::int64_t n = 0;
+};
+
+struct Limits {
+    std::int64_t max_chars = -1;   // code points kept per text; < 0: all
+    std::int64_t max_tokens = -1;  // tokens kept per text (before drop_unk); < 0: all
+    bool drop_unk = true;
+};
+
+// Byte trie with longest-prefix lookup; the root is a dense 256-way table.
+class Trie {
+public:
+    void build(std::vector<std::pair<std::string, std::int32_t>> entries);
+    // Length of the longest entry that prefixes s[0..n) (0 if none; the empty
+    // entry never matches) and its id in *id.
+    std::size_t longest(const unsigned char* s, std::size_t n, std::int32_t* id) const noexcept;
+
+private:
+    static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
+    struct Node {
+        std::int32_t id;
+        std::uint32_t first;
+        std::uint32_t count;
+    };
+    std::uint32_t build_node(std::vector<std::pair<std::string, std::int32_t>>& e, std::size_t lo,
+                             std::size_t hi, std::size_t depth);
+    std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
+    std::vector<Node> nodes_;
+    std::vector<unsigned char> labels_;
+    std::vector<std::uint32_t> targets_;
+    std::array<std::uint32_t, 256> root_{};
+};
+
+// Per-thread working memory, reused across texts.
+struct Scratch {
+    std::string word;
+    std::vector<std::pair<std::uint8_t, std::uint32_t>> pending;  // (ccc, code point)
+    std::vector<std::int32_t> pieces;
+};
+
+class BertTokenizer {
+public:
+    // vocab: every WordPiece token; prefix: continuing_subword_prefix; added:
+    // the added tokens to split out before normalization.
+    bool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
+               std::size_t prefix_len, const StringTable& added) noexcept;
+
+    // Appends the ids of text[0..n) to ids (see the contract for the steps).
+    void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
+                  std::vector<std::int32_t>& ids) const;
+
+    const BertConfig& config() const noexcept { return config_; }
+
+private:
+    friend class Run;
+    struct Added {
+        std::string content;
+        std::int32_t id;
+    };
+    BertConfig config_;
+    Trie initial_;     // every vocabulary token: pieces at the start of a word
+    Trie continuing_;  // tokens that start with the prefix, prefix removed
+    std::vector<Added> added_;  // by first byte, longest first
+    std::array<std::uint32_t, 257> added_by_first_{};  // [b, b+1) range in added_
+    int added_single_first_ = -1;  // the one first byte of all added tokens, or -1
+    // ASCII fast path: class and output byte per input byte < 0x80.
+    std::array<std::uint8_t, 128> ascii_class_{};
+    std::array<char, 128> ascii_out_{};
+};
+
+}  // namespace fastpool::tokenizer
