@@ -1,0 +1,284 @@
+"""The native BERT WordPiece tokenizer: support detection and a checked wrapper.
+
+``native_support(tokenizer_json)`` says whether a tokenizer.json can be run by
+the C++ tokenizer with ids identical to Hugging Face ``tokenizers``
+(``encode(text, add_special_tokens=False)``); when it cannot, the caller keeps
+using ``tokenizers``. ``NativeTokenizer`` tokenizes to CSR or tokenizes and
+pools in one native pass (``encode``), with model2vec's steps: cut each text to
+``max_chars`` code points, keep the first ``max_tokens`` tokens, then drop the
+unknown token.
+
+The json's ``truncation`` and ``padding`` are ignored (the caller passes
+``max_tokens``), as are ``post_processor`` and ``decoder`` (no special tokens
+are added and nothing is decoded).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _tokenizer
+from ._encode import _float_vector, _integer_vector, _table
+from ._threads import effective_n_threads
+
+__all__ = ["NativeTokenizer", "native_support"]
+
+_MODEL_KEYS = {"type", "vocab", "unk_token", "continuing_subword_prefix",
+               "max_input_chars_per_word"}
+_NORMALIZER_KEYS = {"type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"}
+_ADDED_KEYS = {"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"}
+_INT32_MAX = 2**31 - 1
+
+
+def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:
+    if isinstance(tokenizer_json, str):
+        return json.loads(tokenizer_json)
+    if isinstance(tokenizer_json, Mapping):
+        return tokenizer_json
+    raise TypeError(
+        f"tokenizer_json must be a dict or a JSON string, got {type(tokenizer_json).__name__}"
+    )
+
+
+def _utf8(s: str) -> bytes | None:
+    try:
+        return s.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+
+
+def _check(tj: Mapping[str, Any]) -> str:
+    """'' when supported, else the reason."""
+    model = tj.get("model")
+    if not isinstance(model, Mapping):
+        return "no model in tokenizer.json"
+    if model.get("type") != "WordPiece":
+        return f"model type {model.get('type')!r} (only WordPiece is native)"
+    extra = set(model) - _MODEL_KEYS
+    if extra:
+        return f"WordPiece options {sorted(extra)} are not implemented natively"
+    vocab = model.get("vocab")
+    if not isinstance(vocab, Mapping) or not vocab:
+        return "WordPiece vocab is missing or empty"
+    for tok, i in vocab.items():
+        if not isinstance(tok, str) or _utf8(tok) is None:
+            return f"vocabulary token {tok!r} is not valid UTF-8 text"
+        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(vocab):
+            return f"vocabulary id {i!r} of {tok!r} is outside [0, {len(vocab)})"
+    unk = model.get("unk_token")
+    if not isinstance(unk, str) or unk not in vocab:
+        return f"unk_token {unk!r} is not in the vocabulary"
+    prefix = model.get("continuing_subword_prefix", "##")
+    if not isinstance(prefix, str) or _utf8(prefix) is None:
+        return f"continuing_subword_prefix {prefix!r} is not a string"
+    mic = model.get("max_input_chars_per_word", 100)
+    if isinstance(mic, bool) or not isinstance(mic, int) or mic < 0:
+        return f"max_input_chars_per_word {mic!r} is not a non-negative integer"
+
+    norm = tj.get("normalizer")
+    if norm is not None:
+        if not isinstance(norm, Mapping) or norm.get("type") != "BertNormalizer":
+            kind = norm.get("type") if isinstance(norm, Mapping) else norm
+            return f"normalizer {kind!r} (only BertNormalizer or none is native)"
+        extra = set(norm) - _NORMALIZER_KEYS
+        if extra:
+            return f"BertNormalizer options {sorted(extra)} are not implemented natively"
+        for key in ("clean_text", "handle_chinese_chars", "lowercase"):
+            if not isinstance(norm.get(key, True), bool):
+                return f"BertNormalizer {key} must be true or false, got {norm.get(key)!r}"
+        if norm.get("strip_accents") not in (None, True, False):
+            return f"BertNormalizer strip_accents must be true, false or null, got {norm.get('strip_accents')!r}"
+
+    pre = tj.get("pre_tokenizer")
+    if not isinstance(pre, Mapping) or pre.get("type") != "BertPreTokenizer" or set(pre) != {"type"}:
+        kind = pre.get("type") if isinstance(pre, Mapping) else pre
+        return f"pre_tokenizer {kind!r} (only BertPreTokenizer is native)"
+
+    added = tj.get("added_tokens") or []
+    next_new = len(vocab)
+    for a in added:
+        if not isinstance(a, Mapping) or set(a) - _ADDED_KEYS:
+            return f"added token {a!r} has options that are not implemented natively"
+        content = a.get("content")
+        if not isinstance(content, str) or not content or _utf8(content) is None:
+            return f"added token content {content!r} is not a non-empty UTF-8 string"
+        for flag in ("single_word", "lstrip", "rstrip", "normalized"):
+            if a.get(flag, False) is not False:
+                return f"added token {content!r} has {flag}=true (only false is native)"
+        # tokenizers re-numbers added tokens on load: a vocabulary token keeps
+        # its vocabulary id, others are numbered from len(vocab) in order.
+        want = vocab.get(content)
+        if want is None:
+            want = next_new
+            next_new += 1
+        if a.get("id") != want:
+            return (f"added token {content!r} has id {a.get('id')!r}, but tokenizers would "
+                    f"give it {want}")
+    if next_new > _INT32_MAX:
+        return "vocabulary too large for int32 ids"
+    return ""
+
+
+def native_support(tokenizer_json: Mapping[str, Any] | str) -> tuple[bool, str]:
+    """Whether the native tokenizer reproduces ``tokenizers`` exactly for this tokenizer.json.
+
+    Returns ``(True, "")`` or ``(False, reason)``. Supported: a WordPiece model
+    with a BertNormalizer (or no normalizer), the BertPreTokenizer, and added
+    tokens whose single_word, lstrip, rstrip and normalized flags are false.
+    """
+    try:
+        tj = _load(tokenizer_json)
+    except ValueError as e:
+        return False, f"tokenizer.json is not valid JSON: {e}"
+    if not isinstance(tj, Mapping):
+        return False, "tokenizer.json is not a JSON object"
+    reason = _check(tj)
+    return (not reason, reason)
+
+
+def _string_table(items: Iterable[tuple[str, int]]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    encoded = [(s.encode("utf-8"), i) for s, i in items]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b, _ in encoded], dtype=np.int64)
+    ids = np.array([i for _, i in encoded], dtype=np.int32)
+    return b"".join(b for b, _ in encoded), offsets, ids
+
+
+def _limit(value: int | None, name: str) -> int:
+    if value is None:
+        return -1
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 or None, got {value}")
+    return int(value)
+
+
+def _texts(texts: Sequence[str] | str) -> tuple:
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("texts must be a sequence of str, got a single str; wrap it in a list")
+    return tuple(texts)
+
+
+class NativeTokenizer:
+    """The native BERT WordPiece tokenizer built from a supported tokenizer.json."""
+
+    def __init__(self, tokenizer_json: Mapping[str, Any] | str) -> None:
+        tj = _load(tokenizer_json)
+        ok, reason = native_support(tj)
+        if not ok:
+            raise ValueError(f"tokenizer.json is not supported natively: {reason}")
+        model = tj["model"]
+        vocab: Mapping[str, int] = model["vocab"]
+        norm = tj.get("normalizer") or {
+            "clean_text": False, "handle_chinese_chars": False,
+            "strip_accents": False, "lowercase": False,
+        }
+        lowercase = bool(norm.get("lowercase", True))
+        strip = norm.get("strip_accents")
+        added = [(a["content"], int(a["id"])) for a in tj.get("added_tokens") or []]
+        self.unk_id = int(vocab[model["unk_token"]])
+        #: One past the largest id the tokenizer can produce.
+        self.vocab_size = max([len(vocab)] + [i + 1 for _, i in added])
+        self._tok = _tokenizer.Tokenizer(
+            *_string_table(vocab.items()),
+            *_string_table(added),
+            model.get("continuing_subword_prefix", "##").encode("utf-8"),
+            bool(norm.get("clean_text", True)),
+            bool(norm.get("handle_chinese_chars", True)),
+            lowercase if strip is None else bool(strip),
+            lowercase,
+            int(model.get("max_input_chars_per_word", 100)),
+            self.unk_id,
+        )
+
+    @classmethod
+    def from_json(cls, tokenizer_json: Mapping[str, Any] | str) -> NativeTokenizer:
+        """Build from a tokenizer.json (string or parsed); ValueError if unsupported."""
+        return cls(tokenizer_json)
+
+    def tokenize_csr(
+        self,
+        texts: Sequence[str],
+        *,
+        max_chars: int | None = None,
+        max_tokens: int | None = None,
+        drop_unk: bool = False,
+        n_threads: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Token ids of texts as CSR: ``(ids int32, offsets int64)``.
+
+        Each text is cut to its first ``max_chars`` code points, tokenized,
+        cut to its first ``max_tokens`` tokens and, with ``drop_unk``, stripped
+        of the unknown id (model2vec's order). None means no limit.
+        """
+        items = _texts(texts)
+        return self._tok.tokenize_csr(
+            items, _limit(max_chars, "max_chars"), _limit(max_tokens, "max_tokens"),
+            bool(drop_unk), effective_n_threads(n_threads),
+        )
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        table: npt.ArrayLike,
+        *,
+        weights: npt.ArrayLike | None = None,
+        mapping: npt.ArrayLike | None = None,
+        max_chars: int | None = None,
+        max_tokens: int | None = None,
+        normalize: bool = True,
+        out: np.ndarray | None = None,
+        n_threads: int | None = None,
+    ) -> np.ndarray:
+        """Tokenize and mean-pool texts in one native pass: float32 (len(texts), dim).
+
+        Matches ``fastpool.encode`` on ``tokenize_csr(texts, max_chars=...,
+        max_tokens=..., drop_unk=True)``: token t reads ``table[mapping[t]]``
+        (or ``table[t]``) times ``weights[t]``; empty rows are zeros.
+        """
+        items = _texts(texts)
+        tab = _table(table)
+        n_ids = self.vocab_size
+        w = None
+        if weights is not None:
+            w = _float_vector(weights, "weights")
+            if w.ndim != 1 or w.shape[0] < n_ids:
+                raise ValueError(
+                    f"weights must be 1-D with one entry per token id (>= {n_ids}), "
+                    f"got shape {w.shape}")
+        m = None
+        if mapping is not None:
+            m = _integer_vector(mapping, "mapping")
+            if m.shape[0] < n_ids:
+                raise ValueError(
+                    f"mapping must have one entry per token id (>= {n_ids}), got {m.shape[0]}")
+            m = m[:n_ids]
+            if m.size and (int(m.min()) < 0 or int(m.max()) >= tab.shape[0]):
+                raise ValueError(
+                    f"mapping must be in [0, {tab.shape[0]}) (table rows), "
+                    f"got range [{int(m.min())}, {int(m.max())}]")
+            m = np.ascontiguousarray(m, dtype=np.int32)
+        elif tab.shape[0] < n_ids:
+            raise ValueError(
+                f"table must have a row per token id (>= {n_ids} rows) when no mapping "
+                f"is given, got {tab.shape[0]} rows")
+        shape = (len(items), tab.shape[1])
+        if out is None:
+            out = np.empty(shape, dtype=np.float32)
+        elif (not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.shape != shape
+              or not out.flags.c_contiguous or not out.flags.writeable):
+            raise ValueError(
+                f"out must be a writeable C-contiguous float32 array of shape {shape}, got "
+                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}")
+        self._tok.encode(
+            items, tab, out, w, m, _limit(max_chars, "max_chars"),
+            _limit(max_tokens, "max_tokens"), True, bool(normalize),
+            effective_n_threads(n_threads),
+        )
+        return out

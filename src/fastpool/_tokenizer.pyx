@@ -1,0 +1,260 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Typed bridge to the native BERT WordPiece tokenizer (csrc/fastpool/tokenizer).
+
+Trusts its caller (fastpool._native checks support, dtypes, shapes and id
+ranges). Texts are read in place: a str's UTF-8 form comes from
+PyUnicode_AsUTF8AndSize (no copy for ASCII; cached on the str otherwise), a
+bytes object's buffer is used as is. The GIL is released for all the work.
+"""
+
+from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
+from cpython.unicode cimport PyUnicode_Check
+from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.string cimport memcpy
+from libcpp cimport bool as cbool
+from libcpp.vector cimport vector
+
+cimport numpy as cnp
+import numpy as np
+
+cnp.import_array()
+
+
+cdef extern from "Python.h":
+    const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
+
+
+cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
+    cdef cppclass half_t:
+        pass
+
+    cdef cppclass bfloat16_t:
+        pass
+
+    cdef cppclass PoolArgs:
+        const void* ids
+        cbool ids_are_64
+        const int64_t* offsets
+        int64_t n_rows
+        int64_t dim
+        int64_t row_stride
+        const float* weights
+        const int32_t* mapping
+        const float* scale
+        int64_t scale_stride
+        cbool mean
+        cbool normalize
+        int n_threads
+
+
+cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass BertConfig:
+        cbool clean_text
+        cbool handle_chinese_chars
+        cbool strip_accents
+        cbool lowercase
+        int64_t max_input_chars_per_word
+        int32_t unk_id
+
+    cdef cppclass StringTable:
+        const char* data
+        const int64_t* offsets
+        const int32_t* ids
+        int64_t n
+
+    cdef cppclass Limits:
+        int64_t max_chars
+        int64_t max_tokens
+        cbool drop_unk
+
+    cdef cppclass BertTokenizer:
+        cbool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
+                    size_t prefix_len, const StringTable& added) noexcept
+
+
+cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass TextBatch:
+        const char* const* data
+        const int64_t* sizes
+        int64_t n_texts
+
+    cbool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+                         int n_threads, vector[int32_t]& ids, int64_t* offsets) noexcept
+    cbool encode_batch[T](const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+                          const PoolArgs& pool_args, const T* table, float* out) noexcept
+
+
+cdef inline const void* data_or_null(object arr):
+    if arr is None:
+        return NULL
+    return cnp.PyArray_DATA(<cnp.ndarray>arr)
+
+
+cdef class _Texts:
+    """Pointers to the UTF-8 bytes of a tuple of str/bytes, kept alive by it."""
+    cdef tuple items
+    cdef vector[const char*] data
+    cdef vector[int64_t] sizes
+
+    def __cinit__(self, tuple items):
+        self.items = items
+        cdef Py_ssize_t n = len(items), k, size
+        cdef object item
+        self.data.resize(n)
+        self.sizes.resize(n)
+        for k in range(n):
+            item = items[k]
+            if PyUnicode_Check(item):
+                # Raises UnicodeEncodeError on lone surrogates, as tokenizers does.
+                self.data[k] = PyUnicode_AsUTF8AndSize(item, &size)
+            elif PyBytes_Check(item):
+                self.data[k] = PyBytes_AS_STRING(item)
+                size = PyBytes_GET_SIZE(item)
+            else:
+                raise TypeError(
+                    f"texts must be str (or UTF-8 bytes), got {type(item).__name__} at index {k}"
+                )
+            self.sizes[k] = size
+
+    cdef TextBatch batch(self):
+        cdef TextBatch b
+        b.data = self.data.data()
+        b.sizes = self.sizes.data()
+        b.n_texts = <int64_t>self.data.size()
+        return b
+
+
+cdef class Tokenizer:
+    """A built native tokenizer; construct through fastpool._native.NativeTokenizer."""
+    cdef BertTokenizer tok
+
+    def __cinit__(
+        self,
+        bytes vocab_data,
+        cnp.ndarray vocab_offsets,
+        cnp.ndarray vocab_ids,
+        bytes added_data,
+        cnp.ndarray added_offsets,
+        cnp.ndarray added_ids,
+        bytes prefix,
+        bint clean_text,
+        bint handle_chinese_chars,
+        bint strip_accents,
+        bint lowercase,
+        int64_t max_input_chars_per_word,
+        int32_t unk_id,
+    ):
+        """vocab_*/added_*: strings as one bytes blob with int64 offsets (n+1)
+        and int32 ids (n), all contiguous."""
+        cdef BertConfig config
+        config.clean_text = clean_text
+        config.handle_chinese_chars = handle_chinese_chars
+        config.strip_accents = strip_accents
+        config.lowercase = lowercase
+        config.max_input_chars_per_word = max_input_chars_per_word
+        config.unk_id = unk_id
+        cdef StringTable vocab, added
+        vocab.data = PyBytes_AS_STRING(vocab_data)
+        vocab.offsets = <const int64_t*>cnp.PyArray_DATA(vocab_offsets)
+        vocab.ids = <const int32_t*>cnp.PyArray_DATA(vocab_ids)
+        vocab.n = cnp.PyArray_DIM(vocab_ids, 0)
+        added.data = PyBytes_AS_STRING(added_data)
+        added.offsets = <const int64_t*>cnp.PyArray_DATA(added_offsets)
+        added.ids = <const int32_t*>cnp.PyArray_DATA(added_ids)
+        added.n = cnp.PyArray_DIM(added_ids, 0)
+        cdef const char* p = PyBytes_AS_STRING(prefix)
+        cdef size_t plen = PyBytes_GET_SIZE(prefix)
+        cdef cbool ok
+        with nogil:
+            ok = self.tok.build(config, vocab, p, plen, added)
+        if not ok:
+            raise MemoryError("out of memory while building the native tokenizer")
+
+    def tokenize_csr(self, tuple texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
+                     int n_threads):
+        """(ids int32, offsets int64) for texts, a tuple of str or bytes."""
+        cdef _Texts t = _Texts(texts)
+        cdef TextBatch b = t.batch()
+        cdef Limits limits
+        limits.max_chars = max_chars
+        limits.max_tokens = max_tokens
+        limits.drop_unk = drop_unk
+        cdef cnp.ndarray offsets = np.empty(b.n_texts + 1, dtype=np.int64)
+        cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
+        cdef vector[int32_t] ids
+        cdef cbool ok
+        with nogil:
+            ok = tokenize_batch(self.tok, b, limits, n_threads, ids, off)
+        if not ok:
+            raise MemoryError("out of memory while tokenizing")
+        cdef cnp.ndarray out = np.empty(ids.size(), dtype=np.int32)
+        if ids.size():
+            with nogil:
+                memcpy(cnp.PyArray_DATA(out), ids.data(), ids.size() * sizeof(int32_t))
+        return out, offsets
+
+    def encode(
+        self,
+        tuple texts,
+        cnp.ndarray table,
+        cnp.ndarray out,
+        object weights,
+        object mapping,
+        int64_t max_chars,
+        int64_t max_tokens,
+        bint mean,
+        bint normalize,
+        int n_threads,
+    ):
+        """Tokenize (dropping the unknown id) and pool into out. Every argument
+        must be validated: table 2-D with unit column stride and rows for every
+        id (after mapping); out float32 C-contiguous (len(texts), dim); weights
+        float32 / mapping int32 contiguous or None."""
+        cdef _Texts t = _Texts(texts)
+        cdef TextBatch b = t.batch()
+        cdef Limits limits
+        limits.max_chars = max_chars
+        limits.max_tokens = max_tokens
+        limits.drop_unk = True
+        cdef PoolArgs args
+        args.ids = NULL
+        args.ids_are_64 = False
+        args.offsets = NULL
+        args.n_rows = 0
+        args.dim = cnp.PyArray_DIM(table, 1)
+        args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
+        args.weights = <const float*>data_or_null(weights)
+        args.mapping = <const int32_t*>data_or_null(mapping)
+        args.scale = NULL
+        args.scale_stride = 0
+        args.mean = mean
+        args.normalize = normalize
+        args.n_threads = n_threads
+
+        cdef const void* tp = cnp.PyArray_DATA(table)
+        cdef float* o = <float*>cnp.PyArray_DATA(out)
+        cdef int type_num = cnp.PyArray_TYPE(table)
+        cdef cbool ok
+        # The one place a table dtype picks its kernel.
+        if type_num == cnp.NPY_FLOAT32:
+            with nogil:
+                ok = encode_batch[float](self.tok, b, limits, args, <const float*>tp, o)
+        elif type_num == cnp.NPY_FLOAT16:
+            with nogil:
+                ok = encode_batch[half_t](self.tok, b, limits, args, <const half_t*>tp, o)
+        elif type_num == cnp.NPY_FLOAT64:
+            with nogil:
+                ok = encode_batch[double](self.tok, b, limits, args, <const double*>tp, o)
+        elif type_num == cnp.NPY_INT8:
+            with nogil:
+                ok = encode_batch[int8_t](self.tok, b, limits, args, <const int8_t*>tp, o)
+        elif table.dtype.name == "bfloat16" and cnp.PyArray_ITEMSIZE(table) == 2:
+            with nogil:
+                ok = encode_batch[bfloat16_t](self.tok, b, limits, args, <const bfloat16_t*>tp, o)
+        else:
+            raise TypeError(
+                "table dtype must be float32, float16, bfloat16, float64 or int8, "
+                f"got {table.dtype}"
+            )
+        if not ok:
+            raise MemoryError("out of memory while encoding")
