@@ -1,15 +1,20 @@
 """The pooling kernel against its peers on the same data.
 
 Run:   python -m pytest benchmarks/bench_kernel.py --benchmark-autosave
+Ratios (against embedding_bag "mean" in each group) from the newest saved run:
+       python benchmarks/ratios.py
 Compare with an earlier run:
        python -m pytest benchmarks/bench_kernel.py --benchmark-compare --benchmark-compare-fail=mean:10%
-Print ratios (fastpool vs embedding_bag) from the last run:
-       python benchmarks/ratios.py
 
-Groups are named "kernel-<rows>-<threads>": each holds fastpool, the numpy
-reference and torch.nn.functional.embedding_bag ("mean" and "sum"; skipped
-when torch is missing) on a 29,525 x 256 float32 table with Zipf-distributed
-ids. Tokens per second are recorded in extra_info.
+Groups are "kernel-<table>-<rows>-<threads>t": fastpool on float32, float16 and
+int8 tables, torch.nn.functional.embedding_bag ("mean" and "sum", float32 table;
+skipped without torch), the numpy reference (small table, 1 thread), and a
+roofline row: a plain C++ loop reading a buffer of the float32 table's size
+once. Tables: 29,525 x 256 ("small", like potion-base-8M; it fits this CPU's
+L3, not L2) and 500,000 x 256 ("large", like potion-multilingual-128M; larger
+than any cache). Ids are Zipf-distributed; rows average 16 ("short") or 128
+("long") tokens. extra_info records tokens/s, and for fastpool the effective
+bytes/s of table rows read.
 """
 
 from __future__ import annotations
@@ -19,74 +24,97 @@ import pytest
 from conftest import ragged_offsets, zipf_ids
 
 import fastpool
+from fastpool import _core
 from fastpool._threads import effective_n_threads
 
-N_VOCAB, DIM = 29_525, 256
+DIM = 256
+TABLES = {"small": 29_525, "large": 500_000}
 ROWS = {"short": (20_000, 16), "long": (2_500, 128)}  # ~320k tokens each
 THREADS = sorted({1, effective_n_threads(None)})
+DTYPES = ["float32", "float16", "int8"]
 
 
-@pytest.fixture(scope="module")
-def table():
-    return np.random.default_rng(0).standard_normal((N_VOCAB, DIM)).astype(np.float32)
+@pytest.fixture(scope="module", params=list(TABLES))
+def tables(request):
+    rows = TABLES[request.param]
+    f32 = np.random.default_rng(0).standard_normal((rows, DIM), dtype=np.float32)
+    return request.param, {
+        "float32": f32,
+        "float16": f32.astype(np.float16),
+        "int8": np.clip(f32 * 40, -127, 127).astype(np.int8),
+    }
 
 
 @pytest.fixture(scope="module", params=list(ROWS))
-def batch(request):
+def batch(request, tables):
+    table_name, by_dtype = tables
     rng = np.random.default_rng(1)
     n_rows, mean_len = ROWS[request.param]
     offsets = ragged_offsets(rng, n_rows, mean_len)
-    ids = zipf_ids(rng, int(offsets[-1]), N_VOCAB)
-    return request.param, ids, offsets
+    ids = zipf_ids(rng, int(offsets[-1]), len(by_dtype["float32"]))
+    return f"{table_name}-{request.param}", ids, offsets, by_dtype
 
 
-def _run(benchmark, name, rows, n_threads, n_tokens, fn):
-    benchmark.group = f"kernel-{rows}-{n_threads}t"
+def _run(benchmark, name, group, n_threads, n_tokens, fn, bytes_per_token=0):
+    benchmark.group = f"kernel-{group}-{n_threads}t"
     benchmark.name = name
     benchmark.extra_info.update(tokens=n_tokens, threads=n_threads)
     benchmark(fn)
-    benchmark.extra_info["tokens_per_s"] = n_tokens / benchmark.stats.stats.mean
+    seconds = benchmark.stats.stats.mean
+    benchmark.extra_info["tokens_per_s"] = n_tokens / seconds
+    if bytes_per_token:
+        benchmark.extra_info["bytes_per_s"] = n_tokens * bytes_per_token / seconds
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n_threads", THREADS)
-def test_fastpool(benchmark, table, batch, n_threads):
-    rows, ids, offsets = batch
+def test_fastpool(benchmark, batch, n_threads, dtype):
+    group, ids, offsets, tables = batch
+    table = tables[dtype]
     out = np.empty((len(offsets) - 1, DIM), np.float32)
-    _run(benchmark, "fastpool", rows, n_threads, len(ids),
-         lambda: fastpool.encode(ids, offsets, table, normalize=False, out=out,
-                                 n_threads=n_threads))
+    _run(benchmark, f"fastpool-{dtype}", group, n_threads, len(ids),
+         lambda: fastpool.encode(ids, offsets, table, out=out, n_threads=n_threads),
+         bytes_per_token=DIM * table.itemsize)
 
 
 @pytest.mark.parametrize("n_threads", THREADS)
-def test_numpy_reference(benchmark, table, batch, n_threads):
-    rows, ids, offsets = batch
-    starts = offsets[:-1]
-    counts = np.maximum(np.diff(offsets), 1)[:, None]
+def test_numpy_reference(benchmark, batch, n_threads):
+    group, ids, offsets, tables = batch
+    if n_threads > 1 or not group.startswith("small"):
+        pytest.skip("numpy: one thread, small table only (it is ~50x slower)")
+    table = tables["float32"]
+    starts = np.minimum(offsets[:-1], len(ids) - 1)
+    lengths = np.diff(offsets)
 
     def numpy_mean():
         # np.add.reduceat is numpy's fastest ragged sum; empty rows need masking.
-        sums = np.add.reduceat(table[ids], np.minimum(starts, len(ids) - 1), axis=0)
-        sums[np.diff(offsets) == 0] = 0
-        return sums / counts
+        sums = np.add.reduceat(table[ids], starts, axis=0)
+        sums[lengths == 0] = 0
+        means = sums / np.maximum(lengths, 1)[:, None]
+        return means / (np.linalg.norm(means, axis=1, keepdims=True) + 1e-32)
 
-    if n_threads > 1:
-        pytest.skip("numpy runs on one thread")
-    _run(benchmark, "numpy", rows, n_threads, len(ids), numpy_mean)
+    _run(benchmark, "numpy", group, n_threads, len(ids), numpy_mean)
 
 
 @pytest.mark.parametrize("mode", ["mean", "sum"])
 @pytest.mark.parametrize("n_threads", THREADS)
-def test_embedding_bag(benchmark, table, batch, n_threads, mode):
+def test_embedding_bag(benchmark, batch, n_threads, mode):
     torch = pytest.importorskip("torch")
-    rows, ids, offsets = batch
-    weight = torch.from_numpy(table)
-    t_ids = torch.from_numpy(ids)
-    t_offsets = torch.from_numpy(offsets[:-1])
+    group, ids, offsets, tables = batch
+    weight = torch.from_numpy(tables["float32"])
+    t_ids, t_offsets = torch.from_numpy(ids), torch.from_numpy(offsets[:-1])
     previous = torch.get_num_threads()
     torch.set_num_threads(n_threads)
     try:
         with torch.inference_mode():
-            _run(benchmark, f"embedding_bag-{mode}", rows, n_threads, len(ids),
+            _run(benchmark, f"embedding_bag-{mode}", group, n_threads, len(ids),
                  lambda: torch.nn.functional.embedding_bag(t_ids, weight, t_offsets, mode=mode))
     finally:
         torch.set_num_threads(previous)
+
+
+def test_roofline(benchmark, batch):
+    group, ids, offsets, tables = batch
+    buffer = np.ascontiguousarray(tables["float32"])
+    _run(benchmark, "roofline-read", group, 1, len(ids), lambda: _core.stream_read(buffer))
+    benchmark.extra_info["bytes_per_s"] = buffer.nbytes / benchmark.stats.stats.mean

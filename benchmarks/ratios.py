@@ -1,8 +1,10 @@
-"""Print speed ratios per benchmark group from the newest pytest-benchmark JSON.
+"""Print speed ratios per benchmark group from a pytest-benchmark JSON file.
 
-Usage: python benchmarks/ratios.py [path/to/run.json] [--baseline NAME]
-Each row: group, benchmark, mean time, and the ratio baseline_time / time
-(> 1 means faster than the baseline, which defaults to embedding_bag-mean).
+Usage: python benchmarks/ratios.py [run.json] [--baseline NAME]
+Per group: each benchmark's mean time and baseline_time / time (> 1: faster
+than the baseline, by default embedding_bag-mean), plus, where recorded, the
+effective bytes/s as a fraction of the group's roofline-read row.
+Without a path, the newest run saved by --benchmark-autosave is used.
 """
 
 from __future__ import annotations
@@ -26,15 +28,23 @@ def main() -> None:
     parser.add_argument("--baseline", default="embedding_bag-mean")
     args = parser.parse_args()
     data = json.loads((args.path or newest_run()).read_text())
-    groups: dict[str, dict[str, float]] = defaultdict(dict)
+    groups: dict[str, dict[str, dict]] = defaultdict(dict)
     for bench in data["benchmarks"]:
-        groups[bench["group"]][bench["name"]] = bench["stats"]["mean"]
+        groups[bench["group"]][bench["name"]] = bench
     print(f"CPU: {data['machine_info'].get('cpu', {}).get('brand_raw', '?')}")
-    for group, times in sorted(groups.items()):
-        base = times.get(args.baseline)
-        for name, mean in sorted(times.items(), key=lambda kv: kv[1]):
-            ratio = f"{base / mean:6.2f}x" if base else "   n/a"
-            print(f"{group:28s} {name:24s} {mean * 1e3:9.3f} ms  {ratio}")
+    for group, benches in sorted(groups.items()):
+        base = benches.get(args.baseline)
+        # The roofline is measured once per data set, in the 1-thread group.
+        roof = benches.get("roofline-read") or groups.get(
+            group.rsplit("-", 1)[0] + "-1t", {}).get("roofline-read")
+        for name, bench in sorted(benches.items(), key=lambda kv: kv[1]["stats"]["mean"]):
+            mean = bench["stats"]["mean"]
+            ratio = f"{base['stats']['mean'] / mean:6.2f}x" if base else "   n/a"
+            line = f"{group:28s} {name:22s} {mean * 1e3:9.3f} ms  {ratio}"
+            bps = bench["extra_info"].get("bytes_per_s")
+            if bps and roof and name != "roofline-read":
+                line += f"  {bps / 1e9:6.1f} GB/s = {bps / roof['extra_info']['bytes_per_s']:.2f} roofline"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
     const char* compiled_isa() noexcept
 
 
+cdef extern from "fastpool/membench.h" namespace "fastpool" nogil:
+    float read_sum(const float* data, int64_t n) noexcept
+
+
 cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
     enum class Isa(int):
         baseline
@@ -146,3 +150,15 @@ def kernel_isa_active():
 def kernel_set_isa(int level):
     """Use instruction set ``ISA_LEVELS[level]`` or, if unsupported, the best below it."""
     return isa_name(set_isa(<Isa>level)).decode()
+
+
+def stream_read(cnp.ndarray data):
+    """Sum a C-contiguous float32 array with a plain loop (benchmarks' roofline)."""
+    if cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or not cnp.PyArray_IS_C_CONTIGUOUS(data):
+        raise TypeError("stream_read needs a C-contiguous float32 array")
+    cdef const float* p = <const float*>cnp.PyArray_DATA(data)
+    cdef int64_t n = cnp.PyArray_SIZE(data)
+    cdef float total
+    with nogil:
+        total = read_sum(p, n)
+    return total
