@@ -1,0 +1,41 @@
+"""Every code point through the native tokenizer and `tokenizers`, in every BertNormalizer variant.
+
+Code points are batched 64 to a text, two ways: each between letters and
+followed by a space ("a<c>b "), which checks its class on its own, and all 64
+back to back, which checks them against their neighbours (combining-mark
+reordering, mark stripping across characters, punctuation next to marks).
+Surrogates are skipped: neither Python's UTF-8 nor `tokenizers` accepts them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from native_tokenizer_util import VARIANTS, assert_same, variant_json
+
+CODE_POINTS = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+CHUNK = 64
+
+
+def _isolated() -> list[str]:
+    return ["".join(f"a{chr(c)}b " for c in CODE_POINTS[i : i + CHUNK])
+            for i in range(0, len(CODE_POINTS), CHUNK)]
+
+
+def _adjacent(shift: int = 0) -> list[str]:
+    cps = CODE_POINTS[shift:]
+    return ["".join(map(chr, cps[i : i + CHUNK])) for i in range(0, len(cps), CHUNK)]
+
+
+def test_every_code_point_isolated_bert():
+    assert_same(variant_json("bert"), _isolated())
+
+
+@pytest.mark.parametrize("variant", [*VARIANTS, "no_normalizer"])
+def test_every_code_point_adjacent(variant):
+    assert_same(variant_json(variant), _adjacent())
+
+
+@pytest.mark.parametrize("variant", ["no_clean", "cased_strip"])
+def test_every_code_point_isolated_variants(variant):
+    assert_same(variant_json(variant), _isolated())
