@@ -1,0 +1,121 @@
+"""Hugging Face ``tokenizers`` -> CSR ``(ids, offsets)``, with model2vec 0.10's rules.
+
+The tokenizer is a private copy with truncation and padding switched off; the
+token limit is applied here, per call, so nothing is mutated per call and
+threads that call with different limits never see each other's settings.
+
+Per text, model2vec 0.10 (1) cuts the text to ``max_length * median_token_length``
+code points, (2) tokenizes without special tokens, (3) keeps the first
+``max_length`` tokens and (4) drops the unknown token. Steps 3 and 4 run here as
+two vectorised numpy passes over the flat id array, so the Python work per
+text is one ``Encoding.ids`` call and one list append.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+from tokenizers import Tokenizer
+
+
+def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
+    """A copy of ``tokenizer`` with truncation and padding off."""
+    copy = Tokenizer.from_str(tokenizer.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    return copy
+
+
+def unknown_token_id(tokenizer: Tokenizer, tokenizer_json: str | None = None) -> int | None:
+    """The id model2vec 0.10 drops after tokenizing, or None.
+
+    WordPiece, BPE and WordLevel: the id of ``model.unk_token``. Unigram: the
+    ``unk_id`` of the serialised model (pass the tokenizer.json text when at
+    hand, to skip re-serialising a large vocabulary).
+    """
+    model = tokenizer.model
+    if hasattr(model, "unk_token"):
+        token = model.unk_token
+        return None if token is None else tokenizer.token_to_id(token)
+    text = tokenizer_json if tokenizer_json is not None else tokenizer.to_str()
+    unk = json.loads(text).get("model", {}).get("unk_id")
+    return None if unk is None else int(unk)
+
+
+def vocabulary(tokenizer: Tokenizer) -> tuple[str, ...]:
+    """Every token (added tokens included), sorted by id, as model2vec lists them."""
+    return tuple(token for token, _ in sorted(tokenizer.get_vocab().items(), key=lambda x: x[1]))
+
+
+def median_token_length(tokens: Sequence[str]) -> int:
+    """``int(np.median(...))`` of the token lengths in code points, as model2vec 0.10."""
+    if not tokens:
+        return 0
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    return int(np.median(lengths))
+
+
+def _check_texts(texts: Sequence[object]) -> None:
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"sentences must be strings, got {type(text).__name__} at index {i}")
+
+
+def tokenize_csr(
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    *,
+    max_length: int | None,
+    char_limit: int | None,
+    unk_id: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tokenize ``texts`` into CSR: int32 ``ids`` and int64 ``offsets`` (``len(texts) + 1``).
+
+    Parameters
+    ----------
+    tokenizer : tokenizers.Tokenizer
+        Must have truncation and padding off (see :func:`private_tokenizer`).
+    texts : sequence of str
+    max_length : int or None
+        Keep at most this many tokens per text (before dropping ``unk_id``).
+    char_limit : int or None
+        Cut each text to this many code points before tokenizing.
+    unk_id : int or None
+        Token id removed from the output.
+    """
+    batch = texts if isinstance(texts, list) else list(texts)
+    # tokenizers would read a 2-item list as a (text, pair) input: accept str only.
+    if not all(isinstance(text, str) for text in batch):
+        _check_texts(batch)
+    if char_limit is not None:
+        batch = [text[:char_limit] for text in batch]
+    encodings = tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+    n_rows = len(encodings)
+    flat: list[int] = []
+    lengths: list[int] = []
+    append = lengths.append
+    for encoding in encodings:
+        row = encoding.ids
+        flat += row
+        append(len(row))
+    ids = np.array(flat, dtype=np.int32)
+    offsets = np.zeros(n_rows + 1, dtype=np.int64)
+    if n_rows:
+        np.cumsum(lengths, out=offsets[1:])
+
+    keep: np.ndarray | None = None
+    if max_length is not None and n_rows and max(lengths) > max_length:
+        # Position of each token within its text; keep the first max_length.
+        starts = np.repeat(offsets[:-1], lengths)
+        keep = np.arange(ids.size, dtype=np.int64) - starts < max_length
+    if unk_id is not None:
+        known = ids != unk_id
+        keep = known if keep is None else keep & known
+    if keep is not None and not keep.all():
+        kept_before = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        offsets = kept_before[offsets]
+        ids = ids[keep]
+    return ids, offsets

@@ -1,0 +1,263 @@
+"""Read and write safetensors files without the ``safetensors`` package.
+
+A safetensors file is an 8-byte little-endian header length ``N``, ``N`` bytes of
+JSON (``{name: {"dtype", "shape", "data_offsets": [begin, end]}, "__metadata__": {...}}``)
+and a data buffer; offsets are relative to the buffer. Everything in the header
+is checked against the file size *before* any tensor is mapped, so a truncated
+or corrupt file raises ``ValueError`` naming the file and the problem instead
+of crashing (SIGBUS on a short mapping) or allocating a huge array.
+
+Tensors are returned as read-only views of one ``mmap`` of the file: loading
+costs no copy and no private memory, and processes that load the same file
+share its pages in the page cache.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import mmap
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+# The safetensors reference implementation refuses headers above 100 MB.
+_MAX_HEADER_BYTES = 100_000_000
+
+_DTYPES: dict[str, np.dtype] = {
+    "F64": np.dtype("<f8"),
+    "F32": np.dtype("<f4"),
+    "F16": np.dtype("<f2"),
+    "BF16": np.dtype("<u2"),  # viewed as bfloat16 after mapping
+    "I64": np.dtype("<i8"),
+    "I32": np.dtype("<i4"),
+    "I16": np.dtype("<i2"),
+    "I8": np.dtype("i1"),
+    "U64": np.dtype("<u8"),
+    "U32": np.dtype("<u4"),
+    "U16": np.dtype("<u2"),
+    "U8": np.dtype("u1"),
+    "BOOL": np.dtype("?"),
+}
+_NAMES = {np.dtype(v).newbyteorder("="): k for k, v in _DTYPES.items() if k != "BF16"}
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One header entry: dtype code, shape and byte range within the data buffer."""
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    begin: int
+    end: int
+
+
+def _bfloat16_dtype() -> np.dtype | None:
+    try:
+        import ml_dtypes
+    except ImportError:
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
+
+
+def read_header(path: str | os.PathLike[str]) -> tuple[dict[str, TensorInfo], dict[str, str], int]:
+    """Parse and check the header of a safetensors file.
+
+    Returns
+    -------
+    tensors : dict of name -> TensorInfo
+    metadata : dict of str -> str
+        The optional ``__metadata__`` entry.
+    data_start : int
+        File offset of the data buffer (``8 + N``).
+
+    Raises
+    ------
+    ValueError
+        If the file is shorter than its header says, the header is not valid
+        JSON, or any entry has an unknown dtype, a bad shape, offsets outside the
+        buffer, a byte count that does not match its shape, or overlaps another.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        prefix = f.read(8)
+        if len(prefix) < 8:
+            raise ValueError(f"{path}: not a safetensors file (only {size} bytes, need 8 or more)")
+        n = int.from_bytes(prefix, "little")
+        if n > _MAX_HEADER_BYTES or n > size - 8:
+            raise ValueError(
+                f"{path}: header length {n} does not fit the file ({size} bytes); "
+                "the file is truncated or not safetensors"
+            )
+        raw = f.read(n)
+    try:
+        header = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: header is not valid JSON ({err})") from None
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: header must be a JSON object, got {type(header).__name__}")
+
+    data_start = 8 + n
+    buffer_size = size - data_start
+    metadata = header.pop("__metadata__", None) or {}
+    if not isinstance(metadata, dict):
+        raise ValueError(f"{path}: __metadata__ must be an object of strings")
+    tensors: dict[str, TensorInfo] = {}
+    for name, entry in header.items():
+        tensors[name] = _check_entry(path, name, entry, buffer_size)
+
+    spans = sorted((t.begin, t.end, t.name) for t in tensors.values() if t.end > t.begin)
+    for (_, end_a, name_a), (begin_b, _, name_b) in zip(spans, spans[1:], strict=False):
+        if begin_b < end_a:
+            raise ValueError(f"{path}: tensors {name_a!r} and {name_b!r} overlap")
+    return tensors, metadata, data_start
+
+
+def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> TensorInfo:
+    where = f"{path}: tensor {name!r}"
+    if not isinstance(entry, dict):
+        raise ValueError(f"{where}: header entry must be an object")
+    dtype = entry.get("dtype")
+    if dtype not in _DTYPES:
+        raise ValueError(f"{where}: unsupported dtype {dtype!r} (known: {', '.join(_DTYPES)})")
+    shape = entry.get("shape")
+    if not isinstance(shape, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+    ):
+        raise ValueError(f"{where}: shape must be a list of non-negative integers, got {shape!r}")
+    offsets = entry.get("data_offsets")
+    if (
+        not isinstance(offsets, list)
+        or len(offsets) != 2
+        or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
+    ):
+        raise ValueError(f"{where}: data_offsets must be [begin, end], got {offsets!r}")
+    begin, end = offsets
+    if not 0 <= begin <= end <= buffer_size:
+        raise ValueError(
+            f"{where}: data_offsets [{begin}, {end}] fall outside the {buffer_size}-byte data "
+            "buffer; the file is truncated or corrupt"
+        )
+    expected = math.prod(shape) * _DTYPES[dtype].itemsize
+    if end - begin != expected:
+        raise ValueError(
+            f"{where}: {end - begin} bytes for shape {shape} of {dtype}, expected {expected}"
+        )
+    return TensorInfo(name, dtype, tuple(shape), begin, end)
+
+
+class SafetensorsFile:
+    """A checked, memory-mapped safetensors file.
+
+    Parameters
+    ----------
+    path : path-like
+        The file. Its header is validated before the file is mapped.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.tensors, self.metadata, self._data_start = read_header(self.path)
+        self._mmap: mmap.mmap | None = None
+        if any(t.end > t.begin for t in self.tensors.values()):
+            with open(self.path, "rb") as f:
+                self._mmap = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            if len(self._mmap) < self._data_start + max(t.end for t in self.tensors.values()):
+                raise ValueError(f"{self.path}: file shrank while it was being opened")
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tensors
+
+    def get(self, name: str) -> np.ndarray:
+        """The tensor ``name`` as a read-only array mapped from the file.
+
+        float/int tensors are native-endian views (copied only on big-endian
+        hosts or when misaligned for their dtype). BF16 is viewed as
+        ``ml_dtypes.bfloat16`` when ml_dtypes is installed, else widened to
+        float32 (a copy).
+        """
+        info = self.tensors.get(name)
+        if info is None:
+            raise KeyError(f"{self.path}: no tensor {name!r} (has {sorted(self.tensors)})")
+        dtype = _DTYPES[info.dtype]
+        count = math.prod(info.shape)
+        if count == 0 or self._mmap is None:
+            arr = np.zeros(info.shape, dtype.newbyteorder("="))
+        else:
+            offset = self._data_start + info.begin
+            arr = np.frombuffer(self._mmap, dtype=dtype, count=count, offset=offset)
+            arr = arr.reshape(info.shape)
+            if not arr.dtype.isnative or offset % dtype.itemsize:
+                arr = arr.astype(dtype.newbyteorder("="))  # rare: a private copy
+        if info.dtype == "BF16":
+            bf16 = _bfloat16_dtype()
+            if bf16 is not None:
+                arr = arr.view(bf16)
+            else:
+                arr = (arr.astype(np.uint32) << 16).view(np.float32)
+        arr.flags.writeable = False
+        return arr
+
+
+def _dtype_code(arr: np.ndarray) -> str:
+    if arr.dtype.name == "bfloat16" and arr.dtype.itemsize == 2:
+        return "BF16"
+    code = _NAMES.get(arr.dtype.newbyteorder("="))
+    if code is None:
+        raise TypeError(f"cannot store dtype {arr.dtype} in safetensors")
+    return code
+
+
+def write_file(
+    path: str | os.PathLike[str],
+    tensors: Mapping[str, np.ndarray],
+    metadata: Mapping[str, str] | None = None,
+) -> None:
+    """Write ``tensors`` to ``path`` in safetensors format (little-endian, C order).
+
+    The file is written next to ``path`` and renamed over it, so saving over a
+    model that is currently memory-mapped (even by this process) never changes
+    the bytes under the existing mapping.
+    """
+    path = Path(path)
+    # Larger alignments first, then by name, as the safetensors package orders them.
+    order = sorted(tensors, key=lambda k: (-np.asarray(tensors[k]).dtype.itemsize, k))
+    header: dict[str, object] = {}
+    if metadata:
+        header["__metadata__"] = dict(metadata)
+    arrays = []
+    offset = 0
+    for name in order:
+        arr = np.asarray(tensors[name])
+        code = _dtype_code(arr)
+        nbytes = arr.size * arr.dtype.itemsize
+        header[name] = {
+            "dtype": code,
+            "shape": list(arr.shape),
+            "data_offsets": [offset, offset + nbytes],
+        }
+        arrays.append(arr)
+        offset += nbytes
+    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)  # keep the data buffer 8-byte aligned
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(len(raw).to_bytes(8, "little"))
+            f.write(raw)
+            for arr in arrays:
+                if arr.size == 0:
+                    continue
+                little = (
+                    arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
+                )
+                f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

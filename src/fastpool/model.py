@@ -1,0 +1,677 @@
+"""``StaticModel``: a Model2Vec-compatible static embedding model on the fastpool kernel.
+
+Loading memory-maps the table (no copy) and checks every array once; ``encode``
+then tokenizes into CSR and calls the kernel directly, with no per-call work
+proportional to the vocabulary. Vectors equal model2vec 0.10's (see
+``docs/models.md``), except that fastpool always returns float32.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+import numpy.typing as npt
+from tokenizers import Tokenizer
+
+from . import _core
+from ._encode import _check_range, _integer_vector
+from ._folder import find_model_files, read_card_metadata, read_config
+from ._hf_tokenize import (
+    median_token_length,
+    private_tokenizer,
+    tokenize_csr,
+    unknown_token_id,
+    vocabulary,
+)
+from ._safetensors import SafetensorsFile
+from ._save import save_model_folder
+from ._threads import effective_n_threads
+
+__all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
+
+DEFAULT_MAX_LENGTH = 512
+_QUANTIZE_TO = ("float16", "float32", "float64", "int8")
+
+
+class _Unset:
+    """Marker for "argument not passed" where None has a meaning (no truncation)."""
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+_UNSET: Any = _Unset()
+
+
+def _check_max_length(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(
+            f"max_length must be a non-negative int or None, got {type(value).__name__}"
+        )
+    if value < 0:
+        raise ValueError(f"max_length must be a non-negative int or None, got {value}")
+    return int(value)
+
+
+def _is_bfloat16(dtype: np.dtype) -> bool:
+    return dtype.name == "bfloat16" and dtype.itemsize == 2
+
+
+def quantize_table(table: np.ndarray, quantize_to: str) -> np.ndarray:
+    """model2vec 0.10's ``quantize_embeddings``, step for step (same int8 rounding)."""
+    quantize_to = str(getattr(quantize_to, "value", quantize_to))
+    if quantize_to not in _QUANTIZE_TO:
+        raise ValueError(
+            f"quantize_to must be one of {', '.join(_QUANTIZE_TO)}, got {quantize_to!r}"
+        )
+    target = np.dtype(quantize_to)
+    if table.dtype == target:
+        return table
+    if target.kind == "f":
+        return table.astype(target)
+    scale = np.max(np.abs(table)) / 127.0
+    buf = table.astype(np.float16, copy=True)
+    np.divide(buf, scale, out=buf)
+    np.rint(buf, out=buf)
+    np.clip(buf, -127, 127, out=buf)
+    return buf.astype(np.int8)
+
+
+class StaticModel:
+    """A static embedding model: tokenizer + table (+ per-token weights and mapping).
+
+    Build one with :meth:`from_pretrained` (or :func:`fastpool.load`); the
+    constructor takes arrays directly and checks them once.
+
+    Parameters
+    ----------
+    table : (rows, dim) array of float32, float16, bfloat16, float64 or int8
+        Used in place (a memory map stays a memory map).
+    tokenizer : tokenizers.Tokenizer
+        Copied; the copy has truncation and padding off.
+    weights : float array, optional
+        One weight per token id.
+    mapping : int32 or int64 array, optional
+        Table row per token id (vocabulary-quantized models).
+    config : mapping, optional
+        The model's config; ``normalize`` and ``max_length`` are written into it.
+    normalize : bool, optional
+        Default for :meth:`encode`; else ``config["normalize"]``, else False.
+    max_length : int or None, optional
+        Default token limit for :meth:`encode`; else ``config["max_length"]``
+        (a missing key means 512, ``null`` means no limit).
+    base_model, language : optional
+        Model card metadata, written by :meth:`save_pretrained`.
+    """
+
+    def __init__(
+        self,
+        table: npt.ArrayLike,
+        tokenizer: Tokenizer,
+        *,
+        weights: npt.ArrayLike | None = None,
+        mapping: npt.ArrayLike | None = None,
+        config: Mapping[str, Any] | None = None,
+        normalize: bool | None = None,
+        max_length: int | None = _UNSET,
+        base_model: str | None = None,
+        language: list[str] | str | None = None,
+        _source: str = "StaticModel",
+        _tokenizer_json: str | None = None,
+        _private: bool = False,
+    ) -> None:
+        config = dict(config or {})
+        self._source_padding = tokenizer.padding
+        if _private:  # loaded from a file by from_pretrained: already ours
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+            self._tokenizer = tokenizer
+        else:
+            self._tokenizer = private_tokenizer(tokenizer)
+        self._unk_id = unknown_token_id(self._tokenizer, _tokenizer_json)
+        # The median is order-free, so the sorted vocabulary is only built when
+        # `tokens` is first read (it costs more than the rest of loading).
+        vocab = self._tokenizer.get_vocab()
+        self._n_tokens = len(vocab)
+        self._tokens: tuple[str, ...] | None = None
+        self._median_token_length = median_token_length(list(vocab))
+        max_id = int(max(vocab.values(), default=-1))
+        del vocab
+
+        self._table = self._check_table(table, _source)
+        self._mapping_saved, self._mapping = self._check_mapping(mapping, max_id, _source)
+        self._weights_saved, self._weights = self._check_weights(weights, _source)
+        n_rows = self._table.shape[0]
+        if self._mapping is None:
+            if n_rows != self._n_tokens:
+                raise ValueError(
+                    f"{_source}: the table has {n_rows} rows but the tokenizer has "
+                    f"{self._n_tokens} tokens; a table needs one row per token unless "
+                    "the model has a mapping"
+                )
+            if max_id >= n_rows:
+                raise ValueError(
+                    f"{_source}: the tokenizer has token id {max_id} but the table has only "
+                    f"{n_rows} rows"
+                )
+
+        if max_length is _UNSET:
+            max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
+        if normalize is None:
+            normalize = config.get("normalize", False)
+        self._max_length = _check_max_length(max_length)
+        self._normalize = bool(normalize)
+        config["max_length"] = self._max_length
+        config["normalize"] = self._normalize
+        self._config = config
+        self._base_model = base_model
+        self._language = language
+
+    # -- checks, once per model -------------------------------------------------------------
+
+    @staticmethod
+    def _check_table(table: npt.ArrayLike, source: str) -> np.ndarray:
+        arr = np.asarray(table)
+        if arr.ndim != 2:
+            raise ValueError(f"{source}: the table must be 2-D (rows, dim), got shape {arr.shape}")
+        if arr.dtype not in (np.float32, np.float16, np.float64, np.int8) and not _is_bfloat16(
+            arr.dtype
+        ):
+            raise ValueError(
+                f"{source}: the table dtype must be float32, float16, bfloat16, float64 or int8, "
+                f"got {arr.dtype}"
+            )
+        if not arr.dtype.isnative:
+            arr = arr.astype(arr.dtype.newbyteorder("="))
+        itemsize = arr.dtype.itemsize
+        unit_columns = arr.shape[1] <= 1 or arr.strides[1] == itemsize
+        if not unit_columns or arr.strides[0] < 0 or arr.strides[0] % itemsize:
+            arr = np.ascontiguousarray(arr)
+        return arr
+
+    def _check_mapping(
+        self, mapping: npt.ArrayLike | None, max_id: int, source: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if mapping is None:
+            return None, None
+        original = np.asarray(mapping)
+        if original.dtype.kind not in "iu" or original.ndim != 1:
+            raise ValueError(
+                f"{source}: mapping must be a 1-D integer array, got dtype {original.dtype} "
+                f"and shape {original.shape}"
+            )
+        arr = _integer_vector(original, "mapping")
+        try:
+            _check_range(arr, "mapping", self._table.shape[0], "table rows")
+        except ValueError as err:
+            raise ValueError(f"{source}: {err}") from None
+        if max_id >= arr.size:
+            raise ValueError(
+                f"{source}: the tokenizer has token id {max_id} but the mapping has only "
+                f"{arr.size} entries"
+            )
+        return original, np.ascontiguousarray(arr, dtype=np.int32)
+
+    def _check_weights(
+        self, weights: npt.ArrayLike | None, source: str
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        if weights is None:
+            return None, None
+        original = np.asarray(weights)
+        if original.dtype.kind not in "fiu" and not _is_bfloat16(original.dtype):
+            raise ValueError(f"{source}: weights must be real numbers, got dtype {original.dtype}")
+        n_ids = self._table.shape[0] if self._mapping is None else self._mapping.size
+        if original.ndim != 1 or original.size != n_ids:
+            what = "mapping entries" if self._mapping is not None else "table rows"
+            raise ValueError(
+                f"{source}: weights must be 1-D with one entry per token id ({n_ids} {what}), "
+                f"got shape {original.shape}"
+            )
+        return original, np.ascontiguousarray(original, dtype=np.float32)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        normalize: bool | None = None,
+        max_length: int | None = _UNSET,
+        quantize_to: str | None = None,
+        dimensionality: int | None = None,
+    ) -> StaticModel:
+        """Load a model from a local Model2Vec or sentence-transformers folder.
+
+        The table is memory-mapped, not copied (unless ``quantize_to`` changes
+        its dtype). Nothing touches the network.
+
+        Parameters
+        ----------
+        path : path-like
+            A local folder in one of the layouts ``config.json`` +
+            ``model.safetensors`` + ``tokenizer.json``;
+            ``config_sentence_transformers.json`` + ``model.safetensors`` +
+            ``tokenizer.json``; or ``config_sentence_transformers.json`` +
+            ``0_StaticEmbedding/{model.safetensors,tokenizer.json}``.
+        normalize : bool, optional
+            Default for :meth:`encode`; else the config's ``normalize``, else False.
+        max_length : int or None, optional
+            Default token limit; else the config's ``max_length`` (missing: 512;
+            ``null``: no limit).
+        quantize_to : {"float32", "float16", "float64", "int8"}, optional
+            Convert the table (model2vec's rounding for int8).
+        dimensionality : int, optional
+            Keep the first ``dimensionality`` columns (read in place).
+
+        Raises
+        ------
+        FileNotFoundError
+            ``path`` is not a local folder.
+        ValueError
+            No known layout, or a file is truncated, corrupt or inconsistent
+            (the message names the file).
+        """
+        files = find_model_files(path)
+        config = read_config(files.config)
+        tensors = SafetensorsFile(files.tensors)
+        if files.table_name not in tensors:
+            raise ValueError(
+                f"{files.tensors}: no tensor {files.table_name!r} (has {sorted(tensors.tensors)})"
+            )
+        table = tensors.get(files.table_name)
+        weights = tensors.get("weights") if "weights" in tensors else None
+        mapping = tensors.get("mapping") if "mapping" in tensors else None
+        try:
+            tokenizer_json = files.tokenizer.read_text(encoding="utf-8")
+            tokenizer = Tokenizer.from_str(tokenizer_json)
+        except Exception as err:  # tokenizers raises a bare Exception on bad JSON
+            raise ValueError(f"{files.tokenizer}: not a valid tokenizer ({err})") from None
+
+        if quantize_to is not None:
+            table = quantize_table(cls._check_table(table, str(files.tensors)), quantize_to)
+        if dimensionality is not None:
+            if isinstance(dimensionality, bool) or not isinstance(
+                dimensionality, (int, np.integer)
+            ):
+                raise TypeError(
+                    f"dimensionality must be an int, got {type(dimensionality).__name__}"
+                )
+            dim = np.shape(table)[1] if np.ndim(table) == 2 else 0
+            if not 1 <= dimensionality <= dim:
+                raise ValueError(f"dimensionality must be in [1, {dim}], got {dimensionality}")
+            table = table[:, :dimensionality]
+        meta = read_card_metadata(files.folder)
+        return cls(
+            table,
+            tokenizer,
+            weights=weights,
+            mapping=mapping,
+            config=config,
+            normalize=normalize,
+            max_length=max_length,
+            base_model=meta.get("base_model"),
+            language=meta.get("language"),
+            _source=str(files.tensors),
+            _tokenizer_json=tokenizer_json,
+            _private=True,
+        )
+
+    # -- properties ---------------------------------------------------------------------------
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension."""
+        return int(self._table.shape[1])
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        """The vocabulary (added tokens included), sorted by token id."""
+        if self._tokens is None:
+            self._tokens = vocabulary(self._tokenizer)  # idempotent: safe to race
+        return self._tokens
+
+    @property
+    def normalize(self) -> bool:
+        """Default of ``encode(normalize=...)``."""
+        return self._normalize
+
+    @normalize.setter
+    def normalize(self, value: bool) -> None:
+        self._normalize = bool(value)
+        self._config["normalize"] = self._normalize
+
+    @property
+    def max_length(self) -> int | None:
+        """Default token limit of ``encode`` (None: no limit)."""
+        return self._max_length
+
+    @max_length.setter
+    def max_length(self, value: int | None) -> None:
+        self._max_length = _check_max_length(value)
+        self._config["max_length"] = self._max_length
+
+    @property
+    def median_token_length(self) -> int:
+        """Median token length in code points; texts are cut to ``max_length`` times this."""
+        return self._median_token_length
+
+    @property
+    def embedding_dtype(self) -> str:
+        """dtype name of the table (``"float32"``, ``"float16"``, ``"int8"``, ...)."""
+        return np.dtype(self._table.dtype).name
+
+    @property
+    def vocabulary_quantization(self) -> int | None:
+        """Number of table rows for a vocabulary-quantized model, else None."""
+        quantized = self._mapping is not None or self._table.shape[0] != self._n_tokens
+        return int(self._table.shape[0]) if quantized else None
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """A copy of the model's config (with the resolved ``normalize`` and ``max_length``)."""
+        return dict(self._config)
+
+    @property
+    def table(self) -> np.ndarray:
+        """The embedding table (read-only when memory-mapped)."""
+        return self._table
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        """Per-token weights as float32, or None."""
+        return self._weights
+
+    @property
+    def mapping(self) -> np.ndarray | None:
+        """Table row per token id as int32, or None."""
+        return self._mapping
+
+    @property
+    def unk_token_id(self) -> int | None:
+        """The token id dropped after tokenizing (model2vec's rule), or None."""
+        return self._unk_id
+
+    def __repr__(self) -> str:
+        vq = self.vocabulary_quantization
+        return (
+            f"StaticModel(tokens={self._n_tokens}, dim={self.dim}, dtype={self.embedding_dtype}"
+            f"{f', vocabulary_quantization={vq}' if vq else ''}, normalize={self._normalize}, "
+            f"max_length={self._max_length})"
+        )
+
+    # -- tokenizing -----------------------------------------------------------------------------
+
+    def _resolve_max_length(self, max_length: object) -> int | None:
+        return self._max_length if max_length is _UNSET else _check_max_length(max_length)
+
+    def _tokenize(
+        self, texts: Sequence[str], max_length: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        char_limit = None if max_length is None else max_length * self._median_token_length
+        return tokenize_csr(
+            self._tokenizer,
+            texts,
+            max_length=max_length,
+            char_limit=char_limit,
+            unk_id=self._unk_id,
+        )
+
+    def tokenize_csr(
+        self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The token ids ``encode`` pools, as CSR: int32 ``ids`` and int64 ``offsets``.
+
+        Text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``. ``pool(*tokenize_csr(x))``
+        equals ``encode(x)`` for a list ``x``. ``max_length`` as in :meth:`encode`.
+        """
+        texts = [sentences] if isinstance(sentences, str) else _as_list(sentences)
+        return self._tokenize(texts, self._resolve_max_length(max_length))
+
+    @overload
+    def tokenize(self, sentences: str, *, max_length: int | None = ...) -> list[int]: ...
+    @overload
+    def tokenize(
+        self, sentences: Sequence[str], *, max_length: int | None = ...
+    ) -> list[list[int]]: ...
+
+    def tokenize(
+        self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET
+    ) -> list[int] | list[list[int]]:
+        """Token ids per text, exactly those ``encode`` pools (cut, limit, unknown token dropped).
+
+        Unlike model2vec's ``tokenize``, the text is cut to
+        ``max_length * median_token_length`` code points first, as ``encode`` does.
+        """
+        ids, offsets = self.tokenize_csr(sentences, max_length=max_length)
+        rows = np.split(ids, offsets[1:-1])
+        lists = [row.tolist() for row in rows]
+        return lists[0] if isinstance(sentences, str) else lists
+
+    # -- pooling --------------------------------------------------------------------------------
+
+    def pool(
+        self,
+        ids: npt.ArrayLike,
+        offsets: npt.ArrayLike,
+        *,
+        normalize: bool | None = None,
+        n_threads: int | None = None,
+    ) -> np.ndarray:
+        """Mean-pool CSR token ids (e.g. from :meth:`tokenize_csr`) into float32 vectors.
+
+        ``ids`` and ``offsets`` are checked (range, monotone offsets); the
+        model's own arrays were checked at load.
+        """
+        ids_arr = _integer_vector(ids, "ids")
+        offsets_arr = _integer_vector(offsets, "offsets").astype(np.int64, copy=False)
+        if offsets_arr.size == 0 or offsets_arr[0] != 0 or offsets_arr[-1] != ids_arr.size:
+            raise ValueError(
+                f"offsets must start at 0 and end at len(ids) = {ids_arr.size}, got "
+                f"{offsets_arr[:1].tolist()} ... {offsets_arr[-1:].tolist()}"
+            )
+        if np.any(offsets_arr[1:] < offsets_arr[:-1]):
+            raise ValueError("offsets must be non-decreasing")
+        n_ids = self._table.shape[0] if self._mapping is None else self._mapping.size
+        _check_range(ids_arr, "ids", n_ids, "token ids")
+        out = np.empty((offsets_arr.size - 1, self.dim), dtype=np.float32)
+        norm = self._normalize if normalize is None else bool(normalize)
+        _core.pool_csr(
+            ids_arr,
+            offsets_arr,
+            self._table,
+            out,
+            self._weights,
+            self._mapping,
+            None,
+            True,
+            norm,
+            effective_n_threads(n_threads),
+        )
+        return out
+
+    # -- encoding -------------------------------------------------------------------------------
+
+    def encode(
+        self,
+        sentences: str | Sequence[str],
+        *,
+        max_length: int | None = _UNSET,
+        normalize: bool | None = None,
+        batch_size: int = 1024,
+        show_progress_bar: bool = False,
+        n_threads: int | None = None,
+        **kwargs: Any,
+    ) -> np.ndarray:
+        """Embed texts: tokenize, mean-pool the token vectors, optionally normalise.
+
+        Same vectors as model2vec 0.10's ``StaticModel.encode`` (but always float32).
+
+        Parameters
+        ----------
+        sentences : str or sequence of str
+            A single string gives a 1-D vector; a sequence gives ``(len, dim)``.
+        max_length : int or None, optional
+            Token limit per text (None: no limit); defaults to the model's.
+            Each text is first cut to ``max_length * median_token_length``
+            code points, as model2vec does.
+        normalize : bool, optional
+            Scale to unit length; defaults to the model's ``normalize``.
+        batch_size : int
+            Texts tokenized and pooled per step (bounds temporary memory).
+        show_progress_bar : bool
+            Show a tqdm bar over batches (when tqdm is installed).
+        n_threads : int, optional
+            Threads of the pooling kernel (None: all usable cores). Tokenization
+            runs on the ``tokenizers`` thread pool (``RAYON_NUM_THREADS``).
+        **kwargs
+            Ignored, as model2vec ignores them (e.g. ``use_multiprocessing``).
+
+        Returns
+        -------
+        numpy.ndarray of float32, shape ``(dim,)`` or ``(len(sentences), dim)``
+        """
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else _as_list(sentences)
+        limit = self._resolve_max_length(max_length)
+        norm = self._normalize if normalize is None else bool(normalize)
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        threads = effective_n_threads(n_threads)
+        n = len(texts)
+        out = np.empty((n, self.dim), dtype=np.float32)
+        for start in _progress(range(0, n, batch_size), show_progress_bar):
+            stop = min(start + batch_size, n)
+            ids, offsets = self._tokenize(texts[start:stop], limit)
+            _core.pool_csr(
+                ids,
+                offsets,
+                self._table,
+                out[start:stop],
+                self._weights,
+                self._mapping,
+                None,
+                True,
+                norm,
+                threads,
+            )
+        return out[0] if single else out
+
+    def encode_as_sequence(
+        self,
+        sentences: str | Sequence[str],
+        *,
+        max_length: int | None = None,
+        batch_size: int = 1024,
+        show_progress_bar: bool = False,
+        **kwargs: Any,
+    ) -> np.ndarray | list[np.ndarray]:
+        """One float32 row per token (weights applied, no pooling, no normalisation).
+
+        As in model2vec, the model's ``max_length`` is ignored: texts are limited
+        only when ``max_length`` is passed here. A text without tokens gives a
+        ``(0, dim)`` array.
+        """
+        single = isinstance(sentences, str)
+        texts = [sentences] if single else _as_list(sentences)
+        limit = _check_max_length(max_length)
+        if (
+            isinstance(batch_size, bool)
+            or not isinstance(batch_size, (int, np.integer))
+            or batch_size < 1
+        ):
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        result: list[np.ndarray] = []
+        for start in _progress(range(0, len(texts), batch_size), show_progress_bar):
+            ids, offsets = self._tokenize(texts[start : start + batch_size], limit)
+            rows = ids if self._mapping is None else self._mapping[ids]
+            vectors = self._table[rows].astype(np.float32)
+            if self._weights is not None:
+                vectors *= self._weights[ids][:, None]
+            result.extend(np.split(vectors, offsets[1:-1]))
+        return result[0] if single else result
+
+    # -- saving ---------------------------------------------------------------------------------
+
+    def save_pretrained(
+        self, path: str | os.PathLike[str], *, model_name: str | None = None
+    ) -> Path:
+        """Write the model as model2vec 0.10 does; model2vec and sentence-transformers load it.
+
+        Writes ``model.safetensors`` (``embeddings``, ``weights``, ``mapping`` as
+        loaded), ``config.json`` (with ``embedding_dtype``), ``tokenizer.json``,
+        ``modules.json`` (with a Normalize module when ``normalize`` is on) and
+        a ``README.md`` model card. Saving over the folder the model was loaded
+        from is safe. Returns the folder.
+        """
+        tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
+        # model2vec's tokenizer holds its max_length as truncation and padding of length 0.
+        if self._max_length is None:
+            tokenizer.no_truncation()
+        else:
+            tokenizer.enable_truncation(self._max_length)
+        padding = self._source_padding
+        if padding is not None:
+            tokenizer.enable_padding(
+                pad_id=padding["pad_id"],
+                pad_token=padding["pad_token"],
+                pad_type_id=padding["pad_type_id"],
+                length=0,
+            )
+        return save_model_folder(
+            path,
+            table=self._table,
+            weights=self._weights_saved,
+            mapping=self._mapping_saved,
+            tokenizer=tokenizer,
+            config=self._config,
+            model_name=model_name,
+            base_model=self._base_model,
+            language=self._language,
+        )
+
+
+def _as_list(sentences: Iterable[str]) -> list[str]:
+    if isinstance(sentences, list):
+        return sentences
+    if isinstance(sentences, (bytes, bytearray)):
+        raise TypeError("sentences must be a str or a sequence of str, got bytes")
+    return list(sentences)
+
+
+def _progress(batches: range, show: bool) -> Iterable[int]:
+    if not show:
+        return batches
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return batches
+    return tqdm(batches, total=len(batches))
+
+
+def load(
+    path: str | os.PathLike[str],
+    *,
+    normalize: bool | None = None,
+    max_length: int | None = _UNSET,
+    quantize_to: str | None = None,
+    dimensionality: int | None = None,
+) -> StaticModel:
+    """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`."""
+    return StaticModel.from_pretrained(
+        path,
+        normalize=normalize,
+        max_length=max_length,
+        quantize_to=quantize_to,
+        dimensionality=dimensionality,
+    )

@@ -1,0 +1,178 @@
+"""The safetensors reader: header checks before mapping, zero-copy read-only views."""
+
+from __future__ import annotations
+
+import json
+import mmap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from model_factory import make_model_folder, write_safetensors
+
+import fastpool
+from fastpool._safetensors import SafetensorsFile, read_header, write_file
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+
+def _write_raw(path: Path, header: dict, data: bytes, header_len: int | None = None) -> Path:
+    raw = json.dumps(header).encode()
+    n = len(raw) if header_len is None else header_len
+    path.write_bytes(n.to_bytes(8, "little") + raw + data)
+    return path
+
+
+def _base_of(arr: np.ndarray) -> object:
+    base: object = arr
+    while isinstance(base, np.ndarray) and base.base is not None:
+        base = base.base
+    return base.obj if isinstance(base, memoryview) else base
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "float64", "int8", "int32", "int64"])
+def test_reads_what_safetensors_writes(tmp_path: Path, dtype: str) -> None:
+    rng = np.random.default_rng(0)
+    arr = (rng.standard_normal((7, 5)) * 50).astype(dtype)
+    vec = np.arange(3, dtype=np.float16)
+    safetensors_numpy.save_file({"a": arr, "b": vec}, str(tmp_path / "m.safetensors"))
+    f = SafetensorsFile(tmp_path / "m.safetensors")
+    got = f.get("a")
+    np.testing.assert_array_equal(got, arr)
+    assert got.dtype == arr.dtype
+    assert not got.flags.writeable
+    assert isinstance(_base_of(got), mmap.mmap)  # a view of the file, not a copy
+    np.testing.assert_array_equal(f.get("b"), vec)
+
+
+def test_bfloat16_is_viewed_not_widened(tmp_path: Path) -> None:
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    arr = np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4).astype(ml_dtypes.bfloat16)
+    write_safetensors(tmp_path / "m.safetensors", {"embeddings": arr})
+    got = SafetensorsFile(tmp_path / "m.safetensors").get("embeddings")
+    assert got.dtype == arr.dtype
+    np.testing.assert_array_equal(got.astype(np.float32), arr.astype(np.float32))
+
+
+def test_write_file_round_trips_through_safetensors(tmp_path: Path) -> None:
+    tensors = {
+        "embeddings": np.arange(12, dtype=np.float32).reshape(4, 3),
+        "weights": np.ones(5, dtype=np.float64),
+        "mapping": np.arange(5, dtype=np.int64),
+        "odd": np.arange(3, dtype=np.int8),
+    }
+    write_file(tmp_path / "m.safetensors", tensors, metadata={"format": "np"})
+    loaded = safetensors_numpy.load_file(str(tmp_path / "m.safetensors"))
+    assert set(loaded) == set(tensors)
+    for k, v in tensors.items():
+        np.testing.assert_array_equal(loaded[k], v)
+        assert loaded[k].dtype == v.dtype
+    assert read_header(tmp_path / "m.safetensors")[1] == {"format": "np"}
+    assert (read_header(tmp_path / "m.safetensors")[2] % 8) == 0
+
+
+def test_write_file_over_a_mapped_file_keeps_the_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "m.safetensors"
+    write_file(path, {"x": np.arange(1000, dtype=np.float32)})
+    mapped = SafetensorsFile(path).get("x")
+    write_file(path, {"x": np.zeros(10, dtype=np.float32)})
+    np.testing.assert_array_equal(mapped, np.arange(1000, dtype=np.float32))  # no SIGBUS
+
+
+# -- corrupt files: ValueError naming the file and the problem ----------------------------------
+
+GOOD = {"embeddings": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]}}
+
+
+@pytest.mark.parametrize(
+    ("header", "data", "header_len", "match"),
+    [
+        (GOOD, b"\0" * 8, None, "outside the 8-byte data buffer"),  # truncated data
+        (GOOD, b"\0" * 16, 10**12, "header length"),  # header length beyond the file
+        (
+            {"embeddings": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 16]}},
+            b"\0" * 16,
+            None,
+            "16 bytes for shape \\[2, 3\\] of F32, expected 24",
+        ),
+        (
+            {"embeddings": {"dtype": "Q4", "shape": [2, 2], "data_offsets": [0, 16]}},
+            b"\0" * 16,
+            None,
+            "unsupported dtype 'Q4'",
+        ),
+        (
+            {"embeddings": {"dtype": "F32", "shape": [2, -2], "data_offsets": [0, 16]}},
+            b"\0" * 16,
+            None,
+            "shape must be a list of non-negative integers",
+        ),
+        (
+            {"embeddings": {"dtype": "F32", "shape": [2, 2], "data_offsets": [8, 4]}},
+            b"\0" * 16,
+            None,
+            "outside",
+        ),
+        (
+            {"embeddings": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0]}},
+            b"\0" * 16,
+            None,
+            "data_offsets must be \\[begin, end\\]",
+        ),
+        (
+            {
+                "a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]},
+            },
+            b"\0" * 16,
+            None,
+            "overlap",
+        ),
+        (
+            {"embeddings": {"dtype": "F32", "shape": [10**9, 10**9], "data_offsets": [0, 16]}},
+            b"\0" * 16,
+            None,
+            "expected",
+        ),  # would be a huge allocation
+    ],
+)
+def test_corrupt_headers_raise_value_error(tmp_path: Path, header, data, header_len, match) -> None:
+    path = _write_raw(tmp_path / "model.safetensors", header, data, header_len)
+    with pytest.raises(ValueError, match=match) as info:
+        SafetensorsFile(path)
+    assert str(path) in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "not a safetensors file"),
+        (b"\x05\0\0\0", "not a safetensors file"),
+        ((4).to_bytes(8, "little") + b"{abc", "not valid JSON"),
+        ((2).to_bytes(8, "little") + b"[]", "must be a JSON object"),
+        ((3).to_bytes(8, "little") + b"\xff\xfe{", "not valid JSON"),
+    ],
+)
+def test_garbage_raises_value_error(tmp_path: Path, content: bytes, match: str) -> None:
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match):
+        SafetensorsFile(path)
+
+
+def test_truncated_model_file_fails_cleanly_at_load(tmp_path: Path) -> None:
+    folder = make_model_folder(tmp_path)
+    path = folder / "model.safetensors"
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ValueError, match="truncated or corrupt") as info:
+        fastpool.load(folder)
+    assert "model.safetensors" in str(info.value)
+
+
+def test_model_table_is_memory_mapped(tmp_path: Path) -> None:
+    model = fastpool.load(make_model_folder(tmp_path, dim=64))
+    assert isinstance(_base_of(model.table), mmap.mmap)
+    assert not model.table.flags.writeable
+    sliced = fastpool.load(make_model_folder(tmp_path, dim=64, name="b"), dimensionality=10)
+    assert isinstance(_base_of(sliced.table), mmap.mmap)  # table[:, :d] read in place
+    assert sliced.dim == 10
