@@ -4,7 +4,8 @@ Run:   python -m pytest benchmarks/bench_kernel.py --benchmark-autosave
 Ratios (against embedding_bag "mean" in each group) from the newest saved run:
        python benchmarks/ratios.py
 Compare with an earlier run:
-       python -m pytest benchmarks/bench_kernel.py --benchmark-compare --benchmark-compare-fail=mean:10%
+       python -m pytest benchmarks/bench_kernel.py --benchmark-compare \
+           --benchmark-compare-fail=mean:10%
 
 Groups are "kernel-<table>-<rows>-<threads>t": fastpool on float32, float16 and
 int8 tables, torch.nn.functional.embedding_bag ("mean" and "sum", float32 table;

@@ -43,7 +43,8 @@ def main() -> None:
             line = f"{group:28s} {name:22s} {mean * 1e3:9.3f} ms  {ratio}"
             bps = bench["extra_info"].get("bytes_per_s")
             if bps and roof and name != "roofline-read":
-                line += f"  {bps / 1e9:6.1f} GB/s = {bps / roof['extra_info']['bytes_per_s']:.2f} roofline"
+                fraction = bps / roof["extra_info"]["bytes_per_s"]
+                line += f"  {bps / 1e9:6.1f} GB/s = {fraction:.2f} roofline"
             print(line)
 
 

@@ -82,5 +82,5 @@ def test_inputs_are_not_modified(rng):
     ids, offsets = make_batch(rng, 20, 100)
     copies = [a.copy() for a in (table, ids, offsets)]
     fastpool.encode(ids, offsets, table)
-    for before, after in zip(copies, (table, ids, offsets)):
+    for before, after in zip(copies, (table, ids, offsets), strict=True):
         np.testing.assert_array_equal(before, after)
