@@ -89,6 +89,96 @@ std::size_t Trie::longest(const unsigned char* s, std::size_t n, std::int32_t* i
     return best;
 }
 
+// ---------------------------------------------------------------- StringHash
+
+namespace {
+
+constexpr std::uint32_t kLongKey = 0xFF000000u;
+
+// Bytes p[0..n) of an 8-byte load, the rest zero (p[0..8) must be readable).
+inline std::uint64_t load_low(const unsigned char* p, std::size_t n) noexcept {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return n >= 8 ? w : w & ((std::uint64_t{1} << (8 * n)) - 1);  // little-endian
+}
+
+inline std::uint64_t mix(std::uint64_t h) noexcept {
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return h ^ (h >> 32);
+}
+
+// The short-key words (a, b) of s[0..n), n <= 11.
+inline void short_key(const unsigned char* s, std::size_t n, std::uint64_t& a,
+                      std::uint32_t& b) noexcept {
+    a = load_low(s, n);
+    b = (n > 8 ? static_cast<std::uint32_t>(load_low(s + 8, n - 8)) : 0u) |
+        static_cast<std::uint32_t>(n) << 24;
+}
+
+inline std::uint64_t hash_short(std::uint64_t a, std::uint32_t b) noexcept {
+    return mix(a * 0x9E3779B97F4A7C15ull ^ (std::uint64_t{b} * 0xBF58476D1CE4E5B9ull));
+}
+
+inline std::uint64_t hash_long(const unsigned char* s, std::size_t n) noexcept {
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+    for (std::size_t k = 0; k < n; k += 8) h = (h ^ load_low(s + k, n - k)) * 0xBF58476D1CE4E5B9ull;
+    return mix(h);
+}
+
+}  // namespace
+
+void StringHash::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+    std::size_t cap = 16;
+    while (cap < 2 * entries.size()) cap *= 2;
+    slots_.assign(cap, Slot{0, 0, -1});
+    mask_ = cap - 1;
+    long_keys_.clear();
+    std::string padded;
+    for (const auto& [str, id] : entries) {
+        if (id < 0) continue;
+        padded.assign(str);
+        padded.append(kPad, '\0');
+        const auto* u = reinterpret_cast<const unsigned char*>(padded.data());
+        if (find(u, str.size()) >= 0) continue;  // keep the first, as the trie does
+        Slot slot{0, 0, id};
+        std::uint64_t h;
+        if (str.size() <= 11) {
+            short_key(u, str.size(), slot.a, slot.b);
+            h = hash_short(slot.a, slot.b);
+        } else {
+            slot.a = static_cast<std::uint64_t>(long_keys_.size()) << 32 | str.size();
+            slot.b = kLongKey;
+            long_keys_ += str;
+            h = hash_long(u, str.size());
+        }
+        std::uint64_t i = h & mask_;
+        while (slots_[i].id >= 0) i = (i + 1) & mask_;
+        slots_[i] = slot;
+    }
+}
+
+std::int32_t StringHash::find(const unsigned char* s, std::size_t n) const noexcept {
+    if (slots_.empty()) return -1;
+    if (n <= 11) {
+        std::uint64_t a;
+        std::uint32_t b;
+        short_key(s, n, a, b);
+        for (std::uint64_t i = hash_short(a, b) & mask_;; i = (i + 1) & mask_) {
+            const Slot& sl = slots_[i];
+            if (sl.id < 0) return -1;
+            if (sl.a == a && sl.b == b) return sl.id;
+        }
+    }
+    for (std::uint64_t i = hash_long(s, n) & mask_;; i = (i + 1) & mask_) {
+        const Slot& sl = slots_[i];
+        if (sl.id < 0) return -1;
+        if (sl.b == kLongKey && (sl.a & 0xFFFFFFFFu) == n &&
+            std::memcmp(long_keys_.data() + (sl.a >> 32), s, n) == 0)
+            return sl.id;
+    }
+}
+
 // ---------------------------------------------------------------- build
 
 bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, const char* prefix,
@@ -105,6 +195,8 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
                 cont.emplace_back(tok.substr(pre.size()), vocab.ids[k]);
             all.emplace_back(std::move(tok), vocab.ids[k]);
         }
+        initial_hash_.build(all);
+        continuing_hash_.build(cont);
         initial_.build(std::move(all));
         continuing_.build(std::move(cont));
 
@@ -324,16 +416,23 @@ private:
             w.clear();
             return;
         }
-        const auto* u = reinterpret_cast<const unsigned char*>(w.data());
         const std::size_t n = w.size();
-        std::int32_t id = 0;
-        // Most words are one vocabulary token: skip the pieces buffer then.
-        std::size_t m = t_.initial_.longest(u, n, &id);
-        if (m == n) {
+        // StringHash::find reads up to kPad bytes past a key (and masks them off).
+        if (w.capacity() < n + StringHash::kPad) {
+            w.reserve(2 * n + StringHash::kPad);
+            w.resize(w.capacity());  // define every byte once, so the reads see zeros or old bytes
+            w.resize(n);
+        }
+        const auto* u = reinterpret_cast<const unsigned char*>(w.data());
+        // Most words are one vocabulary token: the longest match is then the
+        // whole word, found with one hash probe.
+        std::int32_t id = t_.initial_hash_.find(u, n);
+        if (id >= 0) {
             emit(id);
             w.clear();
             return;
         }
+        std::size_t m = t_.initial_.longest(u, n, &id);
         if (m == 0) {
             emit(cfg_.unk_id);
             w.clear();
@@ -343,6 +442,11 @@ private:
         pieces.clear();
         pieces.push_back(id);
         for (std::size_t start = m; start < n; start += m) {
+            id = t_.continuing_hash_.find(u + start, n - start);
+            if (id >= 0) {
+                pieces.push_back(id);
+                break;
+            }
             m = t_.continuing_.longest(u + start, n - start, &id);
             if (m == 0) {
                 emit(cfg_.unk_id);

@@ -75,9 +75,32 @@ private:
     std::array<std::uint32_t, 256> root_{};
 };
 
+// Exact-string lookup (open addressing, linear probing). WordPiece tries the
+// whole remaining word first, and most words are one vocabulary token, so
+// one probe usually replaces a byte-by-byte trie walk. Keys up to 11 bytes
+// live in the slot itself (compared as two integers: one cache line per
+// lookup); longer keys point into a side buffer.
+class StringHash {
+public:
+    static constexpr std::size_t kPad = 16;  // readable bytes find() needs past s + n
+    void build(const std::vector<std::pair<std::string, std::int32_t>>& entries);
+    // The id of s[0..n), or -1. s[n .. n + kPad) must be readable (any values).
+    std::int32_t find(const unsigned char* s, std::size_t n) const noexcept;
+
+private:
+    struct Slot {
+        std::uint64_t a;  // key bytes 0..7, or (offset << 32 | size) of a long key
+        std::uint32_t b;  // key bytes 8..10 | size << 24; 0xFF << 24 for a long key
+        std::int32_t id;  // -1: empty
+    };
+    std::vector<Slot> slots_;
+    std::string long_keys_;
+    std::uint64_t mask_ = 0;
+};
+
 // Per-thread working memory, reused across texts.
 struct Scratch {
-    std::string word;
+    std::string word;  // kept with StringHash::kPad spare bytes of capacity
     std::vector<std::pair<std::uint8_t, std::uint32_t>> pending;  // (ccc, code point)
     std::vector<std::int32_t> pieces;
 };
@@ -104,6 +127,8 @@ private:
     BertConfig config_;
     Trie initial_;     // every vocabulary token: pieces at the start of a word
     Trie continuing_;  // tokens that start with the prefix, prefix removed
+    StringHash initial_hash_;
+    StringHash continuing_hash_;
     std::vector<Added> added_;  // by first byte, longest first
     std::array<std::uint32_t, 257> added_by_first_{};  // [b, b+1) range in added_
     int added_single_first_ = -1;  // the one first byte of all added tokens, or -1
