@@ -78,12 +78,16 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
             for (int s = t; s < nt; s += team) {
                 try {
                     Scratch scratch;
-                    auto& mine = local[s];
+                    // Filled on this thread's stack and moved out at the end:
+                    // vector headers side by side in `local` would share a
+                    // cache line that every push_back writes.
+                    std::vector<std::int32_t> mine;
                     for (std::int64_t k = starts[s]; k < starts[s + 1]; ++k) {
                         tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
                                      limits, scratch, mine);
                         offsets[k + 1] = static_cast<std::int64_t>(mine.size());  // local for now
                     }
+                    local[s] = std::move(mine);
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
                 }
