@@ -179,7 +179,8 @@ def test_tokenize(benchmark, setup: Setup, group: str, threads: int, row: str) -
             return fn()
 
     benchmark.pedantic(run, rounds=7, iterations=1, warmup_rounds=1)
-    benchmark.extra_info["tokens_per_s"] = setup.n_tokens / benchmark.stats.stats.mean
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["tokens_per_s"] = setup.n_tokens / benchmark.stats.stats.mean
 
 
 def _interleaved(rounds: int = 9) -> None:
