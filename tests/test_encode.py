@@ -148,3 +148,33 @@ def test_build_info():
     assert info["isa_compiled"] and all(isinstance(s, str) for s in info["isa_compiled"])
     assert info["n_threads"] >= 1
     assert info["version"] == fastpool.__version__
+
+
+def test_big_endian_ids_offsets_and_out(rng):
+    table = make_table(rng, 20, 8, "float32")
+    ids, offsets = make_batch(rng, 5, 20)
+    want = pool_reference(ids, offsets, table)
+    got = fastpool.encode(ids.astype(">i8"), offsets.astype(">i8"), table)
+    assert_pooled_close(got, want, "float32")
+    with pytest.raises(ValueError, match="out must have dtype float32, got >f4"):
+        fastpool.encode(ids, offsets, table, out=np.zeros((5, 8), ">f4"))
+
+
+@pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
+def test_every_instruction_set_matches_reference(rng, isa):
+    table = make_table(rng, 300, 256, "float16")
+    weights = rng.random(300).astype(np.float32)
+    ids, offsets = make_batch(rng, 40, 300)
+    before = fastpool.build_info()["isa"]
+    try:
+        used = fastpool.set_isa(isa)
+        got = fastpool.encode(ids, offsets, table, weights=weights)
+    finally:
+        fastpool.set_isa(before)
+    assert used in ("baseline", "avx2", "avx512")
+    assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), "float16")
+
+
+def test_set_isa_rejects_unknown_names():
+    with pytest.raises(ValueError, match="isa must be one of baseline, avx2, avx512, got 'sse9'"):
+        fastpool.set_isa("sse9")

@@ -114,13 +114,16 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 #define FASTPOOL_PREFETCH_DISTANCE 8
 #endif
 constexpr std::int64_t kPrefetchDistance = FASTPOOL_PREFETCH_DISTANCE;
+#ifndef FASTPOOL_PREFETCH_STEP
+#define FASTPOOL_PREFETCH_STEP 64
+#endif
 
 // Ask for the bytes of columns [c0, c0 + n) of token k's table row.
 template <class T, class Id>
 inline void prefetch_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t k,
                          std::int64_t c0, std::int64_t n) noexcept {
     const char* p = reinterpret_cast<const char*>(table + table_row(a, ids, k) * a.row_stride + c0);
-    for (std::int64_t byte = 0; byte < n * static_cast<std::int64_t>(sizeof(T)); byte += 64)
+    for (std::int64_t byte = 0; byte < n * static_cast<std::int64_t>(sizeof(T)); byte += FASTPOOL_PREFETCH_STEP)
         __builtin_prefetch(p + byte, 0, 3);
 }
 

@@ -40,6 +40,11 @@ cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
     const char* compiled_isa() noexcept
 
 
+cdef extern from "fastpool/check.h" namespace "fastpool" nogil:
+    int64_t first_out_of_range[I](const I* values, int64_t n, int64_t stop) noexcept
+    int64_t first_decrease(const int64_t* offsets, int64_t n) noexcept
+
+
 cdef extern from "fastpool/membench.h" namespace "fastpool" nogil:
     float read_sum(const float* data, int64_t n) noexcept
 
@@ -120,6 +125,107 @@ def pool_csr(
             "table dtype must be float32, float16, bfloat16, float64 or int8, "
             f"got {table.dtype}"
         )
+
+
+def out_of_range(cnp.ndarray values, int64_t stop):
+    """Index of the first value of a contiguous int32/int64 vector outside
+    [0, stop), or -1. The GIL is released: ids may be large."""
+    cdef int64_t n = cnp.PyArray_SIZE(values)
+    cdef const void* p = cnp.PyArray_DATA(values)
+    cdef int64_t found
+    if cnp.PyArray_TYPE(values) == cnp.NPY_INT64:
+        with nogil:
+            found = first_out_of_range[int64_t](<const int64_t*>p, n, stop)
+    elif cnp.PyArray_TYPE(values) == cnp.NPY_INT32:
+        with nogil:
+            found = first_out_of_range[int32_t](<const int32_t*>p, n, stop)
+    else:
+        raise TypeError(f"expected int32 or int64, got {values.dtype}")
+    return found
+
+
+OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST, OFFSETS_BAD_LAST = -1, -2, -3, -4
+
+
+def check_offsets(cnp.ndarray offsets, int64_t n_ids):
+    """Check a contiguous int64 CSR offsets vector against len(ids).
+
+    Returns OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST (offsets[0] != 0),
+    OFFSETS_BAD_LAST (offsets[-1] != n_ids), or the first i with
+    offsets[i] > offsets[i + 1]."""
+    if cnp.PyArray_TYPE(offsets) != cnp.NPY_INT64:
+        raise TypeError(f"expected int64, got {offsets.dtype}")
+    cdef const int64_t* p = <const int64_t*>cnp.PyArray_DATA(offsets)
+    cdef int64_t n = cnp.PyArray_SIZE(offsets)
+    cdef int64_t found
+    if n == 0:
+        return OFFSETS_EMPTY
+    if p[0] != 0:
+        return OFFSETS_BAD_FIRST
+    if p[n - 1] != n_ids:
+        return OFFSETS_BAD_LAST
+    with nogil:
+        found = first_decrease(p, n)
+    return found
+
+
+cdef inline bint is_index_vector(object x, int type_num):
+    return (type(x) is cnp.ndarray and cnp.PyArray_TYPE(<cnp.ndarray>x) == type_num
+            and cnp.PyArray_NDIM(<cnp.ndarray>x) == 1
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>x)
+            and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>x))
+
+
+def encode_fast(object ids, object offsets, object table, object out, bint mean,
+                bint normalize, int n_threads):
+    """The common call in one step: canonical inputs, no weights/mapping/scale.
+
+    Returns the pooled array, or None when anything is not canonical or not
+    valid (the caller then takes the checked path, which coerces the inputs or
+    words the error). ``n_threads`` <= 0 means "the default", resolved here as
+    min(omp_get_max_threads(), -n_threads) so the caller can pass its cached CPU
+    limit as a negative number (or 0 when OMP_NUM_THREADS was set)."""
+    if not (is_index_vector(ids, cnp.NPY_INT64) or is_index_vector(ids, cnp.NPY_INT32)):
+        return None
+    if not is_index_vector(offsets, cnp.NPY_INT64):
+        return None
+    if type(table) is not cnp.ndarray:
+        return None
+    cdef cnp.ndarray t = <cnp.ndarray>table
+    cdef int type_num = cnp.PyArray_TYPE(t)
+    if not (type_num == cnp.NPY_FLOAT32 or type_num == cnp.NPY_FLOAT16
+            or type_num == cnp.NPY_FLOAT64 or type_num == cnp.NPY_INT8):
+        return None
+    if (cnp.PyArray_NDIM(t) != 2 or not cnp.PyArray_IS_C_CONTIGUOUS(t)
+            or not cnp.PyArray_ISNOTSWAPPED(t)):
+        return None
+    cdef cnp.ndarray i = <cnp.ndarray>ids
+    cdef cnp.ndarray o = <cnp.ndarray>offsets
+    cdef int64_t n_ids = cnp.PyArray_SIZE(i)
+    cdef int64_t n_rows = cnp.PyArray_SIZE(o) - 1
+    cdef int64_t dim = cnp.PyArray_DIM(t, 1)
+    if check_offsets(o, n_ids) != OFFSETS_OK:
+        return None
+    if out_of_range(i, cnp.PyArray_DIM(t, 0)) >= 0:
+        return None
+    cdef cnp.npy_intp shape[2]
+    if out is None:
+        shape[0] = n_rows
+        shape[1] = dim
+        out = cnp.PyArray_EMPTY(2, shape, cnp.NPY_FLOAT32, 0)
+    elif not (type(out) is cnp.ndarray
+              and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_FLOAT32
+              and cnp.PyArray_NDIM(<cnp.ndarray>out) == 2
+              and cnp.PyArray_DIM(<cnp.ndarray>out, 0) == n_rows
+              and cnp.PyArray_DIM(<cnp.ndarray>out, 1) == dim
+              and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>out)
+              and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>out)
+              and cnp.PyArray_ISWRITEABLE(<cnp.ndarray>out)):
+        return None
+    if n_threads <= 0:
+        n_threads = max_threads() if n_threads == 0 else min(max_threads(), -n_threads)
+    pool_csr(i, o, t, <cnp.ndarray>out, None, None, None, mean, normalize, n_threads)
+    return out
 
 
 def openmp_max_threads():

@@ -52,6 +52,10 @@ def usable_cpu_count() -> int:
     return min(count, limit) if limit else count
 
 
+# The OpenMP runtime reads OMP_NUM_THREADS once, when it loads; so does this.
+_OMP_NUM_THREADS_SET = bool(os.environ.get("OMP_NUM_THREADS"))
+
+
 def effective_n_threads(n_threads: int | None) -> int:
     """The thread count a kernel call will use for the ``n_threads`` argument."""
     if n_threads is not None and (
@@ -64,10 +68,16 @@ def effective_n_threads(n_threads: int | None) -> int:
             "core) or None, got 0"
         )
     max_n = _core.openmp_max_threads()
-    if not os.environ.get("OMP_NUM_THREADS"):
+    if not _OMP_NUM_THREADS_SET:
         max_n = min(max_n, usable_cpu_count())
     if n_threads is None:
         return max_n
     if n_threads < 0:
         return max(1, max_n + int(n_threads) + 1)
     return int(n_threads)
+
+
+def default_thread_code() -> int:
+    """``n_threads=None`` for ``_core.encode_fast``: 0 when OMP_NUM_THREADS was set
+    (OpenMP's limit rules), else minus the usable CPU count (min with OpenMP's)."""
+    return 0 if _OMP_NUM_THREADS_SET else -usable_cpu_count()
