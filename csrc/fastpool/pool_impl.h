@@ -127,6 +127,33 @@ inline void prefetch_row(const PoolArgs& a, const Id* ids, const T* table, std::
         __builtin_prefetch(p + byte, 0, 3);
 }
 
+// Store a finished block; for a whole row held in registers, apply the mean
+// and the normalisation first, so every output element is written once.
+template <class V, int R, bool kWholeRow>
+inline void finish_block(const PoolArgs& a, std::int64_t count, std::int64_t c0,
+                         typename V::Reg* acc, float* out_row) noexcept {
+    using Reg = typename V::Reg;
+    constexpr int L = V::kLanes;
+    if constexpr (kWholeRow) {
+        // The row is complete in registers: mean and norm here, one store each.
+        if (a.mean && count > 0) {
+            const Reg inv = V::broadcast(1.0f / static_cast<float>(count));
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
+        }
+        if (a.normalize) {
+            Reg sq = V::zero();
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) sq = V::fmadd(acc[i], acc[i], sq);
+            const Reg inv = V::broadcast(inverse_norm(V::sum(sq)));
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
+        }
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) V::store(out_row + c0 + i * L, acc[i]);
+}
+
 // R vector registers of columns [c0, c0 + R * lanes) over the row's tokens.
 // The accumulators live in registers for the whole token loop.
 template <class V, int R, bool kWholeRow, class T, class Id>
@@ -139,6 +166,26 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
     for (int i = 0; i < R; ++i) acc[i] = V::zero();
     // Rows of later tokens (also of the next rows) are fetched while this one sums.
     const std::int64_t last = a.offsets[a.n_rows];
+    if constexpr (std::is_same_v<T, std::int8_t>) {
+        if (!a.weights && !a.scale) {
+            // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24
+            // tokens) and convert once, instead of converting every token.
+            typename V::IReg iacc[R];
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) iacc[i] = V::zero_i32();
+            for (std::int64_t k = begin; k < end; ++k) {
+                if (kPrefetchDistance > 0 && k + kPrefetchDistance < last)
+                    prefetch_row(a, ids, table, k + kPrefetchDistance, c0, R * L);
+                const T* src = table + table_row(a, ids, k) * a.row_stride + c0;
+#pragma GCC unroll 16
+                for (int i = 0; i < R; ++i) iacc[i] = V::add_i32(iacc[i], V::load_i32(src + i * L));
+            }
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) acc[i] = V::to_float(iacc[i]);
+            finish_block<V, R, kWholeRow>(a, end - begin, c0, acc, out_row);
+            return;
+        }
+    }
     if (!a.weights && !a.scale) {
         for (std::int64_t k = begin; k < end; ++k) {
             if (kPrefetchDistance > 0 && k + kPrefetchDistance < last)
@@ -158,25 +205,7 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
             for (int i = 0; i < R; ++i) acc[i] = V::fmadd(coef, V::load(src + i * L), acc[i]);
         }
     }
-    if constexpr (kWholeRow) {
-        // The row is complete in registers: mean and norm here, one store each.
-        const std::int64_t count = end - begin;
-        if (a.mean && count > 0) {
-            const Reg inv = V::broadcast(1.0f / static_cast<float>(count));
-#pragma GCC unroll 16
-            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
-        }
-        if (a.normalize) {
-            Reg sq = V::zero();
-#pragma GCC unroll 16
-            for (int i = 0; i < R; ++i) sq = V::fmadd(acc[i], acc[i], sq);
-            const Reg inv = V::broadcast(inverse_norm(V::sum(sq)));
-#pragma GCC unroll 16
-            for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
-        }
-    }
-#pragma GCC unroll 16
-    for (int i = 0; i < R; ++i) V::store(out_row + c0 + i * L, acc[i]);
+    finish_block<V, R, kWholeRow>(a, end - begin, c0, acc, out_row);
 }
 
 template <class V, class T, class Id>

@@ -30,6 +30,14 @@ struct Avx2 {
     }
     static void store(float* p, Reg r) noexcept { _mm256_storeu_ps(p, r); }
 
+    using IReg = __m256i;
+    static IReg zero_i32() noexcept { return _mm256_setzero_si256(); }
+    static IReg add_i32(IReg a, IReg b) noexcept { return _mm256_add_epi32(a, b); }
+    static IReg load_i32(const std::int8_t* p) noexcept {
+        return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    }
+    static Reg to_float(IReg r) noexcept { return _mm256_cvtepi32_ps(r); }
+
     static Reg load(const float* p) noexcept { return _mm256_loadu_ps(p); }
     static Reg load(const half_t* p) noexcept {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

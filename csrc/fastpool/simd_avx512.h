@@ -24,6 +24,14 @@ struct Avx512 {
     static float sum(Reg r) noexcept { return _mm512_reduce_add_ps(r); }
     static void store(float* p, Reg r) noexcept { _mm512_storeu_ps(p, r); }
 
+    using IReg = __m512i;
+    static IReg zero_i32() noexcept { return _mm512_setzero_si512(); }
+    static IReg add_i32(IReg a, IReg b) noexcept { return _mm512_add_epi32(a, b); }
+    static IReg load_i32(const std::int8_t* p) noexcept {
+        return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    }
+    static Reg to_float(IReg r) noexcept { return _mm512_cvtepi32_ps(r); }
+
     static Reg load(const float* p) noexcept { return _mm512_loadu_ps(p); }
     static Reg load(const half_t* p) noexcept {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
