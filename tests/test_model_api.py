@@ -73,6 +73,15 @@ def test_batching_and_threads_do_not_change_results(
     )
 
 
+def test_pooling_in_chunks_does_not_change_results(
+    model: StaticModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = model.encode(TEXTS * 7, batch_size=3)
+    monkeypatch.setattr("fastpool.model._POOL_CHUNK_TOKENS", 5)
+    np.testing.assert_array_equal(model.encode(TEXTS * 7, batch_size=3), expected)
+    np.testing.assert_array_equal(model.encode(TEXTS * 7, batch_size=1), expected)
+
+
 def test_csr_round_trip(model: StaticModel) -> None:
     ids, offsets = model.tokenize_csr(TEXTS)
     assert ids.dtype == np.int32 and offsets.dtype == np.int64 and offsets.size == len(TEXTS) + 1

@@ -34,6 +34,8 @@ from ._threads import effective_n_threads
 __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
 
 DEFAULT_MAX_LENGTH = 512
+# Tokens tokenized before one kernel call (4 MiB of int32 ids).
+_POOL_CHUNK_TOKENS = 1 << 20
 _QUANTIZE_TO = ("float16", "float32", "float64", "int8")
 
 
@@ -550,21 +552,32 @@ class StaticModel:
         threads = effective_n_threads(n_threads)
         n = len(texts)
         out = np.empty((n, self.dim), dtype=np.float32)
+        # Tokenize batch by batch but pool whole chunks: every switch between the
+        # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
+        # one (measured: pooling per 1,024-text batch made encode ~35% slower than
+        # pooling once, at 2 threads on 2 cores).
+        pieces: list[tuple[np.ndarray, np.ndarray]] = []
+        chunk_start = chunk_tokens = 0
         for start in _progress(range(0, n, batch_size), show_progress_bar):
             stop = min(start + batch_size, n)
-            ids, offsets = self._tokenize(texts[start:stop], limit)
-            _core.pool_csr(
-                ids,
-                offsets,
-                self._table,
-                out[start:stop],
-                self._weights,
-                self._mapping,
-                None,
-                True,
-                norm,
-                threads,
-            )
+            piece = self._tokenize(texts[start:stop], limit)
+            pieces.append(piece)
+            chunk_tokens += piece[0].size
+            if chunk_tokens >= _POOL_CHUNK_TOKENS or stop == n:
+                ids, offsets = _concat_csr(pieces)
+                _core.pool_csr(
+                    ids,
+                    offsets,
+                    self._table,
+                    out[chunk_start:stop],
+                    self._weights,
+                    self._mapping,
+                    None,
+                    True,
+                    norm,
+                    threads,
+                )
+                pieces, chunk_start, chunk_tokens = [], stop, 0
         return out[0] if single else out
 
     def encode_as_sequence(
@@ -639,6 +652,22 @@ class StaticModel:
             base_model=self._base_model,
             language=self._language,
         )
+
+
+def _concat_csr(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Join CSR batches into one (ids int32, offsets int64)."""
+    if len(pieces) == 1:
+        return pieces[0]
+    ids = np.concatenate([p[0] for p in pieces])
+    offsets = np.empty(sum(p[1].size - 1 for p in pieces) + 1, dtype=np.int64)
+    row = base = 0
+    for piece_ids, piece_offsets in pieces:
+        k = piece_offsets.size - 1
+        np.add(piece_offsets[:-1], base, out=offsets[row : row + k])
+        row += k
+        base += piece_ids.size
+    offsets[row] = base
+    return ids, offsets
 
 
 def _as_list(sentences: Iterable[str]) -> list[str]:
