@@ -6,7 +6,10 @@ Ratios against model2vec (no multiprocessing) in each group, newest saved run:
 Share of fastpool's time spent in the tokenizer (1 - this = time outside it):
        python benchmarks/ratios.py --baseline hf-tokenize
 Compare with an earlier run:
-       python -m pytest benchmarks/bench_e2e.py --benchmark-compare --benchmark-compare-fail=mean:10%
+       python -m pytest benchmarks/bench_e2e.py --benchmark-compare \
+           --benchmark-compare-fail=mean:10%
+On a busy machine, the interleaved runner gives steadier ratios (all rows in
+round-robin, medians): python benchmarks/bench_e2e.py
 
 Data: the docstrings of Python's standard library (parsed with ``ast``, never
 imported), split into sentences ("short", ~20 tokens) and paragraphs ("long",

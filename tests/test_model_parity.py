@@ -197,3 +197,41 @@ def test_real_bert_tokenizer_matches_model2vec(
         _compare(ours.encode(texts, max_length=max_length), expected, ATOL[dtype])
     short = texts[:9]
     assert ours.tokenize(short) == theirs.tokenize(short)
+
+
+# -- property test: arbitrary Unicode text ---------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PARITY_MODELS: dict[str, tuple[fastpool.StaticModel, object]] = {}
+
+
+def _models(kind: str, tmp_root: Path) -> tuple[fastpool.StaticModel, object]:
+    if kind not in _PARITY_MODELS:
+        folder = make_model_folder(tmp_root, kind=kind, vocab_quantized=True, max_length=6)
+        _PARITY_MODELS[kind] = (
+            fastpool.load(folder),
+            model2vec.StaticModel.from_pretrained(folder),
+        )
+    return _PARITY_MODELS[kind]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_random_unicode_matches_model2vec(kind: str, tmp_path_factory) -> None:
+    ours, theirs = _models(kind, tmp_path_factory.mktemp(f"hyp-{kind}"))
+    words = st.sampled_from(["the", "fox", "Café", "naïve", "tokens", "東京", "🙂", "##", "[UNK]"])
+    text = st.lists(st.one_of(words, st.text(max_size=12)), max_size=12).map(" ".join)
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        texts=st.lists(text, min_size=1, max_size=6), max_length=st.sampled_from([None, 1, 6, 512])
+    )
+    def check(texts: list[str], max_length: int | None) -> None:
+        expected = theirs.encode(texts, max_length=max_length)  # type: ignore[attr-defined]
+        got = ours.encode(texts, max_length=max_length)
+        assert got.shape == (len(texts), ours.dim)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+
+    check()

@@ -176,3 +176,31 @@ def test_model_table_is_memory_mapped(tmp_path: Path) -> None:
     sliced = fastpool.load(make_model_folder(tmp_path, dim=64, name="b"), dimensionality=10)
     assert isinstance(_base_of(sliced.table), mmap.mmap)  # table[:, :d] read in place
     assert sliced.dim == 10
+
+
+def _mapping_stats(path: Path) -> dict[str, int]:
+    """Summed smaps fields (kB) of this process's mappings of ``path``."""
+    totals: dict[str, int] = {}
+    inside = False
+    target = str(path.resolve())
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and len(parts) >= 5 and not parts[0].endswith(":"):
+                inside = len(parts) >= 6 and parts[-1] == target
+            elif inside and parts[0].endswith(":") and len(parts) >= 2 and parts[1].isdigit():
+                totals[parts[0][:-1]] = totals.get(parts[0][:-1], 0) + int(parts[1])
+    return totals
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux /proc only")
+def test_table_pages_are_shared_file_pages(tmp_path: Path) -> None:
+    folder = make_model_folder(tmp_path, dim=1024)  # ~1.2 MB table
+    model = fastpool.load(folder)
+    model.encode(["the quick brown fox"] * 50 + [" ".join(make_model_folder.__doc__ or "")])
+    np.asarray(model.table).sum()  # touch every page
+    stats = _mapping_stats(folder / "model.safetensors")
+    assert stats.get("Rss", 0) > 1000  # the table is read through the file mapping
+    # No anonymous (private, copy-on-write) page: every page is the page cache's.
+    # (Private_Dirty may be non-zero here only because this process just wrote the file.)
+    assert stats.get("Anonymous", 0) == 0
