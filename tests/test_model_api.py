@@ -120,11 +120,11 @@ def test_argument_errors(model: StaticModel) -> None:
     with pytest.raises(ValueError, match="max_length must be a non-negative int or None, got -1"):
         model.encode(TEXTS, max_length=-1)
     with pytest.raises(TypeError, match="max_length must be a non-negative int or None, got str"):
-        model.encode(TEXTS, max_length="3")
+        model.encode(TEXTS, max_length="3")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
         model.encode(TEXTS, batch_size=0)
     with pytest.raises(TypeError, match="sentences must be strings, got int at index 1"):
-        model.encode(["a", 3])
+        model.encode(["a", 3])  # type: ignore[list-item]
     with pytest.raises(ValueError, match="n_threads must be a positive count"):
         model.encode(TEXTS, n_threads=0)
 
@@ -158,7 +158,7 @@ def test_concurrent_encode_equals_sequential(model: StaticModel) -> None:
     limits = [None, 1, 2, 5, 16, 512]
     expected = {limit: model.encode(texts, max_length=limit, batch_size=37) for limit in limits}
     errors: list[BaseException] = []
-    results: dict[tuple[int, int | None], np.ndarray] = {}
+    results: dict[tuple[int, int, int | None], np.ndarray] = {}
 
     def work(worker: int, limit: int | None) -> None:
         try:

@@ -53,7 +53,7 @@ def _compare(ours: np.ndarray, theirs: np.ndarray, atol: float) -> None:
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, bool], Path]:
     root = tmp_path_factory.mktemp("parity")
-    out = {}
+    out: dict[tuple[str, str, bool], Path] = {}
     for kind in KINDS:
         for dtype in ("float32", "float16", "int8"):
             for vq in (False, True):

@@ -55,7 +55,7 @@ def test_bfloat16_is_viewed_not_widened(tmp_path: Path) -> None:
 
 
 def test_write_file_round_trips_through_safetensors(tmp_path: Path) -> None:
-    tensors = {
+    tensors: dict[str, np.ndarray] = {
         "embeddings": np.arange(12, dtype=np.float32).reshape(4, 3),
         "weights": np.ones(5, dtype=np.float64),
         "mapping": np.arange(5, dtype=np.int64),

@@ -433,11 +433,13 @@ class StaticModel:
         Text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``. ``pool(*tokenize_csr(x))``
         equals ``encode(x)`` for a list ``x``. ``max_length`` as in :meth:`encode`.
         """
-        texts = [sentences] if isinstance(sentences, str) else _as_list(sentences)
+        texts = _texts(sentences)
         return self._tokenize(texts, self._resolve_max_length(max_length))
 
     @overload
-    def tokenize(self, sentences: str, *, max_length: int | None = ...) -> list[int]: ...
+    def tokenize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]
+        self, sentences: str, *, max_length: int | None = ...
+    ) -> list[int]: ...
     @overload
     def tokenize(
         self, sentences: Sequence[str], *, max_length: int | None = ...
@@ -540,7 +542,7 @@ class StaticModel:
         numpy.ndarray of float32, shape ``(dim,)`` or ``(len(sentences), dim)``
         """
         single = isinstance(sentences, str)
-        texts = [sentences] if single else _as_list(sentences)
+        texts = _texts(sentences)
         limit = self._resolve_max_length(max_length)
         norm = self._normalize if normalize is None else bool(normalize)
         if (
@@ -596,7 +598,7 @@ class StaticModel:
         ``(0, dim)`` array.
         """
         single = isinstance(sentences, str)
-        texts = [sentences] if single else _as_list(sentences)
+        texts = _texts(sentences)
         limit = _check_max_length(max_length)
         if (
             isinstance(batch_size, bool)
@@ -670,7 +672,10 @@ def _concat_csr(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
     return ids, offsets
 
 
-def _as_list(sentences: Iterable[str]) -> list[str]:
+def _texts(sentences: str | Iterable[str]) -> list[str]:
+    """A single text as a one-item list, any other sequence as a list (no copy of a list)."""
+    if isinstance(sentences, str):
+        return [sentences]
     if isinstance(sentences, list):
         return sentences
     if isinstance(sentences, (bytes, bytearray)):
