@@ -3,7 +3,8 @@
 Run:      python -m pytest benchmarks/bench_tokenize.py --benchmark-autosave
 Ratios:   python benchmarks/ratios.py --baseline hf-tokenizers   (tokenize groups)
           python benchmarks/ratios.py --baseline model2vec        (encode groups)
-Compare:  python -m pytest benchmarks/bench_tokenize.py --benchmark-compare --benchmark-compare-fail=mean:10%
+Compare:  python -m pytest benchmarks/bench_tokenize.py --benchmark-compare \
+              --benchmark-compare-fail=mean:10%
 Robust ratios on a loaded machine (every row in round-robin, medians):
           python benchmarks/bench_tokenize.py
 
@@ -109,8 +110,9 @@ class Setup:
         with contextlib.suppress(ImportError):
             import model2vec
 
-            self.m2v = model2vec.StaticModel(self.table, self.hf, normalize=True,
-                                             max_length=MAX_LENGTH)
+            self.m2v = model2vec.StaticModel(
+                self.table, self.hf, normalize=True, max_length=MAX_LENGTH
+            )
         vocab = self.hf.get_vocab()
         median = int(np.median([len(t) for t in vocab]))  # as model2vec computes it
         self.max_chars = MAX_LENGTH * median
@@ -122,23 +124,31 @@ class Setup:
         if group == "tokenize":
             return {
                 "native": lambda: nt.tokenize_csr(texts, n_threads=threads),
-                "hf-tokenizers": lambda: [e.ids for e in hf.encode_batch_fast(
-                    texts, add_special_tokens=False)],
+                "hf-tokenizers": lambda: [
+                    e.ids for e in hf.encode_batch_fast(texts, add_special_tokens=False)
+                ],
             }
         unk = nt.unk_id
 
         def hf_fastpool() -> np.ndarray:
             cut = [t[: self.max_chars] for t in texts]
-            ids = [[i for i in e.ids[:MAX_LENGTH] if i != unk]
-                   for e in hf.encode_batch_fast(cut, add_special_tokens=False)]
+            ids = [
+                [i for i in e.ids[:MAX_LENGTH] if i != unk]
+                for e in hf.encode_batch_fast(cut, add_special_tokens=False)
+            ]
             offsets = np.zeros(len(ids) + 1, dtype=np.int64)
             np.cumsum([len(r) for r in ids], out=offsets[1:])
             flat = np.fromiter((i for r in ids for i in r), dtype=np.int32, count=int(offsets[-1]))
             return fastpool.encode(flat, offsets, self.table, n_threads=threads)
 
         rows = {
-            "native-fused": lambda: nt.encode(texts, self.table, max_chars=self.max_chars,
-                                              max_tokens=MAX_LENGTH, n_threads=threads),
+            "native-fused": lambda: nt.encode(
+                texts,
+                self.table,
+                max_chars=self.max_chars,
+                max_tokens=MAX_LENGTH,
+                n_threads=threads,
+            ),
             "hf+fastpool": hf_fastpool,
         }
         if self.m2v is not None:
@@ -152,18 +162,26 @@ def setup() -> Setup:
     # Same vectors before timing anything.
     got = s.native.encode(s.texts[:500], s.table, max_chars=s.max_chars, max_tokens=MAX_LENGTH)
     if s.m2v is not None:
-        np.testing.assert_allclose(got, s.m2v.encode(s.texts[:500], use_multiprocessing=False),
-                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(
+            got, s.m2v.encode(s.texts[:500], use_multiprocessing=False), rtol=1e-5, atol=1e-6
+        )
     return s
 
 
-CASES = [(g, t, r) for g, rows in (("tokenize", ("native", "hf-tokenizers")),
-                                   ("encode", ("native-fused", "hf+fastpool", "model2vec")))
-         for t in THREADS for r in rows]
+CASES = [
+    (g, t, r)
+    for g, rows in (
+        ("tokenize", ("native", "hf-tokenizers")),
+        ("encode", ("native-fused", "hf+fastpool", "model2vec")),
+    )
+    for t in THREADS
+    for r in rows
+]
 
 
-@pytest.mark.parametrize(("group", "threads", "row"), CASES,
-                         ids=[f"{g}-{t}t-{r}" for g, t, r in CASES])
+@pytest.mark.parametrize(
+    ("group", "threads", "row"), CASES, ids=[f"{g}-{t}t-{r}" for g, t, r in CASES]
+)
 def test_tokenize(benchmark, setup: Setup, group: str, threads: int, row: str) -> None:
     rows = setup.rows(group, threads)
     if row not in rows:
@@ -202,14 +220,21 @@ def _interleaved(rounds: int = 9) -> None:
                         times[name].append(time.perf_counter() - t0)
             for name, ts in times.items():
                 med[group, threads, name] = float(np.median(ts))
-                print(f"{group}-{threads}t {name:14s} {s.n_tokens / med[group, threads, name] / 1e6:7.2f} M tokens/s")
-    print(f"native tokenize vs tokenizers, 1 thread: "
-          f"{med['tokenize', 1, 'hf-tokenizers'] / med['tokenize', 1, 'native']:.1f}x")
+                rate = s.n_tokens / med[group, threads, name] / 1e6
+                print(f"{group}-{threads}t {name:14s} {rate:7.2f} M tokens/s")
+    print(
+        f"native tokenize vs tokenizers, 1 thread: "
+        f"{med['tokenize', 1, 'hf-tokenizers'] / med['tokenize', 1, 'native']:.1f}x"
+    )
     if ("encode", 1, "model2vec") in med:
-        print(f"fused encode vs model2vec, 1 thread: "
-              f"{med['encode', 1, 'model2vec'] / med['encode', 1, 'native-fused']:.1f}x")
-    print(f"fused encode vs hf+fastpool, 1 thread: "
-          f"{med['encode', 1, 'hf+fastpool'] / med['encode', 1, 'native-fused']:.1f}x")
+        print(
+            f"fused encode vs model2vec, 1 thread: "
+            f"{med['encode', 1, 'model2vec'] / med['encode', 1, 'native-fused']:.1f}x"
+        )
+    print(
+        f"fused encode vs hf+fastpool, 1 thread: "
+        f"{med['encode', 1, 'hf+fastpool'] / med['encode', 1, 'native-fused']:.1f}x"
+    )
     for group, row in (("tokenize", "native"), ("encode", "native-fused")):
         print(f"{group} {row} 2 threads vs 1: {med[group, 1, row] / med[group, 2, row]:.2f}x")
 

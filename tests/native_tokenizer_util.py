@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pytest
 
@@ -37,20 +37,24 @@ VARIANTS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def variant_json(name: str) -> str:
     tj = copy.deepcopy(bert_json())
     if name == "no_normalizer":
         tj["normalizer"] = None
     else:
         clean, chinese, strip, lower = VARIANTS[name]
-        tj["normalizer"] = {"type": "BertNormalizer", "clean_text": clean,
-                            "handle_chinese_chars": chinese, "strip_accents": strip,
-                            "lowercase": lower}
+        tj["normalizer"] = {
+            "type": "BertNormalizer",
+            "clean_text": clean,
+            "handle_chinese_chars": chinese,
+            "strip_accents": strip,
+            "lowercase": lower,
+        }
     return json.dumps(tj)
 
 
-@lru_cache(maxsize=None)
+@cache
 def pair(tj: str):
     from fastpool._native import NativeTokenizer
 
@@ -71,7 +75,7 @@ def mismatches(tj: str, texts) -> list[tuple[str, list[int], list[int]]]:
     hf, nt = pair(tj)
     texts = list(texts)
     want, got = hf_ids(hf, texts), native_ids(nt, texts)
-    return [(t, w, g) for t, w, g in zip(texts, want, got) if w != g]
+    return [(t, w, g) for t, w, g in zip(texts, want, got, strict=True) if w != g]
 
 
 def assert_same(tj: str, texts) -> None:

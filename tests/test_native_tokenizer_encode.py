@@ -1,17 +1,22 @@
-"""The fused native encode (tokenize + pool in one pass) against its two-step spelling and model2vec."""
+"""The fused native encode (tokenize + pool in one pass) vs its two-step spelling and model2vec."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from native_tokenizer_util import pair, variant_json
 
 import fastpool
 
 TEXTS = [
-    "The quick brown fox jumps over the lazy dog.", "", "[UNK] [UNK]", "naïve café, 中文!",
-    "unaffable supercalifragilistic " * 20, "a", "🙂 \u0301 \x00", "x" * 150,
+    "The quick brown fox jumps over the lazy dog.",
+    "",
+    "[UNK] [UNK]",
+    "naïve café, 中文!",
+    "unaffable supercalifragilistic " * 20,
+    "a",
+    "🙂 \u0301 \x00",
+    "x" * 150,
 ] * 13
 
 

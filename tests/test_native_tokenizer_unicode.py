@@ -10,7 +10,6 @@ Surrogates are skipped: neither Python's UTF-8 nor `tokenizers` accepts them.
 from __future__ import annotations
 
 import pytest
-
 from native_tokenizer_util import VARIANTS, assert_same, variant_json
 
 CODE_POINTS = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
@@ -18,8 +17,10 @@ CHUNK = 64
 
 
 def _isolated() -> list[str]:
-    return ["".join(f"a{chr(c)}b " for c in CODE_POINTS[i : i + CHUNK])
-            for i in range(0, len(CODE_POINTS), CHUNK)]
+    return [
+        "".join(f"a{chr(c)}b " for c in CODE_POINTS[i : i + CHUNK])
+        for i in range(0, len(CODE_POINTS), CHUNK)
+    ]
 
 
 def _adjacent(shift: int = 0) -> list[str]:

@@ -28,8 +28,13 @@ from ._threads import effective_n_threads
 
 __all__ = ["NativeTokenizer", "native_support"]
 
-_MODEL_KEYS = {"type", "vocab", "unk_token", "continuing_subword_prefix",
-               "max_input_chars_per_word"}
+_MODEL_KEYS = {
+    "type",
+    "vocab",
+    "unk_token",
+    "continuing_subword_prefix",
+    "max_input_chars_per_word",
+}
 _NORMALIZER_KEYS = {"type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"}
 _ADDED_KEYS = {"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"}
 _INT32_MAX = 2**31 - 1
@@ -92,10 +97,13 @@ def _check(tj: Mapping[str, Any]) -> str:
             if not isinstance(norm.get(key, True), bool):
                 return f"BertNormalizer {key} must be true or false, got {norm.get(key)!r}"
         if norm.get("strip_accents") not in (None, True, False):
-            return f"BertNormalizer strip_accents must be true, false or null, got {norm.get('strip_accents')!r}"
+            return (
+                "BertNormalizer strip_accents must be true, false or null, "
+                f"got {norm.get('strip_accents')!r}"
+            )
 
     pre = tj.get("pre_tokenizer")
-    if not isinstance(pre, Mapping) or pre.get("type") != "BertPreTokenizer" or set(pre) != {"type"}:
+    if not isinstance(pre, Mapping) or dict(pre) != {"type": "BertPreTokenizer"}:
         kind = pre.get("type") if isinstance(pre, Mapping) else pre
         return f"pre_tokenizer {kind!r} (only BertPreTokenizer is native)"
 
@@ -117,8 +125,10 @@ def _check(tj: Mapping[str, Any]) -> str:
             want = next_new
             next_new += 1
         if a.get("id") != want:
-            return (f"added token {content!r} has id {a.get('id')!r}, but tokenizers would "
-                    f"give it {want}")
+            return (
+                f"added token {content!r} has id {a.get('id')!r}, but tokenizers would "
+                f"give it {want}"
+            )
     if next_new > _INT32_MAX:
         return "vocabulary too large for int32 ids"
     return ""
@@ -176,8 +186,10 @@ class NativeTokenizer:
         model = tj["model"]
         vocab: Mapping[str, int] = model["vocab"]
         norm = tj.get("normalizer") or {
-            "clean_text": False, "handle_chinese_chars": False,
-            "strip_accents": False, "lowercase": False,
+            "clean_text": False,
+            "handle_chinese_chars": False,
+            "strip_accents": False,
+            "lowercase": False,
         }
         lowercase = bool(norm.get("lowercase", True))
         strip = norm.get("strip_accents")
@@ -219,8 +231,11 @@ class NativeTokenizer:
         """
         items = _texts(texts)
         return self._tok.tokenize_csr(
-            items, _limit(max_chars, "max_chars"), _limit(max_tokens, "max_tokens"),
-            bool(drop_unk), effective_n_threads(n_threads),
+            items,
+            _limit(max_chars, "max_chars"),
+            _limit(max_tokens, "max_tokens"),
+            bool(drop_unk),
+            effective_n_threads(n_threads),
         )
 
     def encode(
@@ -251,34 +266,51 @@ class NativeTokenizer:
             if w.ndim != 1 or w.shape[0] < n_ids:
                 raise ValueError(
                     f"weights must be 1-D with one entry per token id (>= {n_ids}), "
-                    f"got shape {w.shape}")
+                    f"got shape {w.shape}"
+                )
         m = None
         if mapping is not None:
             m = _integer_vector(mapping, "mapping")
             if m.shape[0] < n_ids:
                 raise ValueError(
-                    f"mapping must have one entry per token id (>= {n_ids}), got {m.shape[0]}")
+                    f"mapping must have one entry per token id (>= {n_ids}), got {m.shape[0]}"
+                )
             m = m[:n_ids]
             if m.size and (int(m.min()) < 0 or int(m.max()) >= tab.shape[0]):
                 raise ValueError(
                     f"mapping must be in [0, {tab.shape[0]}) (table rows), "
-                    f"got range [{int(m.min())}, {int(m.max())}]")
+                    f"got range [{int(m.min())}, {int(m.max())}]"
+                )
             m = np.ascontiguousarray(m, dtype=np.int32)
         elif tab.shape[0] < n_ids:
             raise ValueError(
                 f"table must have a row per token id (>= {n_ids} rows) when no mapping "
-                f"is given, got {tab.shape[0]} rows")
+                f"is given, got {tab.shape[0]} rows"
+            )
         shape = (len(items), tab.shape[1])
         if out is None:
             out = np.empty(shape, dtype=np.float32)
-        elif (not isinstance(out, np.ndarray) or out.dtype != np.float32 or out.shape != shape
-              or not out.flags.c_contiguous or not out.flags.writeable):
+        elif (
+            not isinstance(out, np.ndarray)
+            or out.dtype != np.float32
+            or out.shape != shape
+            or not out.flags.c_contiguous
+            or not out.flags.writeable
+        ):
             raise ValueError(
                 f"out must be a writeable C-contiguous float32 array of shape {shape}, got "
-                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}")
+                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
+            )
         self._tok.encode(
-            items, tab, out, w, m, _limit(max_chars, "max_chars"),
-            _limit(max_tokens, "max_tokens"), True, bool(normalize),
+            items,
+            tab,
+            out,
+            w,
+            m,
+            _limit(max_chars, "max_chars"),
+            _limit(max_tokens, "max_tokens"),
+            True,
+            bool(normalize),
             effective_n_threads(n_threads),
         )
         return out

@@ -1,0 +1,40 @@
+import numpy as np
+
+class Tokenizer:
+    def __init__(
+        self,
+        vocab_data: bytes,
+        vocab_offsets: np.ndarray,
+        vocab_ids: np.ndarray,
+        added_data: bytes,
+        added_offsets: np.ndarray,
+        added_ids: np.ndarray,
+        prefix: bytes,
+        clean_text: bool,
+        handle_chinese_chars: bool,
+        strip_accents: bool,
+        lowercase: bool,
+        max_input_chars_per_word: int,
+        unk_id: int,
+    ) -> None: ...
+    def tokenize_csr(
+        self,
+        texts: tuple[str | bytes, ...],
+        max_chars: int,
+        max_tokens: int,
+        drop_unk: bool,
+        n_threads: int,
+    ) -> tuple[np.ndarray, np.ndarray]: ...
+    def encode(
+        self,
+        texts: tuple[str | bytes, ...],
+        table: np.ndarray,
+        out: np.ndarray,
+        weights: np.ndarray | None,
+        mapping: np.ndarray | None,
+        max_chars: int,
+        max_tokens: int,
+        mean: bool,
+        normalize: bool,
+        n_threads: int,
+    ) -> None: ...
