@@ -254,3 +254,28 @@ def test_sentence_transformers_loads_a_saved_model(
     texts = ["hello world", "the quick brown fox", "tokens and subword pieces"]  # no unknown tokens
     loaded = st.SentenceTransformer(str(tmp_path / "st"), device="cpu")
     np.testing.assert_allclose(loaded.encode(texts), model.encode(texts), atol=1e-6, rtol=0)
+
+
+def test_loads_a_sentence_transformers_static_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder as sentence-transformers 6 saves a StaticEmbedding model (like
+    static-retrieval-mrl-en-v1): config_sentence_transformers.json, embedding.weight."""
+    torch = pytest.importorskip("torch")
+    st = pytest.importorskip("sentence_transformers")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    tokenizer = make_tokenizer("wordpiece", limits=False)
+    weights = torch.randn(
+        tokenizer.get_vocab_size(), 12, generator=torch.Generator().manual_seed(0)
+    )
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+
+    static = StaticEmbedding(tokenizer, embedding_weights=weights)
+    st.SentenceTransformer(modules=[static], device="cpu").save(str(tmp_path / "st"))
+    model = fastpool.load(tmp_path / "st")
+    from fastpool._folder import find_model_files
+
+    assert find_model_files(tmp_path / "st").is_sentence_transformers
+    texts = ["hello world", "the quick brown fox", "tokens and subword pieces"]
+    expected = st.SentenceTransformer(str(tmp_path / "st"), device="cpu").encode(texts)
+    np.testing.assert_allclose(model.encode(texts), expected, atol=1e-6, rtol=0)
