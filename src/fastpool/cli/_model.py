@@ -1,0 +1,54 @@
+"""Which static model a command uses, loaded with one-line errors."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ._errors import CLIError
+
+
+def default_model_path() -> str | None:
+    """The bundled default model, when this build ships one (``fastpool._default``)."""
+    try:
+        from .._default import default_model_path as bundled
+    except ImportError:
+        return None
+    try:
+        return os.fspath(bundled())
+    except Exception:  # a broken bundle reads as "no default"; --model still works
+        return None
+
+
+def resolve_model(path: str | None) -> str:
+    """``--model`` if given, else the bundled default; CLIError if neither exists."""
+    if path is not None:
+        return path
+    bundled = default_model_path()
+    if bundled is None:
+        raise CLIError("--model is required (this build ships no default model)")
+    return bundled
+
+
+def load_model(path: str, **kwargs: Any) -> Any:
+    """``StaticModel.from_pretrained(path)`` with file and format errors as CLIError."""
+    from ..model import StaticModel
+
+    try:
+        return StaticModel.from_pretrained(path, **kwargs)
+    except (FileNotFoundError, ValueError, TypeError) as err:
+        raise CLIError(f"cannot load model {path}: {err}") from None
+
+
+def model_fingerprint(path: str) -> list[list[Any]]:
+    """(name, size, mtime_ns) of the model's .json and .safetensors files: detects a new model."""
+    out = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            if not name.endswith((".safetensors", ".json")):
+                continue
+            full = os.path.join(root, name)
+            st = os.stat(full)
+            out.append([os.path.relpath(full, path), st.st_size, st.st_mtime_ns])
+    return out
