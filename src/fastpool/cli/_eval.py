@@ -122,7 +122,9 @@ def load_teacher(path: str) -> Any:
     """``SentenceTransformer(path)`` offline; CLIError with the install hint without torch."""
     if not os.path.isdir(path):
         raise CLIError(f"{path}: no such teacher folder (a local sentence-transformers model)")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the CLI process only: never the network
+    # Set in the CLI process only, never on import: no network, no load reports.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError:
@@ -152,18 +154,25 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     teacher_sims = np.einsum("ij,ij->i", teacher_vectors[i], teacher_vectors[j])
     static_ranks, teacher_ranks = rank(static_sims), rank(teacher_sims)
     gap = np.abs(static_ranks - teacher_ranks)
-    worst = np.lexsort((np.arange(gap.size), -gap))[: args.show]
-    disagreements = [
-        {
-            "text_a": texts[i[p]],
-            "text_b": texts[j[p]],
-            "static_cosine": float(static_sims[p]),
-            "teacher_cosine": float(teacher_sims[p]),
-            "static_rank": float(static_ranks[p]),
-            "teacher_rank": float(teacher_ranks[p]),
-        }
-        for p in worst
-    ]
+    disagreements: list[dict[str, Any]] = []
+    seen: set[frozenset[str]] = set()
+    for p in np.lexsort((np.arange(gap.size), -gap)):
+        if len(disagreements) >= args.show:
+            break
+        key = frozenset((texts[i[p]], texts[j[p]]))
+        if key in seen:  # a repeated text would show the same pair again
+            continue
+        seen.add(key)
+        disagreements.append(
+            {
+                "text_a": texts[i[p]],
+                "text_b": texts[j[p]],
+                "static_cosine": float(static_sims[p]),
+                "teacher_cosine": float(teacher_sims[p]),
+                "static_rank": float(static_ranks[p]),
+                "teacher_rank": float(teacher_ranks[p]),
+            }
+        )
     return {
         "model": os.path.abspath(model_path),
         "teacher": os.path.abspath(args.teacher),
