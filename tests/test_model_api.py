@@ -125,6 +125,8 @@ def test_argument_errors(model: StaticModel) -> None:
         model.encode(TEXTS, batch_size=0)
     with pytest.raises(TypeError, match="sentences must be strings, got int at index 1"):
         model.encode(["a", 3])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="sentences must be strings, got NoneType at index 7"):
+        model.encode(["a"] * 7 + [None], batch_size=2, n_threads=2)  # type: ignore[list-item]
     with pytest.raises(ValueError, match="n_threads must be a positive count"):
         model.encode(TEXTS, n_threads=0)
 

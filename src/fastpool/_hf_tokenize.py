@@ -14,10 +14,11 @@ text is one ``Encoding.ids`` call and one list append.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from tokenizers import Tokenizer
+from tokenizers import Encoding, Tokenizer
 
 
 def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
@@ -57,41 +58,33 @@ def median_token_length(tokens: Sequence[str]) -> int:
     return int(np.median(lengths))
 
 
-def _check_texts(texts: Sequence[object]) -> None:
+def check_texts(texts: Sequence[object]) -> None:
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"sentences must be strings, got {type(text).__name__} at index {i}")
 
 
-def tokenize_csr(
-    tokenizer: Tokenizer,
-    texts: Sequence[str],
-    *,
-    max_length: int | None,
-    char_limit: int | None,
-    unk_id: int | None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Tokenize ``texts`` into CSR: int32 ``ids`` and int64 ``offsets`` (``len(texts) + 1``).
+def encode_texts(
+    tokenizer: Tokenizer, texts: Sequence[str], *, char_limit: int | None
+) -> list[Encoding]:
+    """Step 1-2: cut each text to ``char_limit`` code points, tokenize without specials.
 
-    Parameters
-    ----------
-    tokenizer : tokenizers.Tokenizer
-        Must have truncation and padding off (see :func:`private_tokenizer`).
-    texts : sequence of str
-    max_length : int or None
-        Keep at most this many tokens per text (before dropping ``unk_id``).
-    char_limit : int or None
-        Cut each text to this many code points before tokenizing.
-    unk_id : int or None
-        Token id removed from the output.
+    Runs in Rust with the GIL released, so it may run on a helper thread while
+    the caller turns the previous batch into CSR.
     """
     batch = texts if isinstance(texts, list) else list(texts)
     # tokenizers would read a 2-item list as a (text, pair) input: accept str only.
     if not all(isinstance(text, str) for text in batch):
-        _check_texts(batch)
+        check_texts(batch)
     if char_limit is not None:
         batch = [text[:char_limit] for text in batch]
-    encodings = tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+    return tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+
+
+def encodings_to_csr(
+    encodings: Sequence[Encoding], *, max_length: int | None, unk_id: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Steps 3-4: CSR int32 ids, int64 offsets; first ``max_length`` tokens, no ``unk_id``."""
     n_rows = len(encodings)
     flat: list[int] = []
     lengths: list[int] = []
@@ -119,3 +112,64 @@ def tokenize_csr(
         offsets = kept_before[offsets]
         ids = ids[keep]
     return ids, offsets
+
+
+def tokenize_csr(
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    *,
+    max_length: int | None,
+    char_limit: int | None,
+    unk_id: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tokenize ``texts`` into CSR: int32 ``ids`` and int64 ``offsets`` (``len(texts) + 1``).
+
+    Parameters
+    ----------
+    tokenizer : tokenizers.Tokenizer
+        Must have truncation and padding off (see :func:`private_tokenizer`).
+    texts : sequence of str
+    max_length : int or None
+        Keep at most this many tokens per text (before dropping ``unk_id``).
+    char_limit : int or None
+        Cut each text to this many code points before tokenizing.
+    unk_id : int or None
+        Token id removed from the output.
+    """
+    encodings = encode_texts(tokenizer, texts, char_limit=char_limit)
+    return encodings_to_csr(encodings, max_length=max_length, unk_id=unk_id)
+
+
+def tokenize_csr_batches(
+    tokenizer: Tokenizer,
+    texts: Sequence[str],
+    *,
+    batch_size: int,
+    max_length: int | None,
+    char_limit: int | None,
+    unk_id: int | None,
+    pipelined: bool,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """CSR per batch of ``batch_size`` texts, in order.
+
+    With ``pipelined``, one helper thread tokenizes batch ``k + 1`` while this
+    thread converts batch ``k`` (the per-token Python work then overlaps the
+    tokenizer instead of adding to it). The helper lives for this call only.
+    """
+    starts = range(0, len(texts), batch_size)
+
+    def encode(start: int) -> list[Encoding]:
+        return encode_texts(tokenizer, texts[start : start + batch_size], char_limit=char_limit)
+
+    if not pipelined or len(starts) < 2:
+        for start in starts:
+            yield encodings_to_csr(encode(start), max_length=max_length, unk_id=unk_id)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastpool-tokenize") as pool:
+        pending = pool.submit(encode, starts[0])
+        for i in range(len(starts)):
+            following = pool.submit(encode, starts[i + 1]) if i + 1 < len(starts) else None
+            encodings = pending.result()
+            yield encodings_to_csr(encodings, max_length=max_length, unk_id=unk_id)
+            if following is not None:
+                pending = following

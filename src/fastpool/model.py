@@ -9,9 +9,9 @@ proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -21,9 +21,11 @@ from . import _core
 from ._encode import _check_range, _integer_vector
 from ._folder import find_model_files, read_card_metadata, read_config
 from ._hf_tokenize import (
+    check_texts,
     median_token_length,
     private_tokenizer,
     tokenize_csr,
+    tokenize_csr_batches,
     unknown_token_id,
     vocabulary,
 )
@@ -34,6 +36,7 @@ from ._threads import effective_n_threads
 __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
 
 DEFAULT_MAX_LENGTH = 512
+_T = TypeVar("_T")
 # Tokens tokenized before one kernel call (4 MiB of int32 ids).
 _POOL_CHUNK_TOKENS = 1 << 20
 _QUANTIZE_TO = ("float16", "float32", "float64", "int8")
@@ -425,6 +428,15 @@ class StaticModel:
             unk_id=self._unk_id,
         )
 
+    def _csr_batches(
+        self, texts: Sequence[str], max_length: int | None, batch_size: int, *, pipelined: bool
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        char_limit = None if max_length is None else max_length * self._median_token_length
+        return tokenize_csr_batches(
+            self._tokenizer, texts, batch_size=batch_size, max_length=max_length,
+            char_limit=char_limit, unk_id=self._unk_id, pipelined=pipelined,
+        )  # fmt: skip
+
     def tokenize_csr(
         self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -558,27 +570,22 @@ class StaticModel:
         # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
         # one (measured: pooling per 1,024-text batch made encode ~35% slower than
         # pooling once, at 2 threads on 2 cores).
+        # With more than one thread, a helper thread tokenizes the next batch
+        # while this one converts the current batch to CSR.
+        batches = self._csr_batches(texts, limit, batch_size, pipelined=threads > 1)
+        n_batches = -(-n // batch_size)
         pieces: list[tuple[np.ndarray, np.ndarray]] = []
-        chunk_start = chunk_tokens = 0
-        for start in _progress(range(0, n, batch_size), show_progress_bar):
-            stop = min(start + batch_size, n)
-            piece = self._tokenize(texts[start:stop], limit)
+        chunk_start = chunk_tokens = stop = 0
+        for piece in _progress(batches, show_progress_bar, n_batches):
             pieces.append(piece)
+            stop += piece[1].size - 1
             chunk_tokens += piece[0].size
             if chunk_tokens >= _POOL_CHUNK_TOKENS or stop == n:
                 ids, offsets = _concat_csr(pieces)
                 _core.pool_csr(
-                    ids,
-                    offsets,
-                    self._table,
-                    out[chunk_start:stop],
-                    self._weights,
-                    self._mapping,
-                    None,
-                    True,
-                    norm,
-                    threads,
-                )
+                    ids, offsets, self._table, out[chunk_start:stop], self._weights,
+                    self._mapping, None, True, norm, threads,
+                )  # fmt: skip
                 pieces, chunk_start, chunk_tokens = [], stop, 0
         return out[0] if single else out
 
@@ -607,8 +614,8 @@ class StaticModel:
         ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         result: list[np.ndarray] = []
-        for start in _progress(range(0, len(texts), batch_size), show_progress_bar):
-            ids, offsets = self._tokenize(texts[start : start + batch_size], limit)
+        batches = self._csr_batches(texts, limit, batch_size, pipelined=False)
+        for ids, offsets in _progress(batches, show_progress_bar, -(-len(texts) // batch_size)):
             rows = ids if self._mapping is None else self._mapping[ids]
             vectors = self._table[rows].astype(np.float32)
             if self._weights is not None:
@@ -676,21 +683,22 @@ def _texts(sentences: str | Iterable[str]) -> list[str]:
     """A single text as a one-item list, any other sequence as a list (no copy of a list)."""
     if isinstance(sentences, str):
         return [sentences]
-    if isinstance(sentences, list):
-        return sentences
     if isinstance(sentences, (bytes, bytearray)):
         raise TypeError("sentences must be a str or a sequence of str, got bytes")
-    return list(sentences)
+    texts = sentences if isinstance(sentences, list) else list(sentences)
+    if not all(isinstance(text, str) for text in texts):
+        check_texts(texts)  # raises, naming the first non-str and its index
+    return texts
 
 
-def _progress(batches: range, show: bool) -> Iterable[int]:
+def _progress(items: Iterable[_T], show: bool, total: int) -> Iterable[_T]:
     if not show:
-        return batches
+        return items
     try:
         from tqdm import tqdm
     except ImportError:
-        return batches
-    return tqdm(batches, total=len(batches))
+        return items
+    return tqdm(items, total=total)
 
 
 def load(
