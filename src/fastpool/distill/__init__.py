@@ -1,0 +1,90 @@
+"""``fastpool.distill``: make a static model from a sentence-transformers / transformers teacher.
+
+Needs the ``distill`` extra (torch and transformers): ``pip install "fastpool[distill]"``.
+Importing this package does not import torch; calling :func:`distill` does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..model import StaticModel
+
+INSTALL_HINT = 'fastpool.distill needs torch and transformers: pip install "fastpool[distill]"'
+
+__all__ = ["distill"]
+
+
+def distill(
+    teacher: Any,
+    *,
+    pca_dims: int | float | str | None = 256,
+    sif_coefficient: float | None = 1e-4,
+    token_remove_pattern: str | None = r"\[unused\d+\]",
+    pooling: str = "mean",
+    quantize_to: str = "float16",
+    batch_size: int = 1024,
+    forward_dtype: str = "float32",
+    device: str | None = None,
+    show_progress_bar: bool = True,
+) -> StaticModel:
+    """Distill a static model from ``teacher``, with model2vec 0.10's recipe.
+
+    Parameters
+    ----------
+    teacher
+        A local sentence-transformers or transformers model folder (str or path). Nothing is
+        downloaded.
+    pca_dims
+        Output dimension: an int (that many principal components), a float in (0, 1) (enough
+        components to explain that fraction of the variance), "auto" (all components, a
+        rotation) or None (no PCA).
+    sif_coefficient
+        ``a`` in the SIF weight ``a / (a + p)`` with ``p`` a Zipf probability by row; None
+        for no weighting. Must be in (0, 1).
+    token_remove_pattern
+        Tokens that ``re.match`` this pattern are dropped (BERT's ``[unused0]`` ...); None keeps
+        all.
+    pooling
+        How a token's sequence ``[bos] token [eos]`` becomes one vector: "mean" (masked mean
+        over every position, bos/eos included), "first", "last" or "pooler".
+    quantize_to
+        dtype of the stored table: "float16", "float32", "float64" or "int8".
+    batch_size
+        Sequences per forward pass.
+    forward_dtype
+        Precision of the teacher's matrix products: "float32" (default; the table matches
+        model2vec's row for row) or "bfloat16" (autocast: about twice the float32 rate on CPUs
+        with avx512_bf16 or AMX, slower elsewhere). A bfloat16 table equals the float32 one up
+        to a rotation, but not row for row: PCA's components with near-equal variances turn
+        under the small bfloat16 error (see docs/distill.md).
+    device
+        torch device; None picks CUDA when available, else CPU.
+    show_progress_bar
+        Show a progress bar on stderr during the forward pass.
+
+    Raises
+    ------
+    ImportError
+        If torch or transformers is missing; the message says what to install.
+    """
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as err:
+        raise ImportError(INSTALL_HINT) from err
+    from ._distill import distill as _run
+
+    return _run(
+        teacher,
+        pca_dims=pca_dims,
+        sif_coefficient=sif_coefficient,
+        token_remove_pattern=token_remove_pattern,
+        pooling=pooling,
+        quantize_to=quantize_to,
+        batch_size=batch_size,
+        forward_dtype=forward_dtype,
+        device=device,
+        show_progress_bar=show_progress_bar,
+    )
