@@ -137,6 +137,10 @@ def load_teacher(path: str) -> Any:
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """The report as a dict (what ``--json`` prints)."""
+    if not os.path.isdir(args.teacher):  # before the corpus pass, which may be long
+        raise CLIError(
+            f"{args.teacher}: no such teacher folder (a local sentence-transformers model)"
+        )
     source = open_source(args.corpus, args.input_format, args.field)
     model_path = resolve_model(args.model)
     model = load_model(model_path)
