@@ -299,3 +299,33 @@ def test_temporaries_never_under_final_names(inputs, tmp_path, model_dir, monkey
     for i, name in enumerate(names):
         if name.startswith("part-"):
             assert names[i + 1] == "_manifest.json"
+
+
+def test_killed_before_the_complete_flag(inputs, tmp_path, model_dir):
+    """Killed after the last part's manifest update: the rerun only marks the run complete."""
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    assert run_subprocess(encode_args(inputs["text"], ref, model_dir)).returncode == 0
+    last = N_DOCS // PART
+    crashed = run_subprocess(
+        encode_args(inputs["text"], out, model_dir), env={"FASTPOOL_CLI_CRASH": f"manifest:{last}"}
+    )
+    assert crashed.returncode == -signal.SIGKILL
+    m = manifest(out)
+    assert m["rows"] == N_DOCS and not m["complete"]
+    assert run_subprocess(encode_args(inputs["text"], out, model_dir)).returncode == 0
+    for name in os.listdir(ref):
+        assert (out / name).read_bytes() == (ref / name).read_bytes(), name
+
+
+def test_second_writer_is_refused(inputs, tmp_path, model_dir, capsys):
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "out"
+    out.mkdir()
+    fd = os.open(out, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        code, _, err = run_cli(encode_args(inputs["text"], out, model_dir), capsys)
+    finally:
+        os.close(fd)
+    assert code == 2 and "another fastpool encode" in err
+    assert run_cli(encode_args(inputs["text"], out, model_dir), capsys)[0] == 0

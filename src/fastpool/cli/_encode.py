@@ -48,9 +48,6 @@ def _settings(args: argparse.Namespace, source: Any, model_path: str, model: Any
 
 def _prepare(out: str, settings: dict, input_fp: Any, overwrite: bool) -> dict | None:
     """Make ``out`` ready; return the manifest to resume from (None: start afresh)."""
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise CLIError(f"{out}: exists and is not a directory (-o names an output directory)")
-    os.makedirs(out, exist_ok=True)
     manifest = _writers.read_manifest(out)
     parts, temps, other = _writers.our_files(out)
     if manifest is None:
@@ -101,6 +98,20 @@ def run(args: argparse.Namespace) -> int:
     input_fp = fingerprint(source.path)
     out = args.output
 
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise CLIError(f"{out}: exists and is not a directory (-o names an output directory)")
+    os.makedirs(out, exist_ok=True)
+    lock = _writers.lock_directory(out)
+    try:
+        return _run_locked(args, source, model, settings, input_fp, out)
+    finally:
+        if lock is not None:
+            os.close(lock)
+
+
+def _run_locked(
+    args: argparse.Namespace, source: Any, model: Any, settings: dict, input_fp: Any, out: str
+) -> int:
     manifest = _prepare(out, settings, input_fp, args.overwrite)
     if manifest is not None and manifest.get("complete"):
         _say(args, f"{out}: already complete ({manifest['rows']:,} rows); nothing to do")

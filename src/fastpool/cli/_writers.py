@@ -111,6 +111,22 @@ def write_part(directory: str, index: int, fmt: str, vectors: np.ndarray, first_
     return name
 
 
+def lock_directory(directory: str) -> int | None:
+    """Hold an exclusive ``flock`` on ``directory`` (released when the process ends, even by
+    SIGKILL); CLIError if another process holds it. None where flock does not exist."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no guard against two writers
+        return None
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise CLIError(f"{directory}: another fastpool encode is writing there") from None
+    return fd
+
+
 def read_manifest(directory: str) -> dict[str, Any] | None:
     """The manifest in ``directory``, or None if there is none."""
     path = os.path.join(directory, MANIFEST)
