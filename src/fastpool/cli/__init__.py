@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from ._errors import CLIError
@@ -57,6 +58,11 @@ examples:
   fastpool encode data.csv --field text --format parquet -o data.emb --model ./m
   zcat big.txt.gz | fastpool encode - -o big.emb --model ./m
 """
+
+
+def _wrap(text: str) -> str:
+    """Wrap a description: the raw formatter (kept for the examples) does not."""
+    return textwrap.fill(text, width=80)
 
 
 def _positive_int(value: str) -> int:
@@ -137,8 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="fastpool",
-        description="Static embeddings on a fast C++ kernel: encode files, search, inspect "
-        "and evaluate models, distill new ones.",
+        description=_wrap(
+            "Static embeddings on a fast C++ kernel: encode files, search, inspect "
+            "and evaluate models, distill new ones."
+        ),
         epilog=_EPILOG,
         formatter_class=raw,
     )
@@ -151,8 +159,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "encode",
         help="embed every text of a file (resumable, constant memory)",
-        description="Embed every text of INPUT into a directory of part files, streaming in "
-        "constant memory; rerun the same command to resume an interrupted run.",
+        description=_wrap(
+            "Embed every text of INPUT into a directory of part files, streaming in "
+            "constant memory; rerun the same command to resume an interrupted run."
+        ),
         epilog=_ENCODE_EPILOG,
         formatter_class=raw,
     )
@@ -203,8 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "search",
         help="exact top-k cosine search of a query over a corpus",
-        description="Print the K texts of CORPUS most similar to QUERY (exact cosine "
-        "similarity), best first, as: score <TAB> id <TAB> text (id = row index from 0).",
+        description=_wrap(
+            "Print the K texts of CORPUS most similar to QUERY (exact cosine "
+            "similarity), best first, as: score <TAB> id <TAB> text (id = row index from 0)."
+        ),
         epilog='example:\n  fastpool search docs.txt "reset a password" -k 5 --model ./m',
         formatter_class=raw,
     )
@@ -222,8 +234,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "info",
         help="describe a model folder",
-        description="Layout, vocabulary size, dim, dtype, tokenizer, normalize, max_length and "
-        "size on disk of a static model folder.",
+        description=_wrap(
+            "Layout, vocabulary size, dim, dtype, tokenizer, normalize, max_length and "
+            "size on disk of a static model folder."
+        ),
         epilog="example:\n  fastpool info ./m\n  fastpool info ./m --json",
         formatter_class=raw,
     )
@@ -233,10 +247,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "eval",
         help="how much of a teacher's quality a static model keeps on your text",
-        description="Compare a static model with its sentence-transformers teacher on texts "
-        "sampled from CORPUS: Spearman correlation of pair similarities, recall@10 of nearest "
-        "neighbours, speed of each, and the pairs they disagree on most. Needs torch and "
-        "sentence-transformers.",
+        description=_wrap(
+            "Compare a static model with its sentence-transformers teacher on texts "
+            "sampled from CORPUS: Spearman correlation of pair similarities, recall@10 of nearest "
+            "neighbours, speed of each, and the pairs they disagree on most. Needs torch and "
+            "sentence-transformers."
+        ),
         epilog="example:\n  fastpool eval --model ./m --teacher ./all-MiniLM-L6-v2 docs.txt "
         "--sample 2000 --json",
         formatter_class=raw,
@@ -283,9 +299,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "distill",
         help="distill a static model from a sentence-transformers teacher",
-        description="Make a static model from a local sentence-transformers or transformers "
-        "folder (model2vec's recipe) and save it to DIR. Needs torch and transformers: "
-        'pip install "fastpool[distill]".',
+        description=_wrap(
+            "Make a static model from a local sentence-transformers or transformers "
+            "folder (model2vec's recipe) and save it to DIR. Needs torch and transformers: "
+            'pip install "fastpool[distill]".'
+        ),
         epilog="example:\n  fastpool distill ./all-MiniLM-L6-v2 -o ./m --pca-dims 256 "
         "--quantize-to float16",
         formatter_class=raw,

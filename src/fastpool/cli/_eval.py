@@ -143,7 +143,10 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         )
     source = open_source(args.corpus, args.input_format, args.field)
     model_path = resolve_model(args.model)
-    model = load_model(model_path)
+    kwargs: dict[str, Any] = {}
+    if args.max_length is not None:
+        kwargs["max_length"] = None if args.max_length < 0 else args.max_length
+    model = load_model(model_path, **kwargs)
     texts = reservoir(source.rows(), args.sample, args.seed)
     if len(texts) < 2:
         raise CLIError(f"{source.name}: need at least 2 texts to compare, got {len(texts)}")
