@@ -204,6 +204,14 @@ def test_very_long_texts():
         assert_same(variant_json(variant), texts)
 
 
+def test_long_words_with_a_large_max_input_chars_per_word():
+    tj = copy.deepcopy(bert_json())
+    tj["model"]["max_input_chars_per_word"] = 1_000_000
+    # tokenizers' WordPiece is quadratic in the word length: keep them moderate.
+    words = ["unaffable" * 100, "ab" * 800, "x" * 1500 + "!", "é" * 500 + "q" * 10]
+    assert_same(json.dumps(tj), words)
+
+
 def test_lone_surrogates_are_rejected_like_tokenizers():
     hf, nt = pair(variant_json("bert"))
     with pytest.raises(TypeError):  # "TextInputSequence must be str"
@@ -326,6 +334,7 @@ def _mutated(fn) -> dict:
         (lambda tj: tj["model"].update(unk_token="<unk>"), "unk_token '<unk>' is not in"),
         (lambda tj: tj["model"].update(fancy=1), "WordPiece options \\['fancy'\\]"),
         (lambda tj: tj["normalizer"].update(strip_accents="yes"), "strip_accents must be"),
+        (lambda tj: tj["model"]["vocab"].update({"a" * 1001: 30522}), "longer than 1000"),
     ],
 )
 def test_native_support_rejects(mutate, match):

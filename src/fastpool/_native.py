@@ -38,6 +38,7 @@ _MODEL_KEYS = {
 _NORMALIZER_KEYS = {"type", "clean_text", "handle_chinese_chars", "strip_accents", "lowercase"}
 _ADDED_KEYS = {"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"}
 _INT32_MAX = 2**31 - 1
+_MAX_TOKEN_CHARS = 1000
 
 
 def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:
@@ -73,6 +74,8 @@ def _check(tj: Mapping[str, Any]) -> str:
     for tok, i in vocab.items():
         if not isinstance(tok, str) or _utf8(tok) is None:
             return f"vocabulary token {tok!r} is not valid UTF-8 text"
+        if len(tok) > _MAX_TOKEN_CHARS:  # the trie is built recursively, one level per byte
+            return f"vocabulary token {tok[:20]!r}... is longer than {_MAX_TOKEN_CHARS} characters"
         if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(vocab):
             return f"vocabulary id {i!r} of {tok!r} is outside [0, {len(vocab)})"
     unk = model.get("unk_token")

@@ -134,6 +134,7 @@ void StringHash::build(const std::vector<std::pair<std::string, std::int32_t>>& 
     slots_.assign(cap, Slot{0, 0, -1});
     mask_ = cap - 1;
     long_keys_.clear();
+    max_size_ = 0;
     std::string padded;
     for (const auto& [str, id] : entries) {
         if (id < 0) continue;
@@ -155,11 +156,13 @@ void StringHash::build(const std::vector<std::pair<std::string, std::int32_t>>& 
         std::uint64_t i = h & mask_;
         while (slots_[i].id >= 0) i = (i + 1) & mask_;
         slots_[i] = slot;
+        max_size_ = std::max(max_size_, str.size());
     }
 }
 
 std::int32_t StringHash::find(const unsigned char* s, std::size_t n) const noexcept {
-    if (slots_.empty()) return -1;
+    // Also keeps WordPiece linear: a long word is never hashed once per piece.
+    if (slots_.empty() || n > max_size_) return -1;
     if (n <= 11) {
         std::uint64_t a;
         std::uint32_t b;

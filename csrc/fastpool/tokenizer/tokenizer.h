@@ -86,6 +86,8 @@ public:
     void build(const std::vector<std::pair<std::string, std::int32_t>>& entries);
     // The id of s[0..n), or -1. s[n .. n + kPad) must be readable (any values).
     std::int32_t find(const unsigned char* s, std::size_t n) const noexcept;
+    // The longest key: find() of anything longer is -1 without hashing.
+    std::size_t max_size() const noexcept { return max_size_; }
 
 private:
     struct Slot {
@@ -96,6 +98,7 @@ private:
     std::vector<Slot> slots_;
     std::string long_keys_;
     std::uint64_t mask_ = 0;
+    std::size_t max_size_ = 0;
 };
 
 // Per-thread working memory, reused across texts.
