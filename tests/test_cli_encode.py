@@ -329,3 +329,23 @@ def test_second_writer_is_refused(inputs, tmp_path, model_dir, capsys):
         os.close(fd)
     assert code == 2 and "another fastpool encode" in err
     assert run_cli(encode_args(inputs["text"], out, model_dir), capsys)[0] == 0
+
+
+def test_parts_without_manifest_need_overwrite(inputs, tmp_path, model_dir, expected, capsys):
+    """A crash inside --overwrite (manifest deleted first) leaves parts without a manifest."""
+    out = tmp_path / "out"
+    assert run_cli(encode_args(inputs["text"], out, model_dir), capsys)[0] == 0
+    (out / "_manifest.json").unlink()
+    code, _, err = run_cli(encode_args(inputs["text"], out, model_dir), capsys)
+    assert code == 2 and "no fastpool manifest" in err
+    code, _, err = run_cli(encode_args(inputs["text"], out, model_dir, "--overwrite"), capsys)
+    assert code == 0, err
+    np.testing.assert_array_equal(load_npy_parts(out), expected)
+
+
+def test_missing_listed_part_is_an_error(inputs, tmp_path, model_dir, capsys):
+    out = tmp_path / "out"
+    assert run_cli(encode_args(inputs["text"], out, model_dir), capsys)[0] == 0
+    (out / "part-00003.npy").unlink()
+    code, _, err = run_cli(encode_args(inputs["text"], out, model_dir), capsys)
+    assert code == 2 and "part-00003.npy" in err and "--overwrite" in err

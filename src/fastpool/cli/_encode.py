@@ -51,7 +51,8 @@ def _prepare(out: str, settings: dict, input_fp: Any, overwrite: bool) -> dict |
     manifest = _writers.read_manifest(out)
     parts, temps, other = _writers.our_files(out)
     if manifest is None:
-        if parts or other:
+        # Parts without a manifest are left by a crash inside --overwrite: only it may go on.
+        if other or (parts and not overwrite):
             raise CLIError(
                 f"{out}: not empty and holds no fastpool manifest; pick a new or empty directory"
             )
@@ -77,9 +78,16 @@ def _prepare(out: str, settings: dict, input_fp: Any, overwrite: bool) -> dict |
             f"{out}: the input changed since the run there (size, mtime or first bytes); "
             "pass --overwrite to start again"
         )
+    listed = {p["file"] for p in manifest["parts"]}
+    missing = sorted(listed - set(parts))
+    if missing:
+        raise CLIError(
+            f"{out}: the manifest lists parts that are gone ({', '.join(missing[:3])}); "
+            "pass --overwrite to start again"
+        )
     if manifest.get("complete"):
         return manifest
-    _writers.clean(out, keep={p["file"] for p in manifest["parts"]})
+    _writers.clean(out, keep=listed)
     return manifest
 
 

@@ -176,9 +176,10 @@ def clean(directory: str, keep: set[str]) -> None:
 
 
 def remove_run(directory: str) -> None:
-    """Delete a previous run's files (``--overwrite``): parts, temporaries, manifest."""
-    clean(directory, keep=set())
+    """Delete a previous run's files (``--overwrite``): the manifest first, so that a crash
+    half-way never leaves a manifest listing deleted parts; then parts and temporaries."""
     path = os.path.join(directory, MANIFEST)
     if os.path.exists(path):
         os.unlink(path)
         fsync_dir(directory)
+    clean(directory, keep=set())
