@@ -14,8 +14,9 @@ text is one ``Encoding.ids`` call and one list append.
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
@@ -148,28 +149,32 @@ def tokenize_csr_batches(
     max_length: int | None,
     char_limit: int | None,
     unk_id: int | None,
-    pipelined: bool,
+    workers: int = 0,
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """CSR per batch of ``batch_size`` texts, in order.
 
-    With ``pipelined``, one helper thread tokenizes batch ``k + 1`` while this
-    thread converts batch ``k`` (the per-token Python work then overlaps the
-    tokenizer instead of adding to it). The helper lives for this call only.
+    With ``workers > 0``, that many helper threads tokenize the next batches
+    (at most ``2 * workers`` in flight, which bounds memory) while this thread
+    turns finished ones into CSR: the per-token Python work overlaps the
+    tokenizer, and concurrent calls keep the tokenizers thread pool busy
+    through each call's tail. The helpers live for this call only.
     """
     starts = range(0, len(texts), batch_size)
 
     def encode(start: int) -> list[Encoding]:
         return encode_texts(tokenizer, texts[start : start + batch_size], char_limit=char_limit)
 
-    if not pipelined or len(starts) < 2:
+    if workers < 1 or len(starts) < 2:
         for start in starts:
             yield encodings_to_csr(encode(start), max_length=max_length, unk_id=unk_id)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastpool-tokenize") as pool:
-        pending = pool.submit(encode, starts[0])
-        for i in range(len(starts)):
-            following = pool.submit(encode, starts[i + 1]) if i + 1 < len(starts) else None
-            encodings = pending.result()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fastpool-tokenize") as pool:
+        in_flight: deque[Future[list[Encoding]]] = deque()
+        for start in starts:
+            in_flight.append(pool.submit(encode, start))
+            if len(in_flight) >= 2 * workers:
+                encodings = in_flight.popleft().result()
+                yield encodings_to_csr(encodings, max_length=max_length, unk_id=unk_id)
+        while in_flight:
+            encodings = in_flight.popleft().result()
             yield encodings_to_csr(encodings, max_length=max_length, unk_id=unk_id)
-            if following is not None:
-                pending = following
