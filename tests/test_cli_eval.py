@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -199,12 +200,9 @@ def test_distill_passes_options(tmp_path, monkeypatch, capsys):
     calls = {}
 
     class Distilled:
-        embeddings = np.zeros((3, 4), dtype=np.float16)
-
         def save_pretrained(self, path):
-            os.makedirs(path)
-            open(os.path.join(path, "config.json"), "w").close()
-            return path
+            path = Path(path)
+            return make_model_folder(path.parent, name=path.name, dtype="float16", dim=4)
 
     def fake(teacher, **kwargs):
         calls.update(kwargs, teacher=teacher)
@@ -233,7 +231,8 @@ def test_distill_passes_options(tmp_path, monkeypatch, capsys):
     assert code == 0, err
     assert calls["pca_dims"] == "auto" and calls["sif_coefficient"] is None
     assert calls["quantize_to"] == "int8" and calls["token_remove_pattern"] is None
-    assert "3 tokens x 4 float16" in err
+    assert "pooling" not in calls  # not given: the library's default applies
+    assert "300 tokens x 4 float16" in err
     code, _, err = run_cli(["distill", teacher, "-o", tmp_path / "out"], capsys)
     assert code == 2 and "not empty" in err
 

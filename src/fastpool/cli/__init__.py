@@ -294,70 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
-    from ._distill import pca_dims
+    from ._distill import add_parser as add_distill
 
-    p = sub.add_parser(
-        "distill",
-        help="distill a static model from a sentence-transformers teacher",
-        description=_wrap(
-            "Make a static model from a local sentence-transformers or transformers "
-            "folder (model2vec's recipe) and save it to DIR. Needs torch and transformers: "
-            'pip install "fastpool[distill]".'
-        ),
-        epilog="example:\n  fastpool distill ./all-MiniLM-L6-v2 -o ./m --pca-dims 256 "
-        "--quantize-to float16",
-        formatter_class=raw,
-    )
-    p.add_argument("teacher", metavar="TEACHER", help="local teacher model folder")
-    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output model folder")
-    p.add_argument(
-        "--pca-dims",
-        type=pca_dims,
-        default=256,
-        metavar="D",
-        help="output dim: int, variance share in (0, 1), 'auto' or 'none' (default: 256)",
-    )
-    p.add_argument(
-        "--sif-coefficient",
-        type=float,
-        default=1e-4,
-        metavar="A",
-        help="SIF weighting a/(a+p); 0 for none (default: 1e-4)",
-    )
-    p.add_argument(
-        "--token-remove-pattern",
-        default=r"\[unused\d+\]",
-        metavar="RE",
-        help="drop tokens matching this regex; '' keeps all (default: \\[unused\\d+\\])",
-    )
-    p.add_argument(
-        "--pooling",
-        choices=("mean", "first", "last", "pooler"),
-        default="mean",
-        help="how a token's forward pass becomes one vector (default: mean)",
-    )
-    p.add_argument(
-        "--quantize-to",
-        choices=("float16", "float32", "float64", "int8"),
-        default="float16",
-        help="table dtype (default: float16)",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=_positive_int,
-        default=1024,
-        metavar="N",
-        help="sequences per forward pass (default: 1024)",
-    )
-    p.add_argument(
-        "--forward-dtype",
-        choices=("auto", "float32", "bfloat16"),
-        default="auto",
-        help="dtype of the teacher's forward pass (default: auto)",
-    )
-    p.add_argument("--device", help="torch device (default: cuda if available, else cpu)")
-    p.add_argument("--overwrite", action="store_true", help="write into a non-empty DIR")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    add_distill(sub, wrap=_wrap, positive_int=_positive_int, formatter=raw)
     return parser
 
 

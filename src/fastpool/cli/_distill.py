@@ -1,12 +1,56 @@
-"""``fastpool distill``: a thin wrapper over :func:`fastpool.distill` (imported lazily)."""
+"""``fastpool distill``: a thin wrapper over :func:`fastpool.distill` (imported lazily).
+
+Only the options given on the command line are passed on, so ``fastpool.distill``'s own
+defaults apply (and ``--help`` shows them, read from its signature; importing
+``fastpool.distill`` does not import torch). The library checks the values.
+"""
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from ._errors import CLIError
+
+# (flag, keyword of fastpool.distill, value parser, metavar, help)
+_OPTIONS = [
+    (
+        "--pca-dims",
+        "pca_dims",
+        "pca",
+        "D",
+        "output dim: an int, a variance share in (0, 1), 'auto' (all components) or 'none'",
+    ),
+    ("--sif-coefficient", "sif_coefficient", "sif", "A", "SIF weight a / (a + p); 0 for none"),
+    (
+        "--token-remove-pattern",
+        "token_remove_pattern",
+        "pattern",
+        "RE",
+        "drop vocabulary tokens matching this regex; '' keeps all",
+    ),
+    (
+        "--pooling",
+        "pooling",
+        "str",
+        "MODE",
+        "how a token's forward pass becomes one vector: mean, first, last or pooler",
+    ),
+    (
+        "--quantize-to",
+        "quantize_to",
+        "str",
+        "DTYPE",
+        "table dtype: float16, float32, float64 or int8",
+    ),
+    ("--batch-size", "batch_size", "int", "N", "sequences per forward pass"),
+    ("--forward-dtype", "forward_dtype", "str", "DTYPE", "dtype of the teacher's forward pass"),
+    ("--device", "device", "str", "DEVICE", "torch device (default: cuda if available, else cpu)"),
+]
 
 
 def pca_dims(value: str) -> int | float | str | None:
@@ -28,32 +72,87 @@ def pca_dims(value: str) -> int | float | str | None:
         ) from None
 
 
+def _sif(value: str) -> float | None:
+    try:
+        a = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
+    return None if a == 0 else a
+
+
+def _library_defaults() -> dict[str, Any]:
+    try:
+        from ..distill import distill
+    except ImportError:
+        return {}
+    params = inspect.signature(distill).parameters
+    return {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
+
+
+def add_parser(sub: Any, *, wrap: Callable[[str], str], positive_int: Callable, formatter: Any):
+    """Add the ``distill`` subcommand to ``sub`` (argparse subparsers)."""
+    p = sub.add_parser(
+        "distill",
+        help="distill a static model from a sentence-transformers teacher",
+        description=wrap(
+            "Make a static model from a local sentence-transformers or transformers folder "
+            "(model2vec's recipe) with fastpool.distill and save it to DIR. Needs torch and "
+            "transformers."
+        ),
+        epilog='install:\n  pip install "fastpool[distill]"\n\nexample:\n'
+        "  fastpool distill ./all-MiniLM-L6-v2 -o ./m --pca-dims 256 --quantize-to float16",
+        formatter_class=formatter,
+    )
+    p.add_argument("teacher", metavar="TEACHER", help="local teacher model folder")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output model folder")
+    types = {
+        "pca": pca_dims,
+        "sif": _sif,
+        "pattern": lambda v: v or None,
+        "str": str,
+        "int": positive_int,
+    }
+    defaults = _library_defaults()
+    for flag, key, kind, metavar, text in _OPTIONS:
+        if defaults.get(key) is not None:
+            text += f" (default: {defaults[key]})"
+        p.add_argument(
+            flag,
+            dest=key,
+            type=types[kind],
+            default=argparse.SUPPRESS,
+            metavar=metavar,
+            help=text.replace("%", "%%"),
+        )
+    p.add_argument("--overwrite", action="store_true", help="write into a non-empty DIR")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    return p
+
+
 def run(args: argparse.Namespace) -> int:
     if not os.path.isdir(args.teacher):
         raise CLIError(f"{args.teacher}: no such teacher folder (fastpool never downloads)")
-    if os.path.exists(args.output) and os.listdir(args.output) and not args.overwrite:
+    if os.path.isdir(args.output) and os.listdir(args.output) and not args.overwrite:
         raise CLIError(f"{args.output}: exists and is not empty; pass --overwrite to write there")
-    from ..distill import distill
+    import importlib
 
+    # The module, not the attribute: ``fastpool.distill`` may be re-exported as the function.
+    library = importlib.import_module("fastpool.distill")
+    kwargs = {key: getattr(args, key) for _, key, *_ in _OPTIONS if hasattr(args, key)}
     try:
-        model = distill(
-            args.teacher,
-            pca_dims=args.pca_dims,
-            sif_coefficient=None if args.sif_coefficient == 0 else args.sif_coefficient,
-            token_remove_pattern=args.token_remove_pattern or None,
-            pooling=args.pooling,
-            quantize_to=args.quantize_to,
-            batch_size=args.batch_size,
-            forward_dtype=args.forward_dtype,
-            device=args.device,
-            show_progress_bar=not args.quiet,
-        )
+        model = library.distill(args.teacher, show_progress_bar=not args.quiet, **kwargs)
     except ImportError as err:
         raise CLIError(str(err)) from None
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, TypeError) as err:
         raise CLIError(str(err)) from None
     path = model.save_pretrained(args.output)
     if not args.quiet:
-        n, dim = model.embeddings.shape
-        print(f"{path}: {n:,} tokens x {dim} {model.embeddings.dtype.name}", file=sys.stderr)
+        from ._info import describe
+
+        facts = describe(str(path or args.output))
+        print(
+            f"{path or args.output}: {facts['vocab_size']:,} tokens x {facts['dim']} "
+            f"{facts['dtype']}",
+            file=sys.stderr,
+        )
     return 0

@@ -10,14 +10,19 @@ from ._errors import CLIError
 
 def default_model_path() -> str | None:
     """The bundled default model, when this build ships one (``fastpool._default``)."""
+    return _bundled()[0]
+
+
+def _bundled() -> tuple[str | None, str]:
+    """(path, "") or (None, why there is no default)."""
     try:
         from .._default import default_model_path as bundled
     except ImportError:
-        return None
+        return None, "this build ships no default model"
     try:
-        return os.fspath(bundled())
-    except Exception:  # a broken bundle reads as "no default"; --model still works
-        return None
+        return os.fspath(bundled()), ""
+    except Exception as err:  # a missing or broken bundle: --model still works
+        return None, f"no bundled default model: {err}"
 
 
 def resolve_model(path: str | None) -> str:
@@ -26,7 +31,7 @@ def resolve_model(path: str | None) -> str:
         return path
     bundled = default_model_path()
     if bundled is None:
-        raise CLIError("--model is required (this build ships no default model)")
+        raise CLIError(f"--model is required ({_bundled()[1]})")
     return bundled
 
 
