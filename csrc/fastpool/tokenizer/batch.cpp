@@ -16,8 +16,8 @@ namespace {
 // saves (a team start is a few microseconds; a byte takes a few nanoseconds).
 constexpr std::int64_t kMinBytesPerThread = 16384;
 
-// Rows per work item of encode_batch: enough to amortise the dynamic
-// schedule and the pool call, few enough to balance uneven texts.
+// Rows per work item: enough to amortise the dynamic schedule and the pool
+// call, few enough to balance uneven texts.
 constexpr std::int64_t kChunkRows = 32;
 
 int useful_threads(const TextBatch& texts, int n_threads) noexcept {
@@ -25,12 +25,6 @@ int useful_threads(const TextBatch& texts, int n_threads) noexcept {
     for (std::int64_t k = 0; k < texts.n_texts; ++k) bytes += texts.sizes[k] + 16;
     const std::int64_t useful = std::max<std::int64_t>(1, bytes / kMinBytesPerThread);
     return static_cast<int>(std::max<std::int64_t>(1, std::min<std::int64_t>(n_threads, useful)));
-}
-
-// First text at which the running byte cost reaches target (cost includes a
-// fixed share per text, so runs of empty texts are still split).
-std::int64_t text_at_cost(const std::vector<std::int64_t>& cum, std::int64_t target) noexcept {
-    return static_cast<std::int64_t>(std::lower_bound(cum.begin(), cum.end(), target) - cum.begin());
 }
 
 }  // namespace
@@ -52,16 +46,14 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
             }
             return true;
         }
-        // Contiguous slices of equal byte cost; each thread keeps its ids
-        // locally, then copies them into place after a prefix sum.
-        std::vector<std::int64_t> cum(static_cast<std::size_t>(n));
-        std::int64_t total = 0;
-        for (std::int64_t k = 0; k < n; ++k) cum[k] = total += texts.sizes[k] + 16;
+        // Chunks of rows under a dynamic schedule (robust to uneven texts and
+        // to a thread losing its core); each thread appends its chunks' ids
+        // to its own buffer and records where, then they are copied into
+        // place in row order. The ids depend only on the row, never on timing.
+        const std::int64_t n_chunks = (n + kChunkRows - 1) / kChunkRows;
         std::vector<std::vector<std::int32_t>> local(static_cast<std::size_t>(nt));
-        std::vector<std::int64_t> starts(static_cast<std::size_t>(nt) + 1);
-        for (int t = 0; t <= nt; ++t)
-            starts[t] = t == nt ? n : t == 0 ? 0 : text_at_cost(cum, total * t / nt) + 1;
-        for (int t = 1; t <= nt; ++t) starts[t] = std::max(starts[t], starts[t - 1]);
+        std::vector<int> chunk_thread(static_cast<std::size_t>(n_chunks));
+        std::vector<std::int64_t> chunk_start(static_cast<std::size_t>(n_chunks));
         std::atomic<bool> failed{false};
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -69,41 +61,55 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
         {
 #ifdef _OPENMP
             const int t = omp_get_thread_num();
-            const int team = omp_get_num_threads();
 #else
             const int t = 0;
-            const int team = 1;
 #endif
-            // A smaller team than asked for: the first thread does the rest.
-            for (int s = t; s < nt; s += team) {
+            Scratch scratch;
+            // On this thread's stack, moved out at the end: vector headers
+            // side by side in `local` would share a cache line that every
+            // push_back writes.
+            std::vector<std::int32_t> mine;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+            for (std::int64_t c = 0; c < n_chunks; ++c) {
+                if (failed.load(std::memory_order_relaxed)) continue;
+                chunk_thread[c] = t;
+                chunk_start[c] = static_cast<std::int64_t>(mine.size());
+                const std::int64_t r1 = std::min(n, (c + 1) * kChunkRows);
                 try {
-                    Scratch scratch;
-                    // Filled on this thread's stack and moved out at the end:
-                    // vector headers side by side in `local` would share a
-                    // cache line that every push_back writes.
-                    std::vector<std::int32_t> mine;
-                    for (std::int64_t k = starts[s]; k < starts[s + 1]; ++k) {
+                    for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
                         tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
                                      limits, scratch, mine);
-                        offsets[k + 1] = static_cast<std::int64_t>(mine.size());  // local for now
+                        offsets[k + 1] = static_cast<std::int64_t>(mine.size());  // local
                     }
-                    local[s] = std::move(mine);
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
                 }
             }
+            local[t] = std::move(mine);
         }
         if (failed.load()) return false;
+        // Local end positions -> row lengths -> global offsets, chunk by chunk.
         std::int64_t base = 0;
-        for (int s = 0; s < nt; ++s) {
-            for (std::int64_t k = starts[s]; k < starts[s + 1]; ++k) offsets[k + 1] += base;
-            base += static_cast<std::int64_t>(local[s].size());
+        for (std::int64_t c = 0; c < n_chunks; ++c) {
+            std::int64_t prev = chunk_start[c];
+            const std::int64_t r1 = std::min(n, (c + 1) * kChunkRows);
+            for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
+                const std::int64_t end = offsets[k + 1];
+                base += end - prev;
+                prev = end;
+                offsets[k + 1] = base;
+            }
         }
         ids.resize(static_cast<std::size_t>(base));
-        for (int s = 0; s < nt; ++s)
-            if (!local[s].empty())
-                std::memcpy(ids.data() + offsets[starts[s]], local[s].data(),
-                            local[s].size() * sizeof(std::int32_t));
+        for (std::int64_t c = 0; c < n_chunks; ++c) {
+            const std::int64_t r0 = c * kChunkRows;
+            const std::int64_t count = offsets[std::min(n, r0 + kChunkRows)] - offsets[r0];
+            if (count)
+                std::memcpy(ids.data() + offsets[r0], local[chunk_thread[c]].data() + chunk_start[c],
+                            static_cast<std::size_t>(count) * sizeof(std::int32_t));
+        }
         return true;
     } catch (...) {
         return false;

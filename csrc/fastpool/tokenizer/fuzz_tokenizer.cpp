@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
         cfg.unk_id = 100;
         static BertTokenizer tok;
         if (it % 500 == 0 && !tok.build(cfg, vocab, "##", 2, added)) return 3;
-        std::vector<std::string> texts(1 + rng() % 8);
+        // Now and then a batch big enough for the multi-threaded paths.
+        std::vector<std::string> texts(it % 50 == 0 ? 3000 : 1 + rng() % 8);
         for (auto& t : texts) {
             const int n = static_cast<int>(rng() % 64);
             for (int k = 0; k < n; ++k) {
