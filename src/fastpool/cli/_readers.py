@@ -84,6 +84,11 @@ def _pick_field(names: list[str], field: str | None, where: str) -> str:
     )
 
 
+def _position(number: int, start: int) -> str:
+    """``line N``, or ``byte N`` after a resume's seek (line numbers are unknown there)."""
+    return f"line {number}" if number >= 0 else f"the line at byte {start}"
+
+
 class Source:
     """One input, validated on open; :meth:`rows` streams its texts once.
 
@@ -163,7 +168,8 @@ class Source:
         with open(self.path, "rb") as f:
             for number, raw in enumerate(f, 1):
                 if raw.strip():
-                    self._jsonl_text(raw[len(_BOM) :] if raw.startswith(_BOM) else raw, number)
+                    body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
+                    self._jsonl_text(body, f"line {number}")
                     return
 
     # -- reading -------------------------------------------------------------------------------
@@ -176,8 +182,8 @@ class Source:
             return self._csv_rows(start_row)
         return self._parquet_rows(start_row)
 
-    def _jsonl_text(self, raw: bytes, number: int) -> str:
-        where = f"{self.name} line {number}"
+    def _jsonl_text(self, raw: bytes, position: str) -> str:
+        where = f"{self.name} {position}"
         try:
             record = json.loads(raw)
         except ValueError as err:
@@ -204,10 +210,11 @@ class Source:
         jsonl = self.format == "jsonl"
         try:
             for raw in stream:
+                start = offset
                 offset += len(raw)
                 if number >= 0:
                     number += 1
-                if offset == len(raw) and raw.startswith(_BOM):
+                if start == 0 and raw.startswith(_BOM):
                     raw = raw[len(_BOM) :]
                 if raw.endswith(b"\n"):
                     raw = raw[:-1]
@@ -216,12 +223,12 @@ class Source:
                 if jsonl:
                     if not raw.strip():
                         continue
-                    text = self._jsonl_text(raw, number if number >= 0 else 0)
+                    text = self._jsonl_text(raw, _position(number, start))
                 else:
                     try:
                         text = raw.decode("utf-8")
                     except UnicodeDecodeError as err:
-                        where = f"line {number}" if number >= 0 else f"byte {offset - len(raw)}"
+                        where = _position(number, start)
                         raise CLIError(
                             f"{self.name} {where}: not valid UTF-8 ({err.reason})"
                         ) from None
