@@ -67,7 +67,7 @@ def fsync_dir(directory: str) -> None:
 
 
 def write_atomic(
-    directory: str, name: str, write: Callable[[IO[bytes]], None], *, index: int = -1
+    directory: str, name: str, write: Callable[[IO[bytes]], object], *, index: int = -1
 ) -> None:
     """Write ``directory/name`` through a fsynced temporary and ``os.replace``."""
     temp = os.path.join(directory, f".{name}.tmp-{os.getpid()}")
