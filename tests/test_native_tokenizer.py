@@ -335,6 +335,7 @@ def _mutated(fn) -> dict:
         (lambda tj: tj["model"].update(fancy=1), "WordPiece options \\['fancy'\\]"),
         (lambda tj: tj["normalizer"].update(strip_accents="yes"), "strip_accents must be"),
         (lambda tj: tj["model"]["vocab"].update({"a" * 1001: 30522}), "longer than 1000"),
+        (lambda tj: tj.update(encode_special_tokens=True), "keys \\['encode_special_tokens'\\]"),
     ],
 )
 def test_native_support_rejects(mutate, match):

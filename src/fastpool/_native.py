@@ -28,6 +28,17 @@ from ._threads import effective_n_threads
 
 __all__ = ["NativeTokenizer", "native_support"]
 
+_TOP_KEYS = {
+    "version",
+    "truncation",
+    "padding",
+    "added_tokens",
+    "normalizer",
+    "pre_tokenizer",
+    "post_processor",
+    "decoder",
+    "model",
+}
 _MODEL_KEYS = {
     "type",
     "vocab",
@@ -60,6 +71,9 @@ def _utf8(s: str) -> bytes | None:
 
 def _check(tj: Mapping[str, Any]) -> str:
     """'' when supported, else the reason."""
+    extra = set(tj) - _TOP_KEYS
+    if extra:
+        return f"tokenizer.json keys {sorted(extra)} are not known to the native tokenizer"
     model = tj.get("model")
     if not isinstance(model, Mapping):
         return "no model in tokenizer.json"
