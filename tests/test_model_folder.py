@@ -137,3 +137,18 @@ def test_loading_does_not_change_the_folder(tmp_path: Path) -> None:
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     fastpool.load(folder).encode(["x"])
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float64", "int8", "float16"])
+def test_save_and_reload_keeps_dtype_and_vectors(tmp_path: Path, dtype: str) -> None:
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    model = fastpool.load(make_model_folder(tmp_path, dtype=dtype, vocab_quantized=True))
+    model.save_pretrained(tmp_path / "saved")
+    again = fastpool.load(tmp_path / "saved")
+    assert again.embedding_dtype == dtype
+    np.testing.assert_array_equal(
+        np.asarray(again.table).view(np.uint8), np.asarray(model.table).view(np.uint8)
+    )
+    texts = ["hello world", "the quick brown fox", ""]
+    np.testing.assert_array_equal(again.encode(texts), model.encode(texts))
