@@ -248,14 +248,21 @@ class Source:
         assert self._stream is not None
         stream = self._stream
         try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(column_names=self._csv_names, block_size=1 << 20),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                convert_options=pacsv.ConvertOptions(
-                    include_columns=[self.field], column_types={self.field: pa.string()}
-                ),
-            )
+            try:
+                reader = pacsv.open_csv(
+                    stream,
+                    read_options=pacsv.ReadOptions(
+                        column_names=self._csv_names, block_size=1 << 20
+                    ),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                    convert_options=pacsv.ConvertOptions(
+                        include_columns=[self.field], column_types={self.field: pa.string()}
+                    ),
+                )
+            except pa.ArrowInvalid as err:
+                if "Empty CSV" in str(err):  # a header and no rows
+                    return
+                raise CLIError(f"{self.name}: bad CSV ({err})") from None
             skip = start_row
             while True:
                 try:
