@@ -349,3 +349,30 @@ def test_missing_listed_part_is_an_error(inputs, tmp_path, model_dir, capsys):
     (out / "part-00003.npy").unlink()
     code, _, err = run_cli(encode_args(inputs["text"], out, model_dir), capsys)
     assert code == 2 and "part-00003.npy" in err and "--overwrite" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "kwargs"),
+    [
+        (["--no-normalize"], {"normalize": False}),
+        (["--max-length", "2"], {"max_length": 2}),
+        (["--max-length", "none"], {"max_length": None}),
+    ],
+)
+def test_model_options(extra, kwargs, inputs, tmp_path, model_dir, docs, capsys):
+    out = tmp_path / "out"
+    assert run_cli(encode_args(inputs["text"], out, model_dir, *extra), capsys)[0] == 0
+    want = StaticModel.from_pretrained(model_dir, **kwargs).encode(docs)
+    np.testing.assert_array_equal(load_npy_parts(out), want)
+    settings = manifest(out)["settings"]
+    for key, value in kwargs.items():
+        assert settings[key] == value
+
+
+def test_progress_without_tqdm(inputs, tmp_path, model_dir, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # import tqdm now fails
+    out = tmp_path / "out"
+    args = [a for a in encode_args(inputs["text"], out, model_dir) if a != "-q"]
+    code, _, err = run_cli(args, capsys)
+    assert code == 0
+    assert f"{N_DOCS} texts" in err and "texts/s" in err
