@@ -326,7 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"fastpool {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"fastpool {args.command}: interrupted", file=sys.stderr)
+        hint = "; run the same command again to resume" if args.command == "encode" else ""
+        print(f"\nfastpool {args.command}: interrupted{hint}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `fastpool search ... | head`
         devnull = os.open(os.devnull, os.O_WRONLY)
