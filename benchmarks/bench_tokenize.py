@@ -16,9 +16,15 @@ random 30,522 x 256 float32 matrix.
 
 Single-thread `tokenizers`: its rayon pool cannot be resized after first use,
 but ``encode_batch_fast`` checks TOKENIZERS_PARALLELISM on every call and runs
-serially when it is "false". The 1-thread groups set it to "false" around each
-timed call (and restore it); the 2-thread groups leave it unset (rayon then
-uses every core: 2 here). model2vec runs with ``use_multiprocessing=False``.
+serially when it is "false" (checked: after the rayon pool exists, a "false" call
+adds CPU time to the calling thread only, per /proc/self/task/*/stat). The
+1-thread groups set it to "false" around each timed call (and restore it); the
+2-thread groups leave it unset (rayon then uses every core: 2 here). model2vec
+runs with ``use_multiprocessing=False``.
+
+On a machine shared with other jobs the 2-thread rows say little: OpenMP and
+rayon workers spin between calls and the process gets a fixed CPU share, so
+compare 2-thread rows only on otherwise idle cores.
 
 Groups "tokenize-<n>t": ``native`` (NativeTokenizer.tokenize_csr to CSR) and
 ``hf-tokenizers`` (encode_batch_fast, ids only). Groups "encode-<n>t": ``native-fused``
