@@ -200,9 +200,10 @@ def test_e2e(benchmark, corpus, model_folder, kind: str, threads: int, row: str)
     benchmark.extra_info["tokens_per_s"] = n_tokens / benchmark.stats.stats.mean
 
 
-def _interleaved(rounds: int = 9) -> None:
+def _interleaved(rounds: int = 15) -> None:
     """Every row of every group in round-robin, so that load from other processes
-    hits all rows alike; prints median times and the ratios the issue asks for."""
+    hits all rows alike; prints median times and, per ratio, the median over rounds
+    of the ratio within a round (paired, so slow drifts in load cancel)."""
     import tempfile
     import time
 
@@ -239,12 +240,18 @@ def _interleaved(rounds: int = 9) -> None:
                         times[name].append(time.perf_counter() - t0)
             med = {name: float(np.median(ts)) for name, ts in times.items()}
             line = " ".join(f"{name}={ms * 1e3:.0f}ms" for name, ms in med.items())
+            fast = np.array(times["fastpool"])
+
+            def paired(name: str, times: dict = times, fast: np.ndarray = fast) -> float:
+                """Median over rounds of (row time / fastpool time) in the same round."""
+                return float(np.median(np.array(times[name]) / fast))
+
             ratios = ", ".join(
-                f"fastpool vs {name}: {med[name] / med['fastpool']:.2f}x"
+                f"fastpool vs {name}: {paired(name):.2f}x"
                 for name in med
                 if name.startswith("model2vec")
             )
-            outside = 1 - med["hf-tokenize"] / med["fastpool"]
+            outside = 1 - paired("hf-tokenize")
             print(f"{kind}-{threads}t  {line}\n    {ratios}; outside tokenizer: {outside:.1%}")
 
 
