@@ -19,8 +19,9 @@ def make_table(rng: np.random.Generator, rows: int, dim: int, dtype: str) -> np.
     return values.astype(dtype)
 
 
-def make_batch(rng: np.random.Generator, n_rows: int, n_ids: int, max_len: int = 40,
-               empty_share: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def make_batch(
+    rng: np.random.Generator, n_rows: int, n_ids: int, max_len: int = 40, empty_share: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
     """Random ragged CSR batch with some empty rows."""
     lengths = rng.integers(0, max_len + 1, size=n_rows)
     lengths[rng.random(n_rows) < empty_share] = 0

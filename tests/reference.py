@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def pool_reference(ids, offsets, table, *, weights=None, mapping=None, scale=None,
-                   mode="mean", normalize=True):
+def pool_reference(
+    ids, offsets, table, *, weights=None, mapping=None, scale=None, mode="mean", normalize=True
+):
     ids = np.asarray(ids, dtype=np.int64)
     offsets = np.asarray(offsets, dtype=np.int64)
     table = np.asarray(table).astype(np.float64)

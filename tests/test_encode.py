@@ -21,10 +21,12 @@ def test_matches_reference(rng, dtype, use_weights, use_mapping, mode, normalize
     mapping = rng.integers(0, n_table, size=n_vocab) if use_mapping else None
     weights = rng.random(n_vocab).astype(np.float32) if use_weights else None
     ids, offsets = make_batch(rng, 50, n_vocab)
-    got = fastpool.encode(ids, offsets, table, weights=weights, mapping=mapping, mode=mode,
-                          normalize=normalize)
-    want = pool_reference(ids, offsets, table, weights=weights, mapping=mapping, mode=mode,
-                          normalize=normalize)
+    got = fastpool.encode(
+        ids, offsets, table, weights=weights, mapping=mapping, mode=mode, normalize=normalize
+    )
+    want = pool_reference(
+        ids, offsets, table, weights=weights, mapping=mapping, mode=mode, normalize=normalize
+    )
     assert got.dtype == np.float32 and got.shape == (50, 37)
     assert_pooled_close(got, want, dtype)
 
@@ -59,8 +61,9 @@ def test_weights_indexed_by_original_id():
     table = np.array([[1.0], [10.0]], dtype=np.float32)
     mapping = np.array([1, 1, 0])
     weights = np.array([1.0, 2.0, 3.0], dtype=np.float32)
-    got = fastpool.encode([1, 2], [0, 1, 2], table, weights=weights, mapping=mapping,
-                          normalize=False)
+    got = fastpool.encode(
+        [1, 2], [0, 1, 2], table, weights=weights, mapping=mapping, normalize=False
+    )
     np.testing.assert_array_equal(got, [[20.0], [3.0]])
 
 

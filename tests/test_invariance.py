@@ -16,8 +16,9 @@ def test_bitwise_equal_across_thread_counts(rng, dtype):
     # Long and uneven rows, so that several threads really get work.
     ids, offsets = make_batch(rng, 3000, 500, max_len=60)
     weights = rng.random(500).astype(np.float32)
-    results = [fastpool.encode(ids, offsets, table, weights=weights, n_threads=n)
-               for n in (1, 2, 8)]
+    results = [
+        fastpool.encode(ids, offsets, table, weights=weights, n_threads=n) for n in (1, 2, 8)
+    ]
     for other in results[1:]:
         np.testing.assert_array_equal(results[0], other)
 
@@ -28,7 +29,7 @@ def test_split_batch_gives_same_rows(rng):
     whole = fastpool.encode(ids, offsets, table)
     cut = 37
     first = fastpool.encode(ids[: offsets[cut]], offsets[: cut + 1], table)
-    second = fastpool.encode(ids[offsets[cut]:], offsets[cut:] - offsets[cut], table)
+    second = fastpool.encode(ids[offsets[cut] :], offsets[cut:] - offsets[cut], table)
     np.testing.assert_array_equal(whole, np.concatenate([first, second]))
 
 
@@ -48,8 +49,9 @@ def test_memory_mapped_table(rng, tmp_path):
     np.save(path, table)
     mapped = np.load(path, mmap_mode="r")
     ids, offsets = make_batch(rng, 20, 100)
-    np.testing.assert_array_equal(fastpool.encode(ids, offsets, mapped),
-                                  fastpool.encode(ids, offsets, table))
+    np.testing.assert_array_equal(
+        fastpool.encode(ids, offsets, mapped), fastpool.encode(ids, offsets, table)
+    )
 
 
 def test_non_contiguous_inputs(rng):
@@ -73,8 +75,10 @@ def test_column_slice_is_read_in_place(rng):
 def test_fortran_order_table(rng):
     table = make_table(rng, 100, 16, "float32")
     ids, offsets = make_batch(rng, 20, 100)
-    np.testing.assert_array_equal(fastpool.encode(ids, offsets, np.asfortranarray(table)),
-                                  fastpool.encode(ids, offsets, table))
+    np.testing.assert_array_equal(
+        fastpool.encode(ids, offsets, np.asfortranarray(table)),
+        fastpool.encode(ids, offsets, table),
+    )
 
 
 def test_inputs_are_not_modified(rng):

@@ -60,8 +60,13 @@ def test_threadpoolctl_limit_starts_no_threads():
     env = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
 
     def extra_threads(case: str) -> int:
-        result = subprocess.run([sys.executable, "-c", _COUNT_THREADS, case], env=env,
-                                capture_output=True, text=True, check=True)
+        result = subprocess.run(
+            [sys.executable, "-c", _COUNT_THREADS, case],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return int(result.stdout.strip())
 
     assert extra_threads("limited") == 0
@@ -74,6 +79,7 @@ def test_omp_num_threads_is_honoured():
         pytest.skip("serial build")
     code = "from fastpool._threads import effective_n_threads; print(effective_n_threads(None))"
     env = {**os.environ, "OMP_NUM_THREADS": "3"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "3"
