@@ -38,8 +38,12 @@ VARIANTS = {
 
 
 @cache
-def variant_json(name: str) -> str:
+def variant_json(name: str, added_tokens: bool = True) -> str:
+    """The BERT tokenizer.json in a normalizer variant; without its added tokens
+    (for comparing pre-tokenized words) when added_tokens is False."""
     tj = copy.deepcopy(bert_json())
+    if not added_tokens:
+        tj["added_tokens"] = []
     if name == "no_normalizer":
         tj["normalizer"] = None
     else:
@@ -80,4 +84,19 @@ def mismatches(tj: str, texts) -> list[tuple[str, list[int], list[int]]]:
 
 def assert_same(tj: str, texts) -> None:
     bad = mismatches(tj, texts)
+    assert not bad, f"{len(bad)} texts differ; first: {bad[0]!r}"
+
+
+def hf_words(hf, text: str) -> list[str]:
+    normalized = hf.normalizer.normalize_str(text) if hf.normalizer else text
+    return [w for w, _ in hf.pre_tokenizer.pre_tokenize_str(normalized)]
+
+
+def assert_same_words(variant: str, texts) -> None:
+    """The words WordPiece sees (normalized + pre-tokenized) are identical: a
+    stronger check than ids, where an unknown word hides how it was normalized."""
+    hf, nt = pair(variant_json(variant, added_tokens=False))
+    texts = list(texts)
+    got = nt._pretokenize(texts)
+    bad = [(t, w, g) for t, g in zip(texts, got, strict=True) if (w := hf_words(hf, t)) != g]
     assert not bad, f"{len(bad)} texts differ; first: {bad[0]!r}"

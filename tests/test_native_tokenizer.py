@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from native_tokenizer_util import (
     VARIANTS,
     assert_same,
+    assert_same_words,
     bert_json,
     hf_ids,
     native_ids,
@@ -130,6 +131,7 @@ def test_known_cases():
     ]
     for variant in ALL_VARIANTS:
         assert_same(variant_json(variant), texts)
+        assert_same_words(variant, texts)
 
 
 # ------------------------------------------------------------------ adversarial
@@ -183,6 +185,7 @@ _texts = st.lists(st.lists(_piece, max_size=12).map("".join), min_size=1, max_si
 @given(texts=_texts, variant=st.sampled_from(ALL_VARIANTS))
 def test_adversarial_text(texts, variant):
     assert_same(variant_json(variant), texts)
+    assert_same_words(variant, texts)
 
 
 @settings(max_examples=100, deadline=None)
@@ -254,6 +257,25 @@ def test_added_tokens_leftmost_longest():
     )
     texts = ["[UNK]x [UNK] xyzzy xy x hello HELLO ünï Ünï", "a[UNK]xyz", "xxyzxy[UNK]x[UNK"]
     assert_same(tj, texts)
+
+
+def test_canonical_reordering_is_visible_with_a_custom_vocabulary():
+    """Marks that strip_accents keeps (class 216 and 226 Mc) are reordered by NFD
+    across characters that clean_text removes; a vocabulary entry in canonical
+    order makes the order visible in the ids."""
+    tj = copy.deepcopy(bert_json())
+    n = len(tj["model"]["vocab"])
+    tj["model"]["vocab"].update({"x\U0001d165\U0001d16d": n, "x\U0001d16d\U0001d165": n + 1})
+    texts = [
+        "x\U0001d16d\x01\U0001d165",
+        "x\U0001d16d\u200b\U0001d165",
+        "x\U0001d16d\U0001d165",
+        "x\U0001d16d\u0301\U0001d165",
+        "x\U0001d16d\x00\U0001d165 x\U0001d165\U0001d16d",
+    ]
+    for strip in (True, False):
+        tj["normalizer"]["strip_accents"] = strip
+        assert_same(json.dumps(tj), texts)
 
 
 # ------------------------------------------------------------------ limits

@@ -5,12 +5,13 @@ followed by a space ("a<c>b "), which checks its class on its own, and all 64
 back to back, which checks them against their neighbours (combining-mark
 reordering, mark stripping across characters, punctuation next to marks).
 Surrogates are skipped: neither Python's UTF-8 nor `tokenizers` accepts them.
+Both ids and the words handed to WordPiece (normalized + pre-tokenized) are compared.
 """
 
 from __future__ import annotations
 
 import pytest
-from native_tokenizer_util import VARIANTS, assert_same, variant_json
+from native_tokenizer_util import VARIANTS, assert_same, assert_same_words, variant_json
 
 CODE_POINTS = [c for c in range(0x110000) if not 0xD800 <= c < 0xE000]
 CHUNK = 64
@@ -40,3 +41,12 @@ def test_every_code_point_adjacent(variant):
 @pytest.mark.parametrize("variant", ["no_clean", "cased_strip"])
 def test_every_code_point_isolated_variants(variant):
     assert_same(variant_json(variant), _isolated())
+
+
+@pytest.mark.parametrize("variant", [*VARIANTS, "no_normalizer"])
+def test_every_code_point_words(variant):
+    """Normalized, pre-tokenized words: ids alone would hide a wrong normalization
+    of any character outside the vocabulary (its word is [UNK] either way)."""
+    assert_same_words(variant, _adjacent())
+    if variant in ("bert", "cased_strip", "no_clean"):
+        assert_same_words(variant, _isolated())

@@ -231,6 +231,14 @@ class NativeTokenizer:
         """Build from a tokenizer.json (string or parsed); ValueError if unsupported."""
         return cls(tokenizer_json)
 
+    def _pretokenize(self, texts: Sequence[str]) -> list[list[str]]:
+        """Test hook: the normalized, pre-tokenized words WordPiece sees, per text.
+
+        Compare with ``tokenizer.pre_tokenizer.pre_tokenize_str(
+        tokenizer.normalizer.normalize_str(text))`` (for texts without added tokens).
+        """
+        return self._tok.pretokenize(_texts(texts))
+
     def tokenize_csr(
         self,
         texts: Sequence[str],

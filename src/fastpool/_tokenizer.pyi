@@ -17,6 +17,7 @@ class Tokenizer:
         max_input_chars_per_word: int,
         unk_id: int,
     ) -> None: ...
+    def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
     def tokenize_csr(
         self,
         texts: tuple[str | bytes, ...],

@@ -12,6 +12,7 @@ from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int8_t, int32_t, int64_t
 from libc.string cimport memcpy
 from libcpp cimport bool as cbool
+from libcpp.string cimport string
 from libcpp.vector cimport vector
 
 cimport numpy as cnp
@@ -67,9 +68,14 @@ cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer
         int64_t max_tokens
         cbool drop_unk
 
+    cdef cppclass Scratch:
+        pass
+
     cdef cppclass BertTokenizer:
         cbool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
                     size_t prefix_len, const StringTable& added) noexcept
+        void pretokenize(const char* text, size_t n, Scratch& scratch,
+                         vector[string]& words) except +
 
 
 cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" nogil:
@@ -169,6 +175,20 @@ cdef class Tokenizer:
             ok = self.tok.build(config, vocab, p, plen, added)
         if not ok:
             raise MemoryError("out of memory while building the native tokenizer")
+
+    def pretokenize(self, tuple texts):
+        """Test hook: the words handed to WordPiece, per text (list of lists of
+        str; ill-formed bytes show as U+FFFD). Slow: one Python object per word."""
+        cdef _Texts t = _Texts(texts)
+        cdef Scratch scratch
+        cdef vector[string] words
+        cdef Py_ssize_t k
+        result = []
+        for k in range(<Py_ssize_t>t.data.size()):
+            words.clear()
+            self.tok.pretokenize(t.data[k], t.sizes[k], scratch, words)
+            result.append([w.decode("utf-8", "replace") for w in words])
+        return result
 
     def tokenize_csr(self, tuple texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
                      int n_threads):

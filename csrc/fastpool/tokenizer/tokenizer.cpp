@@ -278,6 +278,9 @@ public:
         s_.pending.clear();
     }
 
+    // Collect words instead of WordPiece ids (BertTokenizer::pretokenize).
+    void collect_words(std::vector<std::string>* words) noexcept { words_ = words; }
+
     bool done() const noexcept { return remaining_ == 0; }
 
     void emit(std::int32_t id) {
@@ -297,6 +300,10 @@ public:
                     if (!s_.pending.empty()) flush_pending();
                     s_.word.push_back(t_.ascii_out_[b]);
                     ++word_chars_;
+                    ++i;
+                    continue;
+                }
+                if (cls == kDrop) {  // removed before NFD: marks around it stay one run
                     ++i;
                     continue;
                 }
@@ -414,6 +421,11 @@ private:
         if (w.empty()) return;
         const std::int64_t chars = word_chars_;
         word_chars_ = 0;
+        if (words_) {
+            words_->push_back(w);
+            w.clear();
+            return;
+        }
         if (chars > cfg_.max_input_chars_per_word) {
             emit(cfg_.unk_id);
             w.clear();
@@ -469,10 +481,23 @@ private:
     std::int64_t remaining_;
     std::int64_t word_chars_ = 0;
     bool drop_unk_;
+    std::vector<std::string>* words_ = nullptr;
 };
+
+void BertTokenizer::pretokenize(const char* text, std::size_t n, Scratch& scratch,
+                                std::vector<std::string>& words) const {
+    std::vector<std::int32_t> unused;
+    tokenize_impl(text, n, Limits{}, scratch, unused, &words);
+}
 
 void BertTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
                              Scratch& scratch, std::vector<std::int32_t>& ids) const {
+    tokenize_impl(text, n, limits, scratch, ids, nullptr);
+}
+
+void BertTokenizer::tokenize_impl(const char* text, std::size_t n, const Limits& limits,
+                                  Scratch& scratch, std::vector<std::int32_t>& ids,
+                                  std::vector<std::string>* words) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text);
     if (limits.max_chars >= 0) {
         // Pre-truncation counts code points as Python's str slicing does.
@@ -484,6 +509,7 @@ void BertTokenizer::tokenize(const char* text, std::size_t n, const Limits& limi
         n = i;
     }
     Run run(*this, limits, scratch, ids);
+    run.collect_words(words);
     if (added_.empty()) {
         run.segment(s, n);
         return;
@@ -504,7 +530,8 @@ void BertTokenizer::tokenize(const char* text, std::size_t n, const Limits& limi
             if (c.size() <= n - p && std::memcmp(s + p, c.data(), c.size()) == 0) {
                 run.segment(s + seg, p - seg);
                 if (run.done()) return;
-                run.emit(added_[k].id);
+                if (words) words->push_back(c);
+                else run.emit(added_[k].id);
                 if (run.done()) return;
                 p += c.size();
                 seg = p;

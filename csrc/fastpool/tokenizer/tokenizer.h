@@ -119,10 +119,18 @@ public:
     void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                   std::vector<std::int32_t>& ids) const;
 
+    // Test hook: the words the pipeline hands to WordPiece (after added-token
+    // splitting, normalization and pre-tokenization), appended to words.
+    // No limits; added tokens appear as their content.
+    void pretokenize(const char* text, std::size_t n, Scratch& scratch,
+                     std::vector<std::string>& words) const;
+
     const BertConfig& config() const noexcept { return config_; }
 
 private:
     friend class Run;
+    void tokenize_impl(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
+                       std::vector<std::int32_t>& ids, std::vector<std::string>* words) const;
     struct Added {
         std::string content;
         std::int32_t id;
