@@ -176,28 +176,30 @@ def test_e2e(benchmark, corpus, model_folder, kind: str, threads: int, row: str)
 
     if row == "fastpool":
 
-        def run() -> np.ndarray:
+        def run() -> object:
             with tokenizers_parallelism(parallelism):
                 return ours.encode(texts, n_threads=threads)
     elif row == "hf-tokenize":
+        assert ours.max_length is not None
         limit = ours.max_length * ours.median_token_length
         cut = [t[:limit] for t in texts]
         tokenizer = ours._tokenizer
 
-        def run() -> None:
+        def run() -> object:
             with tokenizers_parallelism(parallelism):
-                tokenize_only(tokenizer, cut, threads)
+                return tokenize_only(tokenizer, cut, threads)
     else:
         theirs = model2vec.StaticModel.from_pretrained(model_folder)
         mp = row == "model2vec-mp"
         np.testing.assert_allclose(theirs.encode(texts[:200]), ours.encode(texts[:200]), atol=1e-6)
 
-        def run() -> np.ndarray:
+        def run() -> object:
             with tokenizers_parallelism(parallelism):
                 return theirs.encode(texts, use_multiprocessing=mp)
 
     benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
-    benchmark.extra_info["tokens_per_s"] = n_tokens / benchmark.stats.stats.mean
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["tokens_per_s"] = n_tokens / benchmark.stats.stats.mean
 
 
 def _interleaved(rounds: int = 15) -> None:
@@ -219,6 +221,7 @@ def _interleaved(rounds: int = 15) -> None:
     model2vec.StaticModel(table, tokenizer, normalize=True).save_pretrained(folder)
     ours = fastpool.load(folder)
     theirs = model2vec.StaticModel.from_pretrained(folder)
+    assert ours.max_length is not None
     limit = ours.max_length * ours.median_token_length
 
     for kind, texts in texts_by_kind.items():
