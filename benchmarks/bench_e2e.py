@@ -187,7 +187,8 @@ def test_e2e(benchmark, corpus, model_folder, kind: str, threads: int, row: str)
 
         def run() -> object:
             with tokenizers_parallelism(parallelism):
-                return tokenize_only(tokenizer, cut, threads)
+                tokenize_only(tokenizer, cut, threads)
+            return None
     else:
         theirs = model2vec.StaticModel.from_pretrained(model_folder)
         mp = row == "model2vec-mp"
