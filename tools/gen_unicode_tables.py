@@ -209,6 +209,9 @@ def main() -> None:
 
 namespace fastpool::tokenizer::ucd {{
 
+// The `tokenizers` version these tables were measured from.
+constexpr const char* kTokenizersVersion = "{version}";
+
 constexpr std::uint8_t kCleanRemove = {F_CLEAN_REMOVE};
 constexpr std::uint8_t kCleanSpace = {F_CLEAN_SPACE};
 constexpr std::uint8_t kCjk = {F_CJK};

@@ -26,7 +26,11 @@ from . import _tokenizer
 from ._encode import _float_vector, _integer_vector, _table
 from ._threads import effective_n_threads
 
-__all__ = ["NativeTokenizer", "native_support"]
+__all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
+
+#: The `tokenizers` version whose character classes the native tables reproduce
+#: (tools/gen_unicode_tables.py measured them; the every-code-point tests check them).
+TABLES_TOKENIZERS_VERSION: str = _tokenizer.tables_tokenizers_version()
 
 _TOP_KEYS = {
     "version",

@@ -1,5 +1,7 @@
 import numpy as np
 
+def tables_tokenizers_version() -> str: ...
+
 class Tokenizer:
     def __init__(
         self,

@@ -78,6 +78,15 @@ cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer
                          vector[string]& words) except +
 
 
+cdef extern from "fastpool/tokenizer/unicode_tables.h" namespace "fastpool::tokenizer::ucd" nogil:
+    const char* kTokenizersVersion
+
+
+def tables_tokenizers_version():
+    """The `tokenizers` version the native character tables were measured from."""
+    return kTokenizersVersion.decode()
+
+
 cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" nogil:
     cdef cppclass TextBatch:
         const char* const* data

@@ -16,6 +16,9 @@
 
 namespace fastpool::tokenizer::ucd {
 
+// The `tokenizers` version these tables were measured from.
+constexpr const char* kTokenizersVersion = "0.22.2";
+
 constexpr std::uint8_t kCleanRemove = 1;
 constexpr std::uint8_t kCleanSpace = 2;
 constexpr std::uint8_t kCjk = 4;
