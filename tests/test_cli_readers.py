@@ -16,7 +16,7 @@ from fastpool.cli._readers import detect_format, open_source
 
 # Text a line can hold: anything but "\n", and not ending in "\r" (a CRLF line ending).
 line_text = st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=20
+    st.characters(exclude_categories=["Cs"], exclude_characters="\n"), max_size=20
 ).filter(lambda s: not s.endswith("\r"))
 documents = st.lists(line_text, max_size=25)
 SETTINGS = settings(
