@@ -66,7 +66,7 @@ def distill(
     token_remove_pattern: str | None = r"\[unused\d+\]",
     pooling: str = "mean",
     quantize_to: str = "float16",
-    batch_size: int = 1024,
+    batch_size: int = 4096,
     forward_dtype: str = "float32",
     device: str | None = None,
     show_progress_bar: bool = True,

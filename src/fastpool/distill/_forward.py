@@ -96,7 +96,7 @@ def embed_sequences(
     *,
     pad_id: int,
     pooling: str = "mean",
-    batch_size: int = 1024,
+    batch_size: int = 4096,
     device: torch.device | None = None,
     dtype: torch.dtype = torch.float32,
     show_progress_bar: bool = True,
