@@ -29,6 +29,7 @@ from ._hf_tokenize import (
     unknown_token_id,
     vocabulary,
 )
+from ._native import NativeTokenizer, native_support
 from ._safetensors import SafetensorsFile
 from ._save import save_model_folder
 from ._threads import effective_n_threads
@@ -45,6 +46,7 @@ _PIPELINE_BATCH = 256
 # Tokens tokenized before one kernel call (4 MiB of int32 ids).
 _POOL_CHUNK_TOKENS = 1 << 20
 _QUANTIZE_TO = ("float16", "float32", "float64", "int8")
+_BACKENDS = ("auto", "native", "tokenizers")
 
 
 class _Unset:
@@ -118,6 +120,11 @@ class StaticModel:
         (a missing key means 512, ``null`` means no limit).
     base_model, language : optional
         Model card metadata, written by :meth:`save_pretrained`.
+    tokenizer_backend : {"auto", "native", "tokenizers"}
+        "auto" (default) tokenizes with fastpool's native WordPiece tokenizer
+        when it reproduces ``tokenizers`` exactly for this tokenizer.json (BERT
+        WordPiece pipelines), else with Hugging Face ``tokenizers``. "native"
+        raises ValueError, with the reason, when the tokenizer is not supported.
     """
 
     def __init__(
@@ -132,6 +139,7 @@ class StaticModel:
         max_length: int | None = _UNSET,
         base_model: str | None = None,
         language: list[str] | str | None = None,
+        tokenizer_backend: str = "auto",
         _source: str = "StaticModel",
         _tokenizer_json: str | None = None,
         _private: bool = False,
@@ -145,6 +153,9 @@ class StaticModel:
         else:
             self._tokenizer = private_tokenizer(tokenizer)
         self._unk_id = unknown_token_id(self._tokenizer, _tokenizer_json)
+        self._native = self._native_tokenizer(
+            tokenizer_backend, _tokenizer_json or self._tokenizer.to_str(), _source
+        )
         # The median is order-free, so the sorted vocabulary is only built when
         # `tokens` is first read (it costs more than the rest of loading).
         vocab = self._tokenizer.get_vocab()
@@ -184,6 +195,23 @@ class StaticModel:
         self._language = language
 
     # -- checks, once per model -------------------------------------------------------------
+
+    def _native_tokenizer(
+        self, backend: str, tokenizer_json: str, source: str
+    ) -> NativeTokenizer | None:
+        if backend not in _BACKENDS:
+            raise ValueError(
+                f"tokenizer_backend must be one of {', '.join(_BACKENDS)}, got {backend!r}"
+            )
+        if backend == "tokenizers":
+            return None
+        ok, reason = native_support(tokenizer_json)
+        native = NativeTokenizer(tokenizer_json) if ok else None
+        if native is not None and native.unk_id != self._unk_id:
+            native, reason = None, "its unknown token differs from model2vec's choice"
+        if native is None and backend == "native":
+            raise ValueError(f"{source}: the native tokenizer cannot run this model: {reason}")
+        return native
 
     @staticmethod
     def _check_table(table: npt.ArrayLike, source: str) -> np.ndarray:
@@ -256,6 +284,7 @@ class StaticModel:
         max_length: int | None = _UNSET,
         quantize_to: str | None = None,
         dimensionality: int | None = None,
+        tokenizer_backend: str = "auto",
     ) -> StaticModel:
         """Load a model from a local Model2Vec or sentence-transformers folder.
 
@@ -279,6 +308,8 @@ class StaticModel:
             Convert the table (model2vec's rounding for int8).
         dimensionality : int, optional
             Keep the first ``dimensionality`` columns (read in place).
+        tokenizer_backend : {"auto", "native", "tokenizers"}
+            Which tokenizer runs ``encode`` (see :class:`StaticModel`).
 
         Raises
         ------
@@ -328,6 +359,7 @@ class StaticModel:
             max_length=max_length,
             base_model=meta.get("base_model"),
             language=meta.get("language"),
+            tokenizer_backend=tokenizer_backend,
             _source=str(files.tensors),
             _tokenizer_json=tokenizer_json,
             _private=True,
@@ -366,6 +398,11 @@ class StaticModel:
     def max_length(self, value: int | None) -> None:
         self._max_length = _check_max_length(value)
         self._config["max_length"] = self._max_length
+
+    @property
+    def tokenizer_backend(self) -> str:
+        """``"native"`` (fastpool's C++ WordPiece) or ``"tokenizers"`` (Hugging Face)."""
+        return "tokenizers" if self._native is None else "native"
 
     @property
     def median_token_length(self) -> int:
@@ -425,6 +462,10 @@ class StaticModel:
         self, texts: Sequence[str], max_length: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
         char_limit = None if max_length is None else max_length * self._median_token_length
+        if self._native is not None:
+            return self._native.tokenize_csr(
+                texts, max_chars=char_limit, max_tokens=max_length, drop_unk=True
+            )
         return tokenize_csr(
             self._tokenizer,
             texts,
@@ -437,6 +478,11 @@ class StaticModel:
         self, texts: Sequence[str], max_length: int | None, batch_size: int, *, pipelined: bool
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         char_limit = None if max_length is None else max_length * self._median_token_length
+        if self._native is not None:
+            return (
+                self._tokenize(texts[start : start + batch_size], max_length)
+                for start in range(0, len(texts), batch_size)
+            )
         if pipelined:  # smaller batches on 2 helper threads (see _PIPELINE_BATCH)
             batch_size = min(batch_size, _PIPELINE_BATCH)
         return tokenize_csr_batches(
@@ -573,6 +619,9 @@ class StaticModel:
         threads = effective_n_threads(n_threads)
         n = len(texts)
         out = np.empty((n, self.dim), dtype=np.float32)
+        if self._native is not None:
+            self._encode_native(texts, limit, norm, out, batch_size, show_progress_bar, threads)
+            return out[0] if single else out
         # Tokenize batch by batch but pool whole chunks: every switch between the
         # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
         # one (measured: pooling per 1,024-text batch made encode ~35% slower than
@@ -596,6 +645,32 @@ class StaticModel:
                 )  # fmt: skip
                 pieces, chunk_start, chunk_tokens = [], stop, 0
         return out[0] if single else out
+
+    def _encode_native(
+        self,
+        texts: list[str],
+        limit: int | None,
+        normalize: bool,
+        out: np.ndarray,
+        batch_size: int,
+        show_progress_bar: bool,
+        n_threads: int,
+    ) -> None:
+        """Tokenize and pool in one native pass per batch (GIL released, no Python
+        object per token). The model's arrays were checked at load, so the
+        native entry is called directly, with no per-call O(vocabulary) check."""
+        char_limit = -1 if limit is None else limit * self._median_token_length
+        max_tokens = -1 if limit is None else limit
+        # One call for everything unless a progress bar needs steps: the native
+        # pass parallelises inside, so batches only add thread-team wake-ups.
+        step = batch_size if show_progress_bar else max(1, len(texts))
+        starts = range(0, len(texts), step)
+        for start in _progress(starts, show_progress_bar, len(starts)):
+            stop = min(start + step, len(texts))
+            self._native._tok.encode(
+                tuple(texts[start:stop]), self._table, out[start:stop], self._weights,
+                self._mapping, char_limit, max_tokens, True, normalize, n_threads,
+            )  # fmt: skip
 
     def encode_as_sequence(
         self,
@@ -716,6 +791,7 @@ def load(
     max_length: int | None = _UNSET,
     quantize_to: str | None = None,
     dimensionality: int | None = None,
+    tokenizer_backend: str = "auto",
 ) -> StaticModel:
     """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`."""
     return StaticModel.from_pretrained(
@@ -724,4 +800,5 @@ def load(
         max_length=max_length,
         quantize_to=quantize_to,
         dimensionality=dimensionality,
+        tokenizer_backend=tokenizer_backend,
     )
