@@ -6,7 +6,12 @@ is the teacher's (Apache-2.0).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import StaticModel
 
 _DEFAULT = Path(__file__).resolve().parent / "models" / "default"
 
@@ -25,3 +30,11 @@ def default_model_path() -> Path:
             "make it with `python scripts/make_default_model.py`"
         )
     return _DEFAULT
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> StaticModel:
+    """The bundled model, loaded once per process (memory-mapped, so this is cheap)."""
+    from .model import StaticModel
+
+    return StaticModel.from_pretrained(default_model_path())

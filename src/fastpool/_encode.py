@@ -124,7 +124,7 @@ def _out(out: np.ndarray, n_rows: int, dim: int) -> np.ndarray:
 def encode(
     ids: npt.ArrayLike,
     offsets: npt.ArrayLike,
-    table: npt.ArrayLike,
+    table: npt.ArrayLike | None = None,
     *,
     weights: npt.ArrayLike | None = None,
     mapping: npt.ArrayLike | None = None,
@@ -148,8 +148,10 @@ def encode(
         Token ids, all rows back to back. Used without copying.
     offsets : int64 (or int32) array of length ``n_rows + 1``
         ``offsets[0] == 0``, non-decreasing, ``offsets[-1] == len(ids)``.
-    table : (rows, dim) array of float32, float16, bfloat16, float64 or int8
+    table : (rows, dim) array of float32, float16, bfloat16, float64 or int8, optional
         The embedding table; memory-mapped and read-only tables are read in place.
+        Omitted, the bundled default model's table (and its weights and mapping)
+        is used, so ``ids`` are that model's token ids.
     weights : float array, optional
         One weight per token id (``len(mapping)`` or ``rows`` entries).
     mapping : int32 or int64 array, optional
@@ -172,6 +174,13 @@ def encode(
     """
     if mode not in ("mean", "sum"):
         raise ValueError(f"mode must be 'mean' or 'sum', got {mode!r}")
+    if table is None:
+        if weights is not None or mapping is not None or scale is not None:
+            raise ValueError("weights, mapping and scale need a table; pass table= as well")
+        from ._default import default_model
+
+        model = default_model()
+        table, weights, mapping = model.table, model.weights, model.mapping
     if weights is None and mapping is None and scale is None and n_threads is None:
         # Canonical inputs are checked and pooled in one Cython call (a 1-row call
         # then costs about a microsecond); anything else takes the path below.

@@ -785,7 +785,7 @@ def _progress(items: Iterable[_T], show: bool, total: int) -> Iterable[_T]:
 
 
 def load(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str] | None = None,
     *,
     normalize: bool | None = None,
     max_length: int | None = _UNSET,
@@ -793,7 +793,15 @@ def load(
     dimensionality: int | None = None,
     tokenizer_backend: str = "auto",
 ) -> StaticModel:
-    """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`."""
+    """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`.
+
+    Without ``path``, loads the model bundled with fastpool (all-MiniLM-L6-v2
+    distilled by ``fastpool.distill``; see ``fastpool/models/default/README.md``).
+    """
+    if path is None:
+        from ._default import default_model_path
+
+        path = default_model_path()
     return StaticModel.from_pretrained(
         path,
         normalize=normalize,
