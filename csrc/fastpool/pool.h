@@ -9,7 +9,10 @@
 //     row is all zeros; normalize writes x / (||x||_2 + 1e-32).
 //   * Nothing is checked here: ids, mapping values and offsets must already be
 //     in range and monotone (the Python layer checks them). out is caller
-//     owned, n_rows x dim float32, C order.
+//     owned, n_rows x dim float32, C order. As a guard against another thread
+//     rewriting ids or mapping after that check, each id is read once and an
+//     id >= id_limit (or a mapped row >= table_rows) is read as 0: wrong
+//     output, never an out-of-bounds read.
 //   * Accumulates in float32 (double for double tables). Each row is computed
 //     by one thread in token order, so the output is bit-identical for every
 //     thread count. Reentrant; never allocates, never throws.
@@ -30,6 +33,8 @@ struct PoolArgs {
     std::int64_t row_stride = 0;      // elements between table rows (>= dim)
     const float* weights = nullptr;   // nullable; one per original id
     const std::int32_t* mapping = nullptr;  // nullable; id -> table row
+    std::int64_t id_limit = 0;        // ids are < this: len(mapping), else table rows
+    std::int64_t table_rows = 0;      // mapping values are < this
     const float* scale = nullptr;     // nullable; int8 tables only
     std::int64_t scale_stride = 0;    // 1: one scale per row, 0: one for all
     bool mean = true;

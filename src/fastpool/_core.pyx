@@ -25,6 +25,8 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
         int64_t row_stride
         const float* weights
         const int32_t* mapping
+        int64_t id_limit
+        int64_t table_rows
         const float* scale
         int64_t scale_stride
         cbool mean
@@ -95,6 +97,9 @@ def pool_csr(
     args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
     args.weights = <const float*>data_or_null(weights)
     args.mapping = <const int32_t*>data_or_null(mapping)
+    args.table_rows = cnp.PyArray_DIM(table, 0)
+    args.id_limit = (args.table_rows if mapping is None
+                     else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
     args.scale = <const float*>data_or_null(scale)
     args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
     args.mean = mean

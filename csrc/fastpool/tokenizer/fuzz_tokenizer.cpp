@@ -90,6 +90,8 @@ int main(int argc, char** argv) {
         fastpool::PoolArgs args;
         args.dim = 8;
         args.row_stride = 8;
+        args.id_limit = n_vocab + 1;
+        args.table_rows = n_vocab + 1;
         args.n_threads = 2;
         std::vector<float> out(texts.size() * 8);
         if (!encode_batch<float>(tok, batch, limits, args, table.data(), out.data())) return 6;
