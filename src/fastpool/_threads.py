@@ -55,9 +55,25 @@ def usable_cpu_count() -> int:
 # The OpenMP runtime reads OMP_NUM_THREADS once, when it loads; so does this.
 _OMP_NUM_THREADS_SET = bool(os.environ.get("OMP_NUM_THREADS"))
 
+# GNU libgomp's thread team does not survive fork(): a child that starts a
+# parallel region after its parent ran one waits forever for threads that no
+# longer exist. A forked child therefore runs every kernel on its calling
+# thread (tests/test_concurrency.py checks both sides of a fork).
+_in_forked_child = False
+
+
+def _after_fork_in_child() -> None:
+    global _in_forked_child
+    _in_forked_child = True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 def effective_n_threads(n_threads: int | None) -> int:
-    """The thread count a kernel call will use for the ``n_threads`` argument."""
+    """The thread count a kernel call will use for the ``n_threads`` argument
+    (always 1 in a process forked from one that imported fastpool)."""
     if n_threads is not None and (
         isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral)
     ):
@@ -67,6 +83,8 @@ def effective_n_threads(n_threads: int | None) -> int:
             "n_threads must be a positive count, a negative count (-1 for every usable "
             "core) or None, got 0"
         )
+    if _in_forked_child:
+        return 1
     max_n = _core.openmp_max_threads()
     if not _OMP_NUM_THREADS_SET:
         max_n = min(max_n, usable_cpu_count())
@@ -80,4 +98,6 @@ def effective_n_threads(n_threads: int | None) -> int:
 def default_thread_code() -> int:
     """``n_threads=None`` for ``_core.encode_fast``: 0 when OMP_NUM_THREADS was set
     (OpenMP's limit rules), else minus the usable CPU count (min with OpenMP's)."""
+    if _in_forked_child:
+        return 1
     return 0 if _OMP_NUM_THREADS_SET else -usable_cpu_count()
