@@ -121,8 +121,11 @@ def test_config_defaults_match_model2vec(tmp_path: Path, normalize, max_length) 
 
 @pytest.mark.parametrize("layout", ["st", "st_nested"])
 def test_sentence_transformers_layouts_match_model2vec(tmp_path: Path, layout: str) -> None:
+    """model2vec reads these folders with its own semantics; fastpool does with
+    semantics="model2vec" (its default for them is sentence-transformers', see
+    test_st_parity.py)."""
     folder = make_model_folder(tmp_path, kind="wordpiece", layout=layout)
-    ours = fastpool.load(folder)
+    ours = fastpool.load(folder, semantics="model2vec")
     theirs = model2vec.StaticModel.from_pretrained(folder)
     _compare(ours.encode(TEXTS), theirs.encode(TEXTS), 1e-6)
 

@@ -8,6 +8,7 @@ proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -32,6 +33,16 @@ from ._hf_tokenize import (
 from ._native import NativeTokenizer, native_support
 from ._safetensors import SafetensorsFile
 from ._save import save_model_folder
+from ._similarity import SIMILARITY_FUNCTIONS
+from ._similarity import similarity as _similarity
+from ._st import (
+    PRECISIONS,
+    STSettings,
+    keep_last_tokens,
+    quantize_embeddings,
+    read_st_settings,
+    resolve_prompt,
+)
 from ._threads import effective_n_threads
 
 __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
@@ -47,6 +58,7 @@ _PIPELINE_BATCH = 256
 _POOL_CHUNK_TOKENS = 1 << 20
 _QUANTIZE_TO = ("float16", "float32", "float64", "int8")
 _BACKENDS = ("auto", "native", "tokenizers")
+_SEMANTICS = ("auto", "model2vec", "sentence-transformers")
 
 
 class _Unset:
@@ -95,6 +107,29 @@ def quantize_table(table: np.ndarray, quantize_to: str) -> np.ndarray:
     return buf.astype(np.int8)
 
 
+def _quantize_vocabulary(
+    n_clusters: int,
+    table: np.ndarray,
+    weights: np.ndarray | None,
+    mapping: np.ndarray | None,
+    tokenizer: Tokenizer,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """model2vec's vocabulary quantization (k-means over rows), run by model2vec itself."""
+    if mapping is not None or np.shape(table)[0] != tokenizer.get_vocab_size():
+        raise ValueError("the model's vocabulary is already quantized; cannot quantize it again")
+    try:
+        from model2vec.vocabulary_quantization import quantize_vocabulary
+    except ImportError as err:
+        raise ImportError(
+            "vocabulary_quantization needs model2vec and scikit-learn: "
+            "pip install 'model2vec[quantization]'"
+        ) from err
+    weights_arr = None if weights is None else np.asarray(weights)
+    return quantize_vocabulary(  # type: ignore[no-any-return]
+        n_clusters=int(n_clusters), weights=weights_arr, embeddings=np.asarray(table)
+    )
+
+
 class StaticModel:
     """A static embedding model: tokenizer + table (+ per-token weights and mapping).
 
@@ -125,6 +160,10 @@ class StaticModel:
         when it reproduces ``tokenizers`` exactly for this tokenizer.json (BERT
         WordPiece pipelines), else with Hugging Face ``tokenizers``. "native"
         raises ValueError, with the reason, when the tokenizer is not supported.
+    truncate_dim : int, optional
+        Default of ``encode(truncate_dim=...)``: keep the first ``truncate_dim``
+        columns of each vector (Matryoshka models). The kernel reads only those
+        columns of the table.
     """
 
     def __init__(
@@ -140,11 +179,16 @@ class StaticModel:
         base_model: str | None = None,
         language: list[str] | str | None = None,
         tokenizer_backend: str = "auto",
+        truncate_dim: int | None = None,
         _source: str = "StaticModel",
         _tokenizer_json: str | None = None,
         _private: bool = False,
+        _st_settings: STSettings | None = None,
     ) -> None:
         config = dict(config or {})
+        # sentence-transformers semantics (see _st.py) when loaded from its layouts.
+        self._st = _st_settings
+        self._compat_tokenizer: Tokenizer | None = None
         self._source_padding = tokenizer.padding
         if _private:  # loaded from a file by from_pretrained: already ours
             tokenizer.no_truncation()
@@ -153,6 +197,9 @@ class StaticModel:
         else:
             self._tokenizer = private_tokenizer(tokenizer)
         self._unk_id = unknown_token_id(self._tokenizer, _tokenizer_json)
+        # The token id encode drops: model2vec drops the unknown token,
+        # sentence-transformers keeps every token.
+        self._drop_id = None if self._st is not None else self._unk_id
         self._native = self._native_tokenizer(
             tokenizer_backend, _tokenizer_json or self._tokenizer.to_str(), _source
         )
@@ -183,9 +230,15 @@ class StaticModel:
                 )
 
         if max_length is _UNSET:
-            max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
+            if self._st is not None:  # the tokenizer's own truncation
+                max_length = self._st.max_tokens
+            else:
+                max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
         if normalize is None:
-            normalize = config.get("normalize", False)
+            normalize = (
+                self._st.normalize if self._st is not None else config.get("normalize", False)
+            )
+        self._truncate_dim = self._check_truncate_dim(truncate_dim)
         self._max_length = _check_max_length(max_length)
         self._normalize = bool(normalize)
         config["max_length"] = self._max_length
@@ -273,20 +326,41 @@ class StaticModel:
             )
         return original, np.ascontiguousarray(original, dtype=np.float32)
 
+    def _check_truncate_dim(self, truncate_dim: object) -> int | None:
+        if truncate_dim is None:
+            return None
+        if isinstance(truncate_dim, bool) or not isinstance(truncate_dim, (int, np.integer)):
+            raise TypeError(
+                f"truncate_dim must be an int or None, got {type(truncate_dim).__name__}"
+            )
+        columns = int(self._table.shape[1])
+        if not 1 <= truncate_dim <= columns:
+            raise ValueError(f"truncate_dim must be in [1, {columns}], got {truncate_dim}")
+        return int(truncate_dim)
+
     # -- loading ------------------------------------------------------------------------------
 
     @classmethod
     def from_pretrained(
         cls,
         path: str | os.PathLike[str],
-        *,
+        token: str | None = None,
         normalize: bool | None = None,
-        max_length: int | None = _UNSET,
+        subfolder: str | None = None,
         quantize_to: str | None = None,
         dimensionality: int | None = None,
+        vocabulary_quantization: int | None = None,
+        max_length: int | None = _UNSET,
+        force_download: bool = True,
+        *,
         tokenizer_backend: str = "auto",
+        truncate_dim: int | None = None,
+        semantics: str = "auto",
     ) -> StaticModel:
         """Load a model from a local Model2Vec or sentence-transformers folder.
+
+        The positional order is model2vec 0.10's, so calls written for
+        ``model2vec.StaticModel.from_pretrained`` work unchanged on local folders.
 
         The table is memory-mapped, not copied (unless ``quantize_to`` changes
         its dtype). Nothing touches the network.
@@ -310,6 +384,20 @@ class StaticModel:
             Keep the first ``dimensionality`` columns (read in place).
         tokenizer_backend : {"auto", "native", "tokenizers"}
             Which tokenizer runs ``encode`` (see :class:`StaticModel`).
+        token, force_download
+            Accepted for model2vec compatibility and unused: fastpool never
+            touches the network.
+        subfolder : str, optional
+            Load from ``path / subfolder``.
+        vocabulary_quantization : int, optional
+            Cluster the vocabulary into this many rows with model2vec's own
+            ``quantize_vocabulary`` (needs model2vec and scikit-learn).
+        truncate_dim : int, optional
+            Default ``truncate_dim`` of :meth:`encode`.
+        semantics : {"auto", "model2vec", "sentence-transformers"}
+            How ``encode`` tokenizes and normalises. "auto": sentence-transformers'
+            for its layouts (``config_sentence_transformers.json``), model2vec's
+            otherwise. See ``docs/ecosystem.md``.
 
         Raises
         ------
@@ -319,6 +407,11 @@ class StaticModel:
             No known layout, or a file is truncated, corrupt or inconsistent
             (the message names the file).
         """
+        del token, force_download  # hub-only arguments: fastpool is offline
+        if semantics not in _SEMANTICS:
+            raise ValueError(f"semantics must be one of {', '.join(_SEMANTICS)}, got {semantics!r}")
+        if subfolder:
+            path = Path(path).expanduser() / subfolder
         files = find_model_files(path)
         config = read_config(files.config)
         tensors = SafetensorsFile(files.tensors)
@@ -335,6 +428,10 @@ class StaticModel:
         except Exception as err:  # tokenizers raises a bare Exception on bad JSON
             raise ValueError(f"{files.tokenizer}: not a valid tokenizer ({err})") from None
 
+        if vocabulary_quantization is not None:
+            table, mapping, weights = _quantize_vocabulary(
+                vocabulary_quantization, table, weights, mapping, tokenizer
+            )
         if quantize_to is not None:
             table = quantize_table(cls._check_table(table, str(files.tensors)), quantize_to)
         if dimensionality is not None:
@@ -349,6 +446,15 @@ class StaticModel:
                 raise ValueError(f"dimensionality must be in [1, {dim}], got {dimensionality}")
             table = table[:, :dimensionality]
         meta = read_card_metadata(files.folder)
+        st_settings = None
+        if semantics == "sentence-transformers" or (
+            semantics == "auto" and files.is_sentence_transformers
+        ):
+            st_config = config
+            if not files.is_sentence_transformers:
+                st_path = files.folder / "config_sentence_transformers.json"
+                st_config = read_config(st_path) if st_path.is_file() else {}
+            st_settings = read_st_settings(files.folder, st_config, json.loads(tokenizer_json))
         return cls(
             table,
             tokenizer,
@@ -360,17 +466,107 @@ class StaticModel:
             base_model=meta.get("base_model"),
             language=meta.get("language"),
             tokenizer_backend=tokenizer_backend,
+            truncate_dim=truncate_dim,
             _source=str(files.tensors),
             _tokenizer_json=tokenizer_json,
             _private=True,
+            _st_settings=st_settings,
         )
+
+    @classmethod
+    def load_local(cls, path: str | os.PathLike[str], **kwargs: Any) -> StaticModel:
+        """model2vec's name for loading a local folder: :meth:`from_pretrained`."""
+        return cls.from_pretrained(path, **kwargs)
 
     # -- properties ---------------------------------------------------------------------------
 
     @property
     def dim(self) -> int:
-        """Embedding dimension."""
-        return int(self._table.shape[1])
+        """Dimension of the vectors ``encode`` returns (``truncate_dim`` when set)."""
+        return int(self._table.shape[1]) if self._truncate_dim is None else self._truncate_dim
+
+    def get_embedding_dimension(self) -> int:
+        """sentence-transformers' name for :attr:`dim`."""
+        return self.dim
+
+    get_sentence_embedding_dimension = get_embedding_dimension
+
+    @property
+    def truncate_dim(self) -> int | None:
+        """Default of ``encode(truncate_dim=...)`` (None: every column)."""
+        return self._truncate_dim
+
+    @truncate_dim.setter
+    def truncate_dim(self, value: int | None) -> None:
+        self._truncate_dim = self._check_truncate_dim(value)
+
+    @property
+    def semantics(self) -> str:
+        """``"model2vec"`` or ``"sentence-transformers"``: how ``encode`` tokenizes."""
+        return "model2vec" if self._st is None else "sentence-transformers"
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        """Named prompts (sentence-transformers' config), for ``encode(prompt_name=...)``."""
+        return {} if self._st is None else dict(self._st.prompts)
+
+    @property
+    def default_prompt_name(self) -> str | None:
+        """The prompt ``encode`` prepends when given none (sentence-transformers' config)."""
+        return None if self._st is None else self._st.default_prompt_name
+
+    @property
+    def similarity_fn_name(self) -> str:
+        """The function :meth:`similarity` uses: the config's, else ``"cosine"``."""
+        name = "cosine" if self._st is None else self._st.similarity_fn_name
+        return name if name in SIMILARITY_FUNCTIONS else "cosine"
+
+    def similarity(self, a: npt.ArrayLike, b: npt.ArrayLike) -> np.ndarray:
+        """``(n, m)`` float32 similarities of the rows of ``a`` and ``b`` (1-D: one row),
+        with :attr:`similarity_fn_name` (cosine unless the config says otherwise),
+        as sentence-transformers' ``model.similarity``."""
+        return _similarity(a, b, fn=self.similarity_fn_name)
+
+    # model2vec's attribute names.
+    @property
+    def embedding(self) -> np.ndarray:
+        """model2vec's name for :attr:`table`."""
+        return self._table
+
+    @property
+    def token_mapping(self) -> np.ndarray | None:
+        """model2vec's name: the mapping as loaded (None when there is none)."""
+        return self._mapping_saved
+
+    @property
+    def base_model_name(self) -> str | None:
+        """The model card's ``base_model`` (model2vec's attribute)."""
+        return self._base_model
+
+    @property
+    def language(self) -> list[str] | str | None:
+        """The model card's ``language`` (model2vec's attribute)."""
+        return self._language
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """A ``tokenizers.Tokenizer`` set up as model2vec's ``model.tokenizer``
+        (truncation at ``max_length``, padding of length 0), e.g. to count tokens.
+
+        It is a copy: changing it does not change what ``encode`` does.
+        """
+        if self._compat_tokenizer is None:
+            tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
+            if self._max_length is not None:
+                tokenizer.enable_truncation(self._max_length)
+            padding = self._source_padding
+            if padding is not None:
+                tokenizer.enable_padding(
+                    pad_id=padding["pad_id"], pad_token=padding["pad_token"],
+                    pad_type_id=padding["pad_type_id"], length=0,
+                )  # fmt: skip
+            self._compat_tokenizer = tokenizer
+        return self._compat_tokenizer
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -398,6 +594,7 @@ class StaticModel:
     def max_length(self, value: int | None) -> None:
         self._max_length = _check_max_length(value)
         self._config["max_length"] = self._max_length
+        self._compat_tokenizer = None
 
     @property
     def tokenizer_backend(self) -> str:
@@ -458,27 +655,44 @@ class StaticModel:
     def _resolve_max_length(self, max_length: object) -> int | None:
         return self._max_length if max_length is _UNSET else _check_max_length(max_length)
 
+    def _char_limit(self, max_length: int | None) -> int | None:
+        """model2vec cuts texts to max_length * median_token_length code points;
+        sentence-transformers does not."""
+        if max_length is None or self._st is not None:
+            return None
+        return max_length * self._median_token_length
+
+    def _keeps_last(self, max_length: int | None) -> bool:
+        """True for a sentence-transformers tokenizer that truncates on the left."""
+        return self._st is not None and self._st.keep_last and max_length is not None
+
     def _tokenize(
         self, texts: Sequence[str], max_length: int | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        char_limit = None if max_length is None else max_length * self._median_token_length
+        char_limit = self._char_limit(max_length)
+        keep_last = self._keeps_last(max_length)
+        limit = None if keep_last else max_length
         if self._native is not None:
-            return self._native.tokenize_csr(
-                texts, max_chars=char_limit, max_tokens=max_length, drop_unk=True
+            ids, offsets = self._native.tokenize_csr(
+                texts, max_chars=char_limit, max_tokens=limit, drop_unk=self._drop_id is not None
             )
-        return tokenize_csr(
-            self._tokenizer,
-            texts,
-            max_length=max_length,
-            char_limit=char_limit,
-            unk_id=self._unk_id,
-        )
+        else:
+            ids, offsets = tokenize_csr(
+                self._tokenizer,
+                texts,
+                max_length=limit,
+                char_limit=char_limit,
+                unk_id=self._drop_id,
+            )
+        if keep_last:
+            assert max_length is not None
+            return keep_last_tokens(ids, offsets, max_length)
+        return ids, offsets
 
     def _csr_batches(
         self, texts: Sequence[str], max_length: int | None, batch_size: int, *, pipelined: bool
     ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        char_limit = None if max_length is None else max_length * self._median_token_length
-        if self._native is not None:
+        if self._native is not None or self._keeps_last(max_length):
             return (
                 self._tokenize(texts[start : start + batch_size], max_length)
                 for start in range(0, len(texts), batch_size)
@@ -487,7 +701,8 @@ class StaticModel:
             batch_size = min(batch_size, _PIPELINE_BATCH)
         return tokenize_csr_batches(
             self._tokenizer, texts, batch_size=batch_size, max_length=max_length,
-            char_limit=char_limit, unk_id=self._unk_id, workers=2 if pipelined else 0,
+            char_limit=self._char_limit(max_length), unk_id=self._drop_id,
+            workers=2 if pipelined else 0,
         )  # fmt: skip
 
     def tokenize_csr(
@@ -554,7 +769,7 @@ class StaticModel:
         _core.pool_csr(
             ids_arr,
             offsets_arr,
-            self._table,
+            self._table[:, : self.dim],
             out,
             self._weights,
             self._mapping,
@@ -571,43 +786,74 @@ class StaticModel:
         self,
         sentences: str | Sequence[str],
         *,
+        show_progress_bar: bool = False,
         max_length: int | None = _UNSET,
         normalize: bool | None = None,
         batch_size: int = 1024,
-        show_progress_bar: bool = False,
+        use_multiprocessing: bool = True,
+        multiprocessing_threshold: int = 10_000,
+        prompt_name: str | None = None,
+        prompt: str | None = None,
+        truncate_dim: int | None = None,
+        precision: str = "float32",
         n_threads: int | None = None,
         **kwargs: Any,
     ) -> np.ndarray:
         """Embed texts: tokenize, mean-pool the token vectors, optionally normalise.
 
-        Same vectors as model2vec 0.10's ``StaticModel.encode`` (but always float32).
+        Same vectors as model2vec 0.10's ``StaticModel.encode`` (but always
+        float32) for model2vec folders, and as ``SentenceTransformer.encode`` for
+        sentence-transformers folders (see :attr:`semantics`).
 
         Parameters
         ----------
         sentences : str or sequence of str
             A single string gives a 1-D vector; a sequence gives ``(len, dim)``.
-        max_length : int or None, optional
-            Token limit per text (None: no limit); defaults to the model's.
-            Each text is first cut to ``max_length * median_token_length``
-            code points, as model2vec does.
-        normalize : bool, optional
-            Scale to unit length; defaults to the model's ``normalize``.
-        batch_size : int
-            Texts tokenized and pooled per step (bounds temporary memory).
         show_progress_bar : bool
             Show a tqdm bar over batches (when tqdm is installed).
+        max_length : int or None, optional
+            Token limit per text (None: no limit); defaults to the model's.
+            model2vec semantics first cut each text to
+            ``max_length * median_token_length`` code points, as model2vec does.
+        normalize : bool, optional
+            Scale to unit length; defaults to the model's ``normalize``
+            (sentence-transformers' ``normalize_embeddings`` is read as this).
+        batch_size : int
+            Texts tokenized and pooled per step (bounds temporary memory).
+        use_multiprocessing, multiprocessing_threshold
+            Accepted for model2vec compatibility; fastpool's threads are set by ``n_threads``.
+        prompt_name, prompt : str, optional
+            Text prepended to every sentence: ``prompt``, else
+            ``prompts[prompt_name]``, else the default prompt (sentence-transformers' rules).
+        truncate_dim : int, optional
+            Keep the first ``truncate_dim`` columns (default: the model's
+            :attr:`truncate_dim`). The kernel reads only those columns. As in
+            sentence-transformers, a Normalize module normalises the whole vector
+            *before* the cut; ``normalize=True`` normalises after it.
+        precision : {"float32", "int8", "uint8", "binary", "ubinary"}
+            sentence-transformers' ``quantize_embeddings`` of the result; int8 and
+            uint8 take their ranges from the batch itself (so need two or more texts).
         n_threads : int, optional
             Threads of the pooling kernel (None: all usable cores). Tokenization
             runs on the ``tokenizers`` thread pool (``RAYON_NUM_THREADS``).
         **kwargs
-            Ignored, as model2vec ignores them (e.g. ``use_multiprocessing``).
+            Ignored, as model2vec ignores them (e.g. ``convert_to_numpy=True``).
 
         Returns
         -------
-        numpy.ndarray of float32, shape ``(dim,)`` or ``(len(sentences), dim)``
+        numpy.ndarray, shape ``(dim,)`` or ``(len(sentences), dim)``; float32 unless
+        ``precision`` says otherwise (binary: ``ceil(dim / 8)`` bytes per vector).
         """
+        del use_multiprocessing, multiprocessing_threshold
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if normalize is None and kwargs.get("normalize_embeddings"):
+            normalize = True
         single = isinstance(sentences, str)
         texts = _texts(sentences)
+        used_prompt = resolve_prompt(self.prompts, self.default_prompt_name, prompt, prompt_name)
+        if used_prompt:
+            texts = [used_prompt + text for text in texts]
         limit = self._resolve_max_length(max_length)
         norm = self._normalize if normalize is None else bool(normalize)
         if (
@@ -616,12 +862,43 @@ class StaticModel:
             or batch_size < 1
         ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        dim = self._check_truncate_dim(truncate_dim) or self.dim
         threads = effective_n_threads(n_threads)
+        columns = int(self._table.shape[1])
+        if self._st is not None and normalize is None and norm and dim < columns:
+            # sentence-transformers' Normalize module runs before the cut.
+            full = np.empty((len(texts), columns), dtype=np.float32)
+            self._encode_into(texts, self._table, limit, True, full, batch_size,
+                              show_progress_bar, threads)  # fmt: skip
+            out = np.ascontiguousarray(full[:, :dim])
+        else:
+            out = np.empty((len(texts), dim), dtype=np.float32)
+            # A column slice of the table: the kernel reads only these columns.
+            self._encode_into(texts, self._table[:, :dim], limit, norm, out, batch_size,
+                              show_progress_bar, threads)  # fmt: skip
+        if precision != "float32":
+            out = quantize_embeddings(out, precision)
+        return out[0] if single else out
+
+    def _encode_into(
+        self,
+        texts: list[str],
+        table: np.ndarray,
+        limit: int | None,
+        norm: bool,
+        out: np.ndarray,
+        batch_size: int,
+        show_progress_bar: bool,
+        threads: int,
+    ) -> None:
         n = len(texts)
-        out = np.empty((n, self.dim), dtype=np.float32)
-        if self._native is not None:
-            self._encode_native(texts, limit, norm, out, batch_size, show_progress_bar, threads)
-            return out[0] if single else out
+        # The fused native pass always drops the unknown token (model2vec's rule);
+        # sentence-transformers semantics keep it, so they tokenize, then pool.
+        fused = self._drop_id is not None or self._unk_id is None
+        if self._native is not None and fused and not self._keeps_last(limit):
+            self._encode_native(texts, table, limit, norm, out, batch_size, show_progress_bar,
+                                threads)  # fmt: skip
+            return
         # Tokenize batch by batch but pool whole chunks: every switch between the
         # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
         # one (measured: pooling per 1,024-text batch made encode ~35% slower than
@@ -640,15 +917,15 @@ class StaticModel:
             if chunk_tokens >= _POOL_CHUNK_TOKENS or stop == n:
                 ids, offsets = _concat_csr(pieces)
                 _core.pool_csr(
-                    ids, offsets, self._table, out[chunk_start:stop], self._weights,
+                    ids, offsets, table, out[chunk_start:stop], self._weights,
                     self._mapping, None, True, norm, threads,
                 )  # fmt: skip
                 pieces, chunk_start, chunk_tokens = [], stop, 0
-        return out[0] if single else out
 
     def _encode_native(
         self,
         texts: list[str],
+        table: np.ndarray,
         limit: int | None,
         normalize: bool,
         out: np.ndarray,
@@ -659,7 +936,9 @@ class StaticModel:
         """Tokenize and pool in one native pass per batch (GIL released, no Python
         object per token). The model's arrays were checked at load, so the
         native entry is called directly, with no per-call O(vocabulary) check."""
-        char_limit = -1 if limit is None else limit * self._median_token_length
+        assert self._native is not None
+        char_limit = self._char_limit(limit)
+        max_chars = -1 if char_limit is None else char_limit
         max_tokens = -1 if limit is None else limit
         # One call for everything unless a progress bar needs steps: the native
         # pass parallelises inside, so batches only add thread-team wake-ups.
@@ -668,8 +947,8 @@ class StaticModel:
         for start in _progress(starts, show_progress_bar, len(starts)):
             stop = min(start + step, len(texts))
             self._native._tok.encode(
-                tuple(texts[start:stop]), self._table, out[start:stop], self._weights,
-                self._mapping, char_limit, max_tokens, True, normalize, n_threads,
+                tuple(texts[start:stop]), table, out[start:stop], self._weights,
+                self._mapping, max_chars, max_tokens, True, normalize, n_threads,
             )  # fmt: skip
 
     def encode_as_sequence(
@@ -709,7 +988,10 @@ class StaticModel:
     # -- saving ---------------------------------------------------------------------------------
 
     def save_pretrained(
-        self, path: str | os.PathLike[str], *, model_name: str | None = None
+        self,
+        path: str | os.PathLike[str],
+        model_name: str | None = None,
+        subfolder: str | None = None,
     ) -> Path:
         """Write the model as model2vec 0.10 does; model2vec and sentence-transformers load it.
 
@@ -717,8 +999,14 @@ class StaticModel:
         loaded), ``config.json`` (with ``embedding_dtype``), ``tokenizer.json``,
         ``modules.json`` (with a Normalize module when ``normalize`` is on) and
         a ``README.md`` model card. Saving over the folder the model was loaded
-        from is safe. Returns the folder.
+        from is safe. ``config.json`` always has ``model_type: "model2vec"``
+        (a model loaded from a sentence-transformers folder is saved in model2vec's
+        layout). ``subfolder``: write to ``path / subfolder``. Returns the folder.
         """
+        if subfolder:
+            path = Path(path) / subfolder
+        config = dict(self._config)
+        config["model_type"] = "model2vec"
         tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
         # model2vec's tokenizer holds its max_length as truncation and padding of length 0.
         if self._max_length is None:
@@ -739,7 +1027,7 @@ class StaticModel:
             weights=self._weights_saved,
             mapping=self._mapping_saved,
             tokenizer=tokenizer,
-            config=self._config,
+            config=config,
             model_name=model_name,
             base_model=self._base_model,
             language=self._language,
@@ -792,6 +1080,8 @@ def load(
     quantize_to: str | None = None,
     dimensionality: int | None = None,
     tokenizer_backend: str = "auto",
+    truncate_dim: int | None = None,
+    semantics: str = "auto",
 ) -> StaticModel:
     """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`.
 
@@ -809,4 +1099,6 @@ def load(
         quantize_to=quantize_to,
         dimensionality=dimensionality,
         tokenizer_backend=tokenizer_backend,
+        truncate_dim=truncate_dim,
+        semantics=semantics,
     )
