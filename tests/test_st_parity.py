@@ -151,8 +151,12 @@ def test_prompts(tmp_path: Path) -> None:
     model = fastpool.load(folder)
     assert model.prompts["query"] == "query: " and model.default_prompt_name == "query"
     np.testing.assert_allclose(model.encode(TEXTS), _reference(folder), atol=ATOL, rtol=0)
-    kwargs: dict[str, Any]
-    for kwargs in ({"prompt_name": "passage"}, {"prompt": "custom "}, {"prompt": ""}):
+    cases: list[dict[str, Any]] = [
+        {"prompt_name": "passage"},
+        {"prompt": "custom "},
+        {"prompt": ""},
+    ]
+    for kwargs in cases:
         np.testing.assert_allclose(
             model.encode(TEXTS, **kwargs), _reference(folder, **kwargs), atol=ATOL, rtol=0
         )

@@ -5,6 +5,7 @@ from ._encode import encode
 from ._similarity import similarity
 from .distill import distill  # torch is imported on call, not here
 from .model import StaticModel, load
+from .patch import patch_model2vec  # imports model2vec on call, not here
 
 __version__ = "0.1.0"
 
@@ -15,6 +16,7 @@ __all__ = [
     "distill",
     "encode",
     "load",
+    "patch_model2vec",
     "set_isa",
     "similarity",
 ]
