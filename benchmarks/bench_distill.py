@@ -99,7 +99,7 @@ def main() -> None:
         "fastpool-bfloat16": run_fastpool("bfloat16"),
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
-    results = {}
+    results: dict[str, tuple[list[str], np.ndarray]] = {}
     for _ in range(args.rounds):
         for name, run in cases.items():
             start = time.perf_counter()

@@ -27,13 +27,14 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 TEACHER = "sentence-transformers/all-MiniLM-L6-v2"
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "fastpool" / "models" / "default"
-RECIPE = {
+RECIPE: dict[str, Any] = {
     "pca_dims": 256,
     "sif_coefficient": 1e-4,
     "token_remove_pattern": r"\[unused\d+\]",
@@ -161,8 +162,8 @@ def main() -> None:
         try:
             from model2vec.distill import distill as m2v_distill
         except ImportError:
-            m2v_distill = None
-        if m2v_distill is not None:
+            print("model2vec[distill] is not installed: no comparison with it")
+        else:
             theirs = m2v_distill(str(teacher), pca_dims=256, quantize_to="float32", device="cpu")
             vocab = theirs.tokenizer.get_vocab()
             same_vocab = list(ours.tokens) == sorted(vocab, key=vocab.__getitem__)

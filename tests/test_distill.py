@@ -13,6 +13,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors  # noqa: E402
@@ -171,13 +172,19 @@ def test_pca_options() -> None:
         assert apply_pca(x, 10).shape == (200, 6)
     with pytest.warns(UserWarning, match="PCA skipped"):
         assert apply_pca(x[:4], 5) is not None
-    for bad, err in [(0, ValueError), (1.5, ValueError), ("all", TypeError), (True, TypeError)]:
+    bad_values: list[tuple[Any, type[Exception]]] = [
+        (0, ValueError),
+        (1.5, ValueError),
+        ("all", TypeError),
+        (True, TypeError),
+    ]
+    for bad, err in bad_values:
         with pytest.raises(err, match="pca_dims"):
             apply_pca(x, bad)
 
 
 @pytest.mark.parametrize("pca_dims, dim", [(None, 32), ("auto", 32), (0.5, None), (4, 4)])
-def test_pca_dims_through_distill(teacher: Path, pca_dims: object, dim: int | None) -> None:
+def test_pca_dims_through_distill(teacher: Path, pca_dims: Any, dim: int | None) -> None:
     model = distill(teacher, pca_dims=pca_dims, quantize_to="float32", show_progress_bar=False)
     assert model.config["apply_pca"] == pca_dims
     if dim is not None:
