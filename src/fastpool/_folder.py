@@ -80,8 +80,21 @@ def read_config(path: Path) -> dict[str, Any]:
             config = json.load(f)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path}: not valid JSON ({err})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: not valid JSON (too deeply nested)") from None
     if not isinstance(config, dict):
         raise ValueError(f"{path}: must hold a JSON object, got {type(config).__name__}")
+    # The keys fastpool reads, checked here so the error names the file.
+    normalize = config.get("normalize")
+    if normalize is not None and not isinstance(normalize, bool):
+        raise ValueError(f"{path}: normalize must be true, false or null, got {normalize!r}")
+    max_length = config.get("max_length")
+    if max_length is not None and (
+        isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0
+    ):
+        raise ValueError(
+            f"{path}: max_length must be a non-negative integer or null, got {max_length!r}"
+        )
     return config
 
 

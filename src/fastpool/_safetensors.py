@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import math
-import mmap
+import mmap as _mmap
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,7 +80,9 @@ def read_header(path: str | os.PathLike[str]) -> tuple[dict[str, TensorInfo], di
     ValueError
         If the file is shorter than its header says, the header is not valid
         JSON, or any entry has an unknown dtype, a bad shape, offsets outside the
-        buffer, a byte count that does not match its shape, or overlaps another.
+        buffer or a byte count that does not match its shape, or the tensors
+        overlap, leave gaps or leave trailing bytes (as the safetensors package,
+        fastpool rejects all of these; docs/security.md lists where it is stricter).
     """
     path = Path(path)
     with open(path, "rb") as f:
@@ -95,26 +97,45 @@ def read_header(path: str | os.PathLike[str]) -> tuple[dict[str, TensorInfo], di
                 "the file is truncated or not safetensors"
             )
         raw = f.read(n)
+    if raw.startswith(b"version https://git-lfs"):
+        raise ValueError(f"{path}: a Git LFS pointer, not the file (run `git lfs pull`)")
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path}: header is not valid JSON ({err})") from None
+    except RecursionError:
+        raise ValueError(f"{path}: header is not valid JSON (too deeply nested)") from None
     if not isinstance(header, dict):
         raise ValueError(f"{path}: header must be a JSON object, got {type(header).__name__}")
 
     data_start = 8 + n
     buffer_size = size - data_start
     metadata = header.pop("__metadata__", None) or {}
-    if not isinstance(metadata, dict):
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise ValueError(f"{path}: __metadata__ must be an object of strings")
     tensors: dict[str, TensorInfo] = {}
     for name, entry in header.items():
         tensors[name] = _check_entry(path, name, entry, buffer_size)
 
-    spans = sorted((t.begin, t.end, t.name) for t in tensors.values() if t.end > t.begin)
-    for (_, end_a, name_a), (begin_b, _, name_b) in zip(spans, spans[1:], strict=False):
-        if begin_b < end_a:
-            raise ValueError(f"{path}: tensors {name_a!r} and {name_b!r} overlap")
+    # As the safetensors package requires: the tensors, in order of their
+    # offsets (empty ones included), tile the data buffer without overlaps,
+    # gaps or trailing bytes.
+    spans = sorted((t.begin, t.end, t.name) for t in tensors.values())
+    position = 0
+    for begin, end, name in spans:
+        if begin < position:
+            raise ValueError(f"{path}: tensors overlap at tensor {name!r} (bytes {begin}..{end})")
+        if begin > position:
+            raise ValueError(
+                f"{path}: tensor {name!r} leaves a gap: bytes {position}..{begin} of the data "
+                "buffer belong to no tensor"
+            )
+        position = end
+    if position != buffer_size:
+        raise ValueError(
+            f"{path}: {buffer_size - position} trailing bytes after the last tensor "
+            f"(the data buffer holds {buffer_size} bytes, the tensors {position})"
+        )
     return tensors, metadata, data_start
 
 
@@ -123,7 +144,7 @@ def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> Tens
     if not isinstance(entry, dict):
         raise ValueError(f"{where}: header entry must be an object")
     dtype = entry.get("dtype")
-    if dtype not in _DTYPES:
+    if not isinstance(dtype, str) or dtype not in _DTYPES:
         raise ValueError(f"{where}: unsupported dtype {dtype!r} (known: {', '.join(_DTYPES)})")
     shape = entry.get("shape")
     if not isinstance(shape, list) or not all(
@@ -158,15 +179,22 @@ class SafetensorsFile:
     ----------
     path : path-like
         The file. Its header is validated before the file is mapped.
+    mmap : bool
+        True (default): map the file. False: read it into private memory once,
+        for network filesystems, where a mapped file that changes or vanishes on
+        the server can raise SIGBUS later, in any read.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, mmap: bool = True) -> None:
         self.path = Path(path)
         self.tensors, self.metadata, self._data_start = read_header(self.path)
-        self._mmap: mmap.mmap | None = None
+        self._mmap: _mmap.mmap | bytes | None = None
         if any(t.end > t.begin for t in self.tensors.values()):
             with open(self.path, "rb") as f:
-                self._mmap = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+                if mmap:
+                    self._mmap = _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ)
+                else:
+                    self._mmap = f.read()
             if len(self._mmap) < self._data_start + max(t.end for t in self.tensors.values()):
                 raise ValueError(f"{self.path}: file shrank while it was being opened")
 
@@ -257,6 +285,8 @@ def write_file(
                     arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
                 )
                 f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before it takes the final name
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

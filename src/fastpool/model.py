@@ -356,6 +356,7 @@ class StaticModel:
         tokenizer_backend: str = "auto",
         truncate_dim: int | None = None,
         semantics: str = "auto",
+        mmap: bool = True,
     ) -> StaticModel:
         """Load a model from a local Model2Vec or sentence-transformers folder.
 
@@ -363,7 +364,7 @@ class StaticModel:
         ``model2vec.StaticModel.from_pretrained`` work unchanged on local folders.
 
         The table is memory-mapped, not copied (unless ``quantize_to`` changes
-        its dtype). Nothing touches the network.
+        its dtype or ``mmap=False``). Nothing touches the network.
 
         Parameters
         ----------
@@ -398,6 +399,10 @@ class StaticModel:
             How ``encode`` tokenizes and normalises. "auto": sentence-transformers'
             for its layouts (``config_sentence_transformers.json``), model2vec's
             otherwise. See ``docs/ecosystem.md``.
+        mmap : bool
+            True (default): memory-map ``model.safetensors``. False: read it into
+            private memory, for network filesystems or files other programs may
+            rewrite in place (see SECURITY.md).
 
         Raises
         ------
@@ -414,7 +419,7 @@ class StaticModel:
             path = Path(path).expanduser() / subfolder
         files = find_model_files(path)
         config = read_config(files.config)
-        tensors = SafetensorsFile(files.tensors)
+        tensors = SafetensorsFile(files.tensors, mmap=mmap)
         if files.table_name not in tensors:
             raise ValueError(
                 f"{files.tensors}: no tensor {files.table_name!r} (has {sorted(tensors.tensors)})"
@@ -427,6 +432,15 @@ class StaticModel:
             tokenizer = Tokenizer.from_str(tokenizer_json)
         except Exception as err:  # tokenizers raises a bare Exception on bad JSON
             raise ValueError(f"{files.tokenizer}: not a valid tokenizer ({err})") from None
+        n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
+        if mapping is None and vocabulary_quantization is None and np.ndim(table) == 2:
+            # Checked again in __init__; here first, before a hostile vocabulary of
+            # millions of tokens is copied into Python objects.
+            if np.shape(table)[0] != n_tokens:
+                raise ValueError(
+                    f"{files.tensors}: the table has {np.shape(table)[0]} rows but the "
+                    f"tokenizer has {n_tokens} tokens ({files.tokenizer})"
+                )
 
         if vocabulary_quantization is not None:
             table, mapping, weights = _quantize_vocabulary(
