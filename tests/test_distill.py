@@ -143,6 +143,32 @@ def test_vocabulary_pruning(teacher: Path) -> None:
     assert "[unused0]" in kept and "[CLS]" not in kept
 
 
+def test_bpe_vocabulary_pruning() -> None:
+    """Byte-level BPE: removed tokens take their merges along; the rest still tokenizes."""
+    from tokenizers import trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<|endoftext|>"])
+    tok.train_from_iterator([" ".join(WORDS)] * 20, trainer=trainer)
+    doc = json.loads(tok.to_str())
+    removed = [t for t in doc["model"]["vocab"] if t.startswith("th") and len(t) > 2]
+    assert removed
+    pattern = "|".join(f"^{t}$" for t in removed)
+    vocab = prune(doc, pattern)
+    assert "<|endoftext|>" not in vocab.tokens and not set(removed) & set(vocab.tokens)
+    assert vocab.bos_ids == [] and vocab.eos_ids == []  # no post-processor: the bare token
+    assert vocab.teacher_inputs()[0] == [vocab.original_ids[0]]
+    pruned = Tokenizer.from_str(json.dumps(vocab.tokenizer_json))
+    assert pruned.get_vocab() == {t: i for i, t in enumerate(vocab.tokens)}
+    merges = vocab.tokenizer_json["model"]["merges"]
+    pairs = [m.split(" ") if isinstance(m, str) else m for m in merges]
+    assert all(a + b not in removed for a, b in pairs)
+    assert vocab.tokenizer_json["pre_tokenizer"]["add_prefix_space"] is True
+    assert pruned.encode("the other school").ids  # still tokenizes
+
+
 def test_empty_vocabulary_is_an_error(teacher: Path) -> None:
     with pytest.raises(ValueError, match="vocabulary is empty after pruning"):
         distill(teacher, token_remove_pattern=".*", show_progress_bar=False)
