@@ -8,6 +8,7 @@ proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 
 from __future__ import annotations
 
+import copyreg
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -246,6 +247,8 @@ class StaticModel:
         self._config = config
         self._base_model = base_model
         self._language = language
+        # (folder, from_pretrained options) when loaded from a folder: see __reduce__.
+        self._pickle_as: tuple[str, dict[str, Any]] | None = None
 
     # -- checks, once per model -------------------------------------------------------------
 
@@ -412,6 +415,8 @@ class StaticModel:
             No known layout, or a file is truncated, corrupt or inconsistent
             (the message names the file).
         """
+        # Every option but the path, first thing (so locals() holds only the arguments).
+        options = {k: v for k, v in locals().items() if k not in _NOT_PICKLED}
         del token, force_download  # hub-only arguments: fastpool is offline
         if semantics not in _SEMANTICS:
             raise ValueError(f"semantics must be one of {', '.join(_SEMANTICS)}, got {semantics!r}")
@@ -469,7 +474,7 @@ class StaticModel:
                 st_path = files.folder / "config_sentence_transformers.json"
                 st_config = read_config(st_path) if st_path.is_file() else {}
             st_settings = read_st_settings(files.folder, st_config, json.loads(tokenizer_json))
-        return cls(
+        model = cls(
             table,
             tokenizer,
             weights=weights,
@@ -486,6 +491,8 @@ class StaticModel:
             _private=True,
             _st_settings=st_settings,
         )
+        model._pickle_as = (os.path.abspath(os.path.expanduser(os.fspath(path))), options)
+        return model
 
     @classmethod
     def load_local(cls, path: str | os.PathLike[str], **kwargs: Any) -> StaticModel:
@@ -663,6 +670,35 @@ class StaticModel:
             f"{f', vocabulary_quantization={vq}' if vq else ''}, normalize={self._normalize}, "
             f"max_length={self._max_length})"
         )
+
+    # -- pickling -----------------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the folder path and options when loaded from a folder, else as arrays.
+
+        A model from :meth:`from_pretrained` pickles in a few hundred bytes: its
+        absolute folder path, its load options and its current ``normalize``,
+        ``max_length`` and ``truncate_dim``. Unpickling loads the folder again
+        (memory-mapped, as before) and checks that the table has the same shape
+        and dtype, so the folder must be at that path wherever the model is
+        unpickled (on every node of a cluster) and unchanged. ``copy.copy`` and
+        ``copy.deepcopy`` load it again the same way. A model built from arrays
+        pickles its arrays and tokenizer (the table is copied into the pickle).
+        """
+        if self._pickle_as is not None:
+            path, options = self._pickle_as
+            options = {**options, "normalize": self._normalize, "max_length": self._max_length,
+                       "truncate_dim": self._truncate_dim}  # fmt: skip
+            table = (tuple(self._table.shape), self._table.dtype.name)
+            return (_unpickle_from_folder, (type(self), path, options, table))
+        state = dict(self.__dict__)
+        state["_native"] = state.get("_native") is not None  # a C++ object: rebuilt on load
+        return (copyreg.__newobj__, (type(self),), state)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        native = state.pop("_native", False)
+        self.__dict__.update(state)
+        self._native = NativeTokenizer(self._tokenizer.to_str()) if native else None
 
     # -- tokenizing -----------------------------------------------------------------------------
 
@@ -1062,6 +1098,23 @@ def _concat_csr(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray
         base += piece_ids.size
     offsets[row] = base
     return ids, offsets
+
+
+# from_pretrained arguments a pickled model does not keep (the path is kept resolved).
+_NOT_PICKLED = ("cls", "path", "subfolder", "token", "force_download")
+
+
+def _unpickle_from_folder(
+    cls: type[StaticModel], path: str, options: dict[str, Any], table: tuple[Any, str]
+) -> StaticModel:
+    model = cls.from_pretrained(path, **options)
+    now = (tuple(model._table.shape), model._table.dtype.name)
+    if now != tuple(table):
+        raise ValueError(
+            f"{path}: the model folder changed since the model was pickled "
+            f"(table shape and dtype {tuple(table)} then, {now} now)"
+        )
+    return model
 
 
 def _texts(sentences: str | Iterable[str]) -> list[str]:
