@@ -36,7 +36,7 @@ _REPLACED: list[tuple[Any, str]] = []
 def _make_class(original: type) -> type:
     import numpy as np
 
-    from .model import _UNSET, StaticModel
+    from ..model import _UNSET, StaticModel
 
     class FastpoolStaticModel(original):  # type: ignore[misc, valid-type]
         """``model2vec.StaticModel`` backed by a :class:`fastpool.StaticModel`.
@@ -252,11 +252,3 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = args
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")
-
-
-if __name__ == "__main__":
-    # Run the imported module's main, so that fastpool.patch_model2vec() called
-    # by the script sees this patch (not a second copy living in __main__).
-    from fastpool.patch import main as _main
-
-    _main()
