@@ -10,16 +10,16 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
 fi
 python -c "import atheris" 2>/dev/null || pip install -q atheris
 export HF_HUB_OFFLINE=1
-make -s build >/dev/null
+make -s -j2 build >/dev/null
 run() {  # name, command...: run, print the execution count, fail on any finding
   local name=$1; shift
   local log=../build/fuzz/smoke-$name.log
   if ! "$@" >"$log" 2>&1; then tail -40 "$log"; echo "fuzz smoke: $name FAILED"; exit 1; fi
   echo "fuzz smoke: $name: $(grep -o 'Done [0-9]* runs in [0-9]* second(s)' "$log" | tail -1)"
 }
-run kernel       make -s kernel RUNS=50000
+run kernel       make -s kernel RUNS=20000
 run check        make -s check RUNS=200000
-run tokenizer    make -s tokenizer RUNS=50000
+run tokenizer    make -s tokenizer RUNS=30000
 run py-encode    make -s py-encode RUNS=20000
 run py-model     make -s py-model RUNS=1500
 run py-tokenizer make -s py-tokenizer RUNS=20000
