@@ -4,9 +4,9 @@
 # Installs clang/libFuzzer and atheris when missing (Debian, root). Under 3 minutes.
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null \
-    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+if ! command -v clang++ >/dev/null || ! command -v make >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make clang libclang-rt-14-dev >/dev/null \
+    || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make clang >/dev/null
 fi
 python -c "import atheris" 2>/dev/null || pip install -q atheris
 export HF_HUB_OFFLINE=1
