@@ -956,6 +956,10 @@ class StaticModel:
         # With more than one thread, helper threads tokenize the next batches
         # while this one converts finished batches to CSR.
         pipelined = threads > 1 and n > min(batch_size, _PIPELINE_BATCH)
+        if self._native is not None and not show_progress_bar:
+            # One native call: each call has a fixed cost (measured: 23 calls of
+            # 1,024 docstrings took 5x as long as one call over all 23,040).
+            batch_size = max(1, n)
         batches = self._csr_batches(texts, limit, batch_size, pipelined=pipelined)
         n_batches = -(-n // (min(batch_size, _PIPELINE_BATCH) if pipelined else batch_size))
         pieces: list[tuple[np.ndarray, np.ndarray]] = []
