@@ -375,6 +375,7 @@ def run_cases(pairs: list[tuple[Case, Path]]) -> list[dict[str, Any]]:
         while chunk := os.read(read_fd, 65536):
             chunks.append(chunk)
         os.close(read_fd)
+        result: dict[str, Any]
         if status is None:
             result = {"error": "timeout"}
         elif os.waitstatus_to_exitcode(status) != 0:

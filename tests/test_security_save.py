@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mmap
 import os
+from typing import Any
 
 import numpy as np
 from model_factory import make_model_folder
@@ -14,7 +15,7 @@ TEXTS = ["The quick brown fox jumps over the lazy dog.", "Tokenizers split text.
 
 
 def _mapped(arr: np.ndarray) -> bool:
-    base = arr
+    base: Any = arr
     while base is not None:
         if isinstance(base, mmap.mmap):
             return True
