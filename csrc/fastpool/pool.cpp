@@ -8,11 +8,71 @@
 #include <omp.h>
 #endif
 
+// MSVC has no __builtin_cpu_supports: there the instruction sets are read from
+// CPUID and XCR0 directly. FASTPOOL_CPUID_TEST compiles that path with GCC or
+// Clang instead, so it can be checked against __builtin_cpu_supports on Linux
+// (tests/test_wheel_cpuid.py).
+#if defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <intrin.h>
+#define FASTPOOL_CPUID_MSVC 1
+#elif defined(FASTPOOL_CPUID_TEST)
+#include <cpuid.h>
+#endif
+
 namespace fastpool {
 namespace {
 
+#if defined(FASTPOOL_CPUID_MSVC) || defined(FASTPOOL_CPUID_TEST)
+void cpuid(int leaf, int subleaf, unsigned (&r)[4]) noexcept {
+#ifdef FASTPOOL_CPUID_MSVC
+    int v[4];
+    __cpuidex(v, leaf, subleaf);
+    for (int k = 0; k < 4; ++k) r[k] = static_cast<unsigned>(v[k]);
+#else
+    __cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
+#endif
+}
+
+unsigned long long xcr0() noexcept {
+#ifdef FASTPOOL_CPUID_MSVC
+    return _xgetbv(0);
+#else
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (static_cast<unsigned long long>(hi) << 32) | lo;
+#endif
+}
+
+// The checks __builtin_cpu_supports makes: the CPU has the instructions and
+// the OS saves the registers (XCR0: SSE+AVX state for ymm, plus opmask and
+// both zmm halves for AVX-512).
+Isa isa_from_cpuid() noexcept {
+    unsigned r[4];
+    cpuid(0, 0, r);
+    const unsigned max_leaf = r[0];
+    cpuid(1, 0, r);
+    const bool osxsave = r[2] >> 27 & 1, avx = r[2] >> 28 & 1;
+    [[maybe_unused]] const bool fma = r[2] >> 12 & 1, f16c = r[2] >> 29 & 1;
+    if (max_leaf < 7 || !osxsave || !avx) return Isa::baseline;
+    const unsigned long long xcr = xcr0();
+    [[maybe_unused]] const bool ymm = (xcr & 0x6) == 0x6, zmm = (xcr & 0xe6) == 0xe6;
+    cpuid(7, 0, r);
+    [[maybe_unused]] const bool avx2 = r[1] >> 5 & 1, avx512f = r[1] >> 16 & 1,
+                                avx512bw = r[1] >> 30 & 1, avx512vl = r[1] >> 31 & 1;
+#ifdef FASTPOOL_HAVE_AVX512
+    if (ymm && zmm && avx512f && avx512bw && avx512vl) return Isa::avx512;
+#endif
+#ifdef FASTPOOL_HAVE_AVX2
+    if (ymm && avx2 && fma && f16c) return Isa::avx2;
+#endif
+    return Isa::baseline;
+}
+#endif
+
 Isa detect_isa() noexcept {
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#if defined(FASTPOOL_CPUID_MSVC) || defined(FASTPOOL_CPUID_TEST)
+    return isa_from_cpuid();
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
     __builtin_cpu_init();
     // __builtin_cpu_supports also checks that the OS saves the wider registers.
 #ifdef FASTPOOL_HAVE_AVX512
