@@ -91,6 +91,9 @@ def TestOneInput(data: bytes) -> None:
         return
     n_rows = offsets.size - 1
     assert got.dtype == np.float32 and got.shape == (n_rows, table.shape[1]), got.shape
+    scale = np.asarray(kwargs.get("scale", 1.0), np.float64)
+    if not np.all(np.isfinite(scale)) or np.abs(scale).max(initial=0) > 1e6:
+        return  # float32 accumulators overflow where the float64 reference does not
     want = pool_reference(
         ids,
         offsets,
