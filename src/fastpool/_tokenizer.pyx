@@ -10,7 +10,6 @@ bytes object's buffer is used as is. The GIL is released for all the work.
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int8_t, int32_t, int64_t
-from libc.string cimport memcpy
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -90,13 +89,17 @@ def tables_tokenizers_version():
 
 
 cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass IdsAllocator:
+        int32_t* (*alloc)(void* ctx, int64_t n) noexcept
+        void* ctx
+
     cdef cppclass TextBatch:
         const char* const* data
         const int64_t* sizes
         int64_t n_texts
 
     cbool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
-                         int n_threads, vector[int32_t]& ids, int64_t* offsets) noexcept
+                         int n_threads, const IdsAllocator& ids, int64_t* offsets) noexcept
     cbool encode_batch[T](const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
                           const PoolArgs& pool_args, const T* table, float* out) noexcept
 
@@ -105,6 +108,16 @@ cdef inline const void* data_or_null(object arr):
     if arr is None:
         return NULL
     return cnp.PyArray_DATA(<cnp.ndarray>arr)
+
+
+cdef int32_t* _alloc_ids(void* ctx, int64_t n) noexcept with gil:
+    """IdsAllocator callback: a fresh int32 array of n ids, kept in the list ctx."""
+    try:
+        arr = np.empty(n, dtype=np.int32)
+    except MemoryError:
+        return NULL
+    (<list>ctx).append(arr)
+    return <int32_t*>cnp.PyArray_DATA(arr)
 
 
 cdef class _Texts:
@@ -212,17 +225,16 @@ cdef class Tokenizer:
         limits.drop_unk = drop_unk
         cdef cnp.ndarray offsets = np.empty(b.n_texts + 1, dtype=np.int64)
         cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
-        cdef vector[int32_t] ids
+        cdef list holder = []
+        cdef IdsAllocator ids
+        ids.alloc = _alloc_ids
+        ids.ctx = <void*>holder
         cdef cbool ok
         with nogil:
             ok = tokenize_batch(self.tok, b, limits, n_threads, ids, off)
-        if not ok:
+        if not ok or len(holder) != 1:
             raise MemoryError("out of memory while tokenizing")
-        cdef cnp.ndarray out = np.empty(ids.size(), dtype=np.int32)
-        if ids.size():
-            with nogil:
-                memcpy(cnp.PyArray_DATA(out), ids.data(), ids.size() * sizeof(int32_t))
-        return out, offsets
+        return holder[0], offsets
 
     def encode(
         self,

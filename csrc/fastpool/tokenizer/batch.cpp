@@ -30,31 +30,36 @@ int useful_threads(const TextBatch& texts, int n_threads) noexcept {
 }  // namespace
 
 bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
-                    int n_threads, std::vector<std::int32_t>& ids,
-                    std::int64_t* offsets) noexcept {
+                    int n_threads, const IdsAllocator& ids, std::int64_t* offsets) noexcept {
     const std::int64_t n = texts.n_texts;
     try {
-        ids.clear();
         offsets[0] = 0;
         const int nt = useful_threads(texts, n_threads);
         if (nt <= 1) {
             Scratch scratch;
+            std::vector<std::int32_t> mine;
             for (std::int64_t k = 0; k < n; ++k) {
                 tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]), limits,
-                             scratch, ids);
-                offsets[k + 1] = static_cast<std::int64_t>(ids.size());
+                             scratch, mine);
+                offsets[k + 1] = static_cast<std::int64_t>(mine.size());
             }
+            const auto total = static_cast<std::int64_t>(mine.size());
+            std::int32_t* dst = ids.alloc(ids.ctx, total);
+            if (!dst) return total == 0;
+            if (total) std::memcpy(dst, mine.data(), mine.size() * sizeof(std::int32_t));
             return true;
         }
-        // Chunks of rows under a dynamic schedule (robust to uneven texts and
-        // to a thread losing its core); each thread appends its chunks' ids
-        // to its own buffer and records where, then they are copied into
-        // place in row order. The ids depend only on the row, never on timing.
+        // One region. Chunks of rows under a dynamic schedule (robust to
+        // uneven texts and to a thread losing its core); each thread appends
+        // its chunks' ids to its own buffer and records where. Then the
+        // calling thread turns local ends into global offsets and gets the
+        // destination, and every thread copies its own chunks into place.
+        // The ids depend only on the row, never on timing.
         const std::int64_t n_chunks = (n + kChunkRows - 1) / kChunkRows;
-        std::vector<std::vector<std::int32_t>> local(static_cast<std::size_t>(nt));
         std::vector<int> chunk_thread(static_cast<std::size_t>(n_chunks));
         std::vector<std::int64_t> chunk_start(static_cast<std::size_t>(n_chunks));
         std::atomic<bool> failed{false};
+        std::int32_t* dst = nullptr;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
@@ -65,10 +70,7 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
             const int t = 0;
 #endif
             Scratch scratch;
-            // On this thread's stack, moved out at the end: vector headers
-            // side by side in `local` would share a cache line that every
-            // push_back writes.
-            std::vector<std::int32_t> mine;
+            std::vector<std::int32_t> mine;  // on this thread's stack: no false sharing
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
@@ -86,31 +88,41 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
                 }
+            }  // implicit barrier: every chunk is done
+#ifdef _OPENMP
+#pragma omp master
+#endif
+            if (!failed.load()) {
+                // Local end positions -> row lengths -> global offsets.
+                std::int64_t base = 0;
+                for (std::int64_t c = 0; c < n_chunks; ++c) {
+                    std::int64_t prev = chunk_start[c];
+                    const std::int64_t r1 = std::min(n, (c + 1) * kChunkRows);
+                    for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
+                        const std::int64_t end = offsets[k + 1];
+                        base += end - prev;
+                        prev = end;
+                        offsets[k + 1] = base;
+                    }
+                }
+                dst = ids.alloc(ids.ctx, base);
+                if (!dst && base) failed.store(true);
             }
-            local[t] = std::move(mine);
-        }
-        if (failed.load()) return false;
-        // Local end positions -> row lengths -> global offsets, chunk by chunk.
-        std::int64_t base = 0;
-        for (std::int64_t c = 0; c < n_chunks; ++c) {
-            std::int64_t prev = chunk_start[c];
-            const std::int64_t r1 = std::min(n, (c + 1) * kChunkRows);
-            for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
-                const std::int64_t end = offsets[k + 1];
-                base += end - prev;
-                prev = end;
-                offsets[k + 1] = base;
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+            if (!failed.load() && dst) {
+                for (std::int64_t c = 0; c < n_chunks; ++c) {
+                    if (chunk_thread[c] != t) continue;
+                    const std::int64_t r0 = c * kChunkRows;
+                    const std::int64_t count = offsets[std::min(n, r0 + kChunkRows)] - offsets[r0];
+                    if (count)
+                        std::memcpy(dst + offsets[r0], mine.data() + chunk_start[c],
+                                    static_cast<std::size_t>(count) * sizeof(std::int32_t));
+                }
             }
         }
-        ids.resize(static_cast<std::size_t>(base));
-        for (std::int64_t c = 0; c < n_chunks; ++c) {
-            const std::int64_t r0 = c * kChunkRows;
-            const std::int64_t count = offsets[std::min(n, r0 + kChunkRows)] - offsets[r0];
-            if (count)
-                std::memcpy(ids.data() + offsets[r0], local[chunk_thread[c]].data() + chunk_start[c],
-                            static_cast<std::size_t>(count) * sizeof(std::int32_t));
-        }
-        return true;
+        return !failed.load();
     } catch (...) {
         return false;
     }

@@ -4,8 +4,11 @@
 //   * texts: n_texts UTF-8 byte strings, text k at data[k] with sizes[k]
 //     bytes (any bytes; ill-formed UTF-8 becomes U+FFFD). The caller keeps
 //     them alive and unchanged for the call.
-//   * tokenize_batch fills ids (cleared first) and offsets (caller owned,
-//     n_texts + 1 entries) as CSR: text k is ids[offsets[k] .. offsets[k+1]).
+//   * tokenize_batch fills offsets (caller owned, n_texts + 1 entries) and the
+//     ids as CSR: text k is ids[offsets[k] .. offsets[k+1]). The ids go where
+//     ids.alloc(ids.ctx, total) says; it is called exactly once, on the
+//     calling thread, once the total is known (so the caller can hand out a
+//     buffer it owns, e.g. a fresh numpy array), and may return null for 0.
 //   * encode_batch tokenizes and pools in one OpenMP region: each thread takes
 //     chunks of rows, tokenizes them into a thread-local CSR and pools it with
 //     fastpool::pool<T> (n_threads = 1) straight into out (caller owned,
@@ -15,8 +18,8 @@
 //     index of weights / mapping / table (the Python layer checks the
 //     vocabulary size once). Rows are independent, so the result is
 //     identical for every thread count.
-//   * Never throw: both return false when memory runs out (out / ids are then
-//     unspecified). Call without the GIL; no Python anywhere.
+//   * Never throw: both return false when memory runs out or ids.alloc
+//     returns null for a non-zero count (out / ids are then unspecified). Call without the GIL; no Python anywhere.
 #pragma once
 
 #include <cstdint>
@@ -33,9 +36,14 @@ struct TextBatch {
     std::int64_t n_texts = 0;
 };
 
+struct IdsAllocator {
+    // Must not throw (not spelled noexcept so that C callbacks, e.g. Cython's, fit).
+    std::int32_t* (*alloc)(void* ctx, std::int64_t n) = nullptr;
+    void* ctx = nullptr;
+};
+
 bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
-                    int n_threads, std::vector<std::int32_t>& ids,
-                    std::int64_t* offsets) noexcept;
+                    int n_threads, const IdsAllocator& ids, std::int64_t* offsets) noexcept;
 
 template <class T>
 bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,

@@ -19,6 +19,14 @@
 
 using namespace fastpool::tokenizer;
 
+namespace {
+std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
+    auto* v = static_cast<std::vector<std::int32_t>*>(ctx);
+    v->assign(static_cast<std::size_t>(n), -7);  // -7: a slot the tokenizer never wrote
+    return v->data();
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::fprintf(stderr, "usage: %s vocab.txt iterations\n", argv[0]);
@@ -81,7 +89,9 @@ int main(int argc, char** argv) {
         limits.drop_unk = rng() & 1;
         std::vector<std::int32_t> out_ids;
         std::vector<std::int64_t> out_offsets(texts.size() + 1);
-        if (!tokenize_batch(tok, batch, limits, 2, out_ids, out_offsets.data())) return 4;
+        IdsAllocator sink{alloc_into_vector, &out_ids};
+        if (!tokenize_batch(tok, batch, limits, 2, sink, out_offsets.data())) return 4;
+        if (out_offsets.back() != static_cast<std::int64_t>(out_ids.size())) return 7;
         for (std::int32_t id : out_ids)
             if (id < 0 || id > n_vocab) {
                 std::fprintf(stderr, "id %d out of range\n", id);
