@@ -3,8 +3,8 @@
 ``fastpool.StaticModel`` covers the surface third-party code calls, and
 ``fastpool.patch_model2vec()`` makes ``model2vec.StaticModel`` itself a
 fastpool-backed subclass, under which LangChain, chonkie and semhash run
-unchanged (each test skips when its package is missing; install them with
-``pip install -e '.[integrations-test]'``).
+unchanged (each test skips when its package is missing; they are in the
+``test`` extra).
 """
 
 from __future__ import annotations

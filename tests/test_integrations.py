@@ -1,6 +1,6 @@
 """fastpool.integrations: LangChain and chonkie adapters, against the real packages.
 
-Each test skips when its framework is missing (``pip install -e '.[integrations-test]'``).
+Each test skips when its framework is missing (they are in the ``test`` extra).
 """
 
 from __future__ import annotations
