@@ -135,7 +135,7 @@ cdef class _Texts:
         for k in range(n):
             item = items[k]
             if PyUnicode_Check(item):
-                # Raises UnicodeEncodeError on lone surrogates, as tokenizers does.
+                # UnicodeEncodeError on lone surrogates (tokenizers rejects them too).
                 self.data[k] = PyUnicode_AsUTF8AndSize(item, &size)
             elif PyBytes_Check(item):
                 self.data[k] = PyBytes_AS_STRING(item)
