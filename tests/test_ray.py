@@ -71,7 +71,9 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[str]:
     """A head and two worker nodes on the loopback address, 2 CPUs each."""
-    ray_cli = shutil.which("ray") or str(Path(sys.executable).with_name("ray"))
+    # The ray script next to this interpreter (a venv's bin/ need not be on PATH).
+    beside = Path(sys.executable).with_name("ray")
+    ray_cli = str(beside) if beside.exists() else shutil.which("ray") or "ray"
     port = _free_port()
     address = f"127.0.0.1:{port}"
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
