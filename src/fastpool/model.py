@@ -8,7 +8,6 @@ proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 
 from __future__ import annotations
 
-import copyreg
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -693,12 +692,7 @@ class StaticModel:
             return (_unpickle_from_folder, (type(self), path, options, table))
         state = dict(self.__dict__)
         state["_native"] = state.get("_native") is not None  # a C++ object: rebuilt on load
-        return (copyreg.__newobj__, (type(self),), state)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        native = state.pop("_native", False)
-        self.__dict__.update(state)
-        self._native = NativeTokenizer(self._tokenizer.to_str()) if native else None
+        return (_unpickle_from_state, (type(self), state))
 
     # -- tokenizing -----------------------------------------------------------------------------
 
@@ -1118,6 +1112,14 @@ def _unpickle_from_folder(
             f"{path}: the model folder changed since the model was pickled "
             f"(table shape and dtype {tuple(table)} then, {now} now)"
         )
+    return model
+
+
+def _unpickle_from_state(cls: type[StaticModel], state: dict[str, Any]) -> StaticModel:
+    model = cls.__new__(cls)
+    native = state.pop("_native", False)
+    model.__dict__.update(state)
+    model._native = NativeTokenizer(model._tokenizer.to_str()) if native else None
     return model
 
 
