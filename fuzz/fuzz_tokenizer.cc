@@ -21,6 +21,13 @@ using namespace fastpool::tokenizer;
 
 namespace {
 
+// The ids go into a std::vector (tokenize_batch asks for the total once).
+std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
+    auto* v = static_cast<std::vector<std::int32_t>*>(ctx);
+    v->resize(static_cast<std::size_t>(n));
+    return v->data();
+}
+
 const char* const kVocab[] = {
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "quick", "brown", "fox", "jump", "##s", "##ed",
     "##ing", "over", "lazy", "dog", "a", "b", "c", "e", "##a", "##b", "##e", "un", "##aff",
@@ -95,7 +102,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     TextBatch batch{cptrs.data(), sizes.data(), static_cast<std::int64_t>(texts.size())};
     std::vector<std::int32_t> out_ids;
     std::vector<std::int64_t> out_offsets(texts.size() + 1);
-    if (!tokenize_batch(tok, batch, limits, 1, out_ids, out_offsets.data())) std::abort();
+    if (!tokenize_batch(tok, batch, limits, 1, IdsAllocator{alloc_into_vector, &out_ids},
+                        out_offsets.data()))
+        std::abort();
     if (out_offsets[0] != 0 || out_offsets.back() != static_cast<std::int64_t>(out_ids.size()))
         std::abort();
     for (std::size_t r = 0; r < texts.size(); ++r) {

@@ -23,6 +23,14 @@
 
 using namespace fastpool;
 
+// The ids go into a std::vector (tokenize_batch asks for the total once).
+static std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
+    auto* v = static_cast<std::vector<std::int32_t>*>(ctx);
+    v->resize(static_cast<std::size_t>(n));
+    return v->data();
+}
+
+
 static int kernel_rounds(int rounds) {
     std::mt19937_64 rng(7);
     for (int round = 0; round < rounds; ++round) {
@@ -109,8 +117,10 @@ static int tokenizer_rounds(int rounds) {
         if (!encode_batch<float>(tok, batch, limits, a, table.data(), many.data())) return 1;
         std::vector<std::int32_t> ids1, ids4;
         std::vector<std::int64_t> o1(texts.size() + 1), o4(texts.size() + 1);
-        if (!tokenize_batch(tok, batch, limits, 1, ids1, o1.data())) return 1;
-        if (!tokenize_batch(tok, batch, limits, 4, ids4, o4.data())) return 1;
+        if (!tokenize_batch(tok, batch, limits, 1, IdsAllocator{alloc_into_vector, &ids1}, o1.data()))
+            return 1;
+        if (!tokenize_batch(tok, batch, limits, 4, IdsAllocator{alloc_into_vector, &ids4}, o4.data()))
+            return 1;
         if (one != many || ids1 != ids4 || o1 != o4) {
             std::fprintf(stderr, "tokenizer: 4 threads differ from 1\n");
             return 1;
