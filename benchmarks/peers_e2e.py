@@ -1,0 +1,147 @@
+"""End-to-end encode (text in, normalised vectors out) of fastpool against its peers,
+each in its own process (model2vec sets process-wide state; laghu needs its own venv).
+
+    python benchmarks/peers_e2e.py [--threads 1 2] [--laghu-python /path/to/venv/bin/python]
+
+Contestants, on the same model and the same texts (sentences of Python's standard-library
+docstrings, short English text present on every machine):
+  fastpool-native      StaticModel.encode with the native tokenizer fused with pooling
+  fastpool-tokenizers  StaticModel.encode on Hugging Face tokenizers
+  model2vec            model2vec 0.10 StaticModel.encode, use_multiprocessing=False
+  laghu-rs             laghu 0.4 + laghu-rs 0.2 (Rust tokenizer and pooling), when a
+                       python with laghu is given (it needs tokenizers 0.23, a separate venv)
+The model is the bundled default converted to a float32 table (laghu-rs pools float32
+only) with truncation and padding removed from tokenizer.json (laghu-rs' condition).
+Thread counts are set per process: OMP/RAYON_NUM_THREADS and each library's own knob.
+Reported: best-of-rounds texts/s and tokens/s, and every ratio against fastpool-native.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+CONTESTANTS = {
+    "fastpool-native": """
+import fastpool
+m = fastpool.load(MODEL)
+assert m.tokenizer_backend == "native"
+run = lambda: m.encode(TEXTS, n_threads=THREADS)
+""",
+    "fastpool-tokenizers": """
+import fastpool
+m = fastpool.load(MODEL, tokenizer_backend="tokenizers")
+run = lambda: m.encode(TEXTS, n_threads=THREADS)
+""",
+    "model2vec": """
+from model2vec import StaticModel
+m = StaticModel.from_pretrained(MODEL)
+run = lambda: m.encode(TEXTS, use_multiprocessing=False)
+""",
+    "laghu-rs": """
+import laghu
+m = laghu.load(MODEL)
+assert m.rust_ready() if hasattr(m, "rust_ready") else True
+m.tokenizer.threads = THREADS
+run = lambda: m.encode(TEXTS, use_multiprocessing=False)
+""",
+}
+
+TIMER = """
+import json, sys, time
+MODEL, TEXTS_PATH, THREADS, ROUNDS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+TEXTS = open(TEXTS_PATH, encoding="utf-8").read().split("\\n")
+{setup}
+out = run()
+best = float("inf")
+for _ in range(ROUNDS):
+    start = time.perf_counter()
+    run()
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({{"seconds": best, "rows": len(out)}}))
+"""
+
+
+def make_model(folder: Path) -> Path:
+    import fastpool
+
+    model = fastpool.load(quantize_to="float32")
+    model.save_pretrained(folder)
+    tok_path = folder / "tokenizer.json"
+    tok = json.loads(tok_path.read_text(encoding="utf-8"))
+    tok["truncation"] = None
+    tok["padding"] = None
+    tok_path.write_text(json.dumps(tok, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def texts_file(folder: Path) -> tuple[Path, int]:
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from stdlib_sentences import sentences
+
+    texts = [t.replace("\n", " ") for t in sentences()] * 4
+    path = folder / "texts.txt"
+    path.write_text("\n".join(texts), encoding="utf-8")
+    import fastpool
+
+    ids, _ = fastpool.load().tokenize_csr(texts, max_length=None)
+    return path, int(ids.size)
+
+
+def run(python: str, name: str, model: Path, texts: Path, threads: int, rounds: int) -> float:
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": str(threads),
+        "RAYON_NUM_THREADS": str(threads),
+        "HF_HUB_OFFLINE": "1",
+        "TOKENIZERS_PARALLELISM": "true",
+    }
+    code = TIMER.format(setup=CONTESTANTS[name])
+    result = subprocess.run(
+        [python, "-c", code, str(model), str(texts), str(threads), str(rounds)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(result.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--laghu-python", default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        model = make_model(Path(tmp) / "model")
+        texts, n_tokens = texts_file(Path(tmp))
+        n_texts = len(texts.read_text(encoding="utf-8").split("\n"))
+        print(f"{n_texts} texts, {n_tokens} tokens (mean {n_tokens / n_texts:.1f}), float32 table")
+        for threads in args.threads:
+            times = {}
+            for name in CONTESTANTS:
+                python = args.laghu_python if name == "laghu-rs" else sys.executable
+                if python is None:
+                    continue
+                times[name] = run(python, name, model, texts, threads, args.rounds)
+            base = times["fastpool-native"]
+            for name, seconds in times.items():
+                print(
+                    f"{threads} thread(s)  {name:20s} {n_texts / seconds:12,.0f} texts/s "
+                    f"{n_tokens / seconds / 1e6:7.2f} M tokens/s   fastpool-native is "
+                    f"{seconds / base:6.2f}x faster"
+                )
+
+
+if __name__ == "__main__":
+    main()
