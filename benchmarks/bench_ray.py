@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import secrets
 import statistics
 import time
 
@@ -59,6 +61,11 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8192, help="rows per Ray batch")
     args = parser.parse_args()
 
+    # Token authentication with a token of this run's own, set before Ray is imported: left
+    # to itself, a local ray.init() writes ~/.ray/auth_token, which later `ray start`
+    # clusters on this machine then half-use (tests/test_ray.py explains).
+    os.environ.setdefault("RAY_AUTH_MODE", "token")
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     import pyarrow as pa
     import ray
 

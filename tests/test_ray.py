@@ -76,6 +76,14 @@ def ray_cluster() -> Iterator[str]:
     ray_cli = str(beside) if beside.exists() else shutil.which("ray") or "ray"
     port = _free_port()
     address = f"127.0.0.1:{port}"
+    # Say whether to authenticate, for every node and this driver: left implicit, Ray 2.60
+    # turns token authentication on for a head that finds ~/.ray/auth_token (which any
+    # local ray.init() writes) but not for a worker joining it. Off: the cluster listens
+    # on 127.0.0.1 only and lives for this module's tests. (Token mode would need the
+    # driver's cached Ray config refreshed through private APIs.)
+    auth = {"RAY_AUTH_MODE": "disabled"}
+    saved = {key: os.environ.get(key) for key in auth}
+    os.environ.update(auth)
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0")
     common = ["--num-cpus=2", "--object-store-memory=100000000", "--node-ip-address=127.0.0.1",
               "--disable-usage-stats"]  # fmt: skip
@@ -84,7 +92,8 @@ def ray_cluster() -> Iterator[str]:
     commands += [[ray_cli, "start", f"--address={address}", *common]] * 2
     try:
         for command in commands:
-            subprocess.run(command, check=True, env=env, capture_output=True, timeout=120)
+            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, f"{command}: {done.stdout[-2000:]}{done.stderr[-2000:]}"
         ray.init(address=address, _node_ip_address="127.0.0.1", log_to_driver=False)
         deadline = time.monotonic() + 60
         while ray.cluster_resources().get("CPU", 0) < 6:
@@ -96,6 +105,11 @@ def ray_cluster() -> Iterator[str]:
     finally:
         ray.shutdown()
         subprocess.run([ray_cli, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _dataset(texts: list[str], n_blocks: int):
