@@ -273,6 +273,9 @@ def _tokenizer_cases(tokenizer: dict[str, Any]) -> list[tuple[Case, bytes]]:
     wrong["model"]["vocab"]["[UNK]"] = 1_000_000
     add("tokenizer-huge-vocab", wrong, "rows but the tokenizer has", "model.safetensors", 24, 60.0)
     wrong = json.loads(json.dumps(tokenizer))
+    wrong["model"]["unk_token"] = "[NOT-IN-VOCAB]"  # found by fuzz/atheris_model.py
+    add("tokenizer-unk-not-in-vocab", wrong, "unknown token")
+    wrong = json.loads(json.dumps(tokenizer))
     wrong["model"]["vocab"]["[UNK]"] = 2**31 + 5
     add("tokenizer-id-huge", wrong, "token id", "model.safetensors")
     wrong = json.loads(json.dumps(tokenizer))

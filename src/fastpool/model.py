@@ -436,6 +436,13 @@ class StaticModel:
             tokenizer = Tokenizer.from_str(tokenizer_json)
         except Exception as err:  # tokenizers raises a bare Exception on bad JSON
             raise ValueError(f"{files.tokenizer}: not a valid tokenizer ({err})") from None
+        # WordPiece and BPE raise a bare Exception on every unknown word when their
+        # unk_token is not in the vocabulary: a broken file, reported here.
+        unk_token = getattr(tokenizer.model, "unk_token", None)
+        if unk_token is not None and tokenizer.model.token_to_id(unk_token) is None:
+            raise ValueError(
+                f"{files.tokenizer}: the unknown token {unk_token!r} is not in the vocabulary"
+            )
         n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
         if mapping is None and vocabulary_quantization is None and np.ndim(table) == 2:
             # Checked again in __init__; here first, before a hostile vocabulary of
