@@ -52,6 +52,18 @@ def test_fused_equals_two_step(nt, table, dtype, normalize):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("per_row", [False, True])
+def test_fused_int8_scale(nt, table, per_row):
+    tab = np.clip(table * 40, -127, 127).astype(np.int8)
+    rng = np.random.default_rng(2)
+    scale = rng.random(tab.shape[0]).astype(np.float32) if per_row else np.float32(0.025)
+    got = nt.encode(TEXTS, tab, scale=scale, max_tokens=30)
+    want = _two_step(nt, TEXTS, tab, scale=scale, max_tokens=30)
+    np.testing.assert_array_equal(got, want)
+    with pytest.raises(ValueError, match="scale applies to int8 tables only"):
+        nt.encode(TEXTS, table, scale=scale)
+
+
 def test_fused_weights_mapping_and_threads(nt, table):
     rng = np.random.default_rng(1)
     weights = rng.random(30522).astype(np.float32)

@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _tokenizer
-from ._encode import _float_vector, _integer_vector, _table
+from ._encode import _float_vector, _integer_vector, _scale, _table
 from ._threads import effective_n_threads
 
 __all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
@@ -274,6 +274,7 @@ class NativeTokenizer:
         *,
         weights: npt.ArrayLike | None = None,
         mapping: npt.ArrayLike | None = None,
+        scale: npt.ArrayLike | None = None,
         max_chars: int | None = None,
         max_tokens: int | None = None,
         normalize: bool = True,
@@ -284,7 +285,8 @@ class NativeTokenizer:
 
         Matches ``fastpool.encode`` on ``tokenize_csr(texts, max_chars=...,
         max_tokens=..., drop_unk=True)``: token t reads ``table[mapping[t]]``
-        (or ``table[t]``) times ``weights[t]``; empty rows are zeros.
+        (or ``table[t]``) times ``weights[t]`` (and, for an int8 table, times
+        ``scale`` of that row or of the whole table); empty rows are zeros.
         """
         items = _texts(texts)
         tab = _table(table)
@@ -316,6 +318,7 @@ class NativeTokenizer:
                 f"table must have a row per token id (>= {n_ids} rows) when no mapping "
                 f"is given, got {tab.shape[0]} rows"
             )
+        sc = None if scale is None else _scale(scale, tab)
         shape = (len(items), tab.shape[1])
         if out is None:
             out = np.empty(shape, dtype=np.float32)
@@ -341,5 +344,6 @@ class NativeTokenizer:
             True,
             bool(normalize),
             effective_n_threads(n_threads),
+            sc,
         )
         return out

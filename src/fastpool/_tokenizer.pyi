@@ -40,4 +40,5 @@ class Tokenizer:
         mean: bool,
         normalize: bool,
         n_threads: int,
+        scale: np.ndarray | None = None,
     ) -> None: ...

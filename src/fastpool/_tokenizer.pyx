@@ -248,11 +248,13 @@ cdef class Tokenizer:
         bint mean,
         bint normalize,
         int n_threads,
+        object scale=None,
     ):
         """Tokenize (dropping the unknown id) and pool into out. Every argument
         must be validated: table 2-D with unit column stride and rows for every
         id (after mapping); out float32 C-contiguous (len(texts), dim); weights
-        float32 / mapping int32 contiguous or None."""
+        float32 / mapping int32 contiguous or None; scale (int8 tables only)
+        float32 contiguous with 1 or one-per-row values, or None."""
         cdef _Texts t = _Texts(texts)
         cdef TextBatch b = t.batch()
         cdef Limits limits
@@ -271,8 +273,8 @@ cdef class Tokenizer:
         args.table_rows = cnp.PyArray_DIM(table, 0)
         args.id_limit = (args.table_rows if mapping is None
                          else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
-        args.scale = NULL
-        args.scale_stride = 0
+        args.scale = <const float*>data_or_null(scale)
+        args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
         args.mean = mean
         args.normalize = normalize
         args.n_threads = n_threads
