@@ -9,33 +9,7 @@ cimport numpy as cnp
 cnp.import_array()
 
 
-cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
-    cdef cppclass half_t:
-        pass
-
-    cdef cppclass bfloat16_t:
-        pass
-
-    cdef cppclass PoolArgs:
-        const void* ids
-        cbool ids_are_64
-        const int64_t* offsets
-        int64_t n_rows
-        int64_t dim
-        int64_t row_stride
-        const float* weights
-        const int32_t* mapping
-        int64_t id_limit
-        int64_t table_rows
-        const float* scale
-        int64_t scale_stride
-        cbool mean
-        cbool normalize
-        int n_threads
-
-    void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
-    int max_threads() noexcept
-    cbool has_openmp() noexcept
+from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, pool
 
 
 cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:

@@ -24,29 +24,7 @@ cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
 
 
-cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
-    cdef cppclass half_t:
-        pass
-
-    cdef cppclass bfloat16_t:
-        pass
-
-    cdef cppclass PoolArgs:
-        const void* ids
-        cbool ids_are_64
-        const int64_t* offsets
-        int64_t n_rows
-        int64_t dim
-        int64_t row_stride
-        const float* weights
-        const int32_t* mapping
-        int64_t id_limit
-        int64_t table_rows
-        const float* scale
-        int64_t scale_stride
-        cbool mean
-        cbool normalize
-        int n_threads
+from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t
 
 
 cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
