@@ -10,8 +10,9 @@
 //   * Nothing is checked here: ids, mapping values and offsets must already be
 //     in range and monotone (the Python layer checks them). out is caller
 //     owned, n_rows x dim float32, C order. As a guard against another thread
-//     rewriting ids or mapping after that check, each id is read once and an
-//     id >= id_limit (or a mapped row >= table_rows) is read as 0: wrong
+//     rewriting ids, mapping or offsets after that check, each id is read once
+//     and an id >= id_limit (or a mapped row >= table_rows) is read as 0, and
+//     with n_ids >= 0 each row's bounds are clamped to [0, n_ids]: wrong
 //     output, never an out-of-bounds read.
 //   * Accumulates in float32 (double for double tables). Each row is computed
 //     by one thread in token order, so the output is bit-identical for every
@@ -35,6 +36,7 @@ struct PoolArgs {
     const std::int32_t* mapping = nullptr;  // nullable; id -> table row
     std::int64_t id_limit = 0;        // ids are < this: len(mapping), else table rows
     std::int64_t table_rows = 0;      // mapping values are < this
+    std::int64_t n_ids = -1;          // when >= 0, row bounds are clamped to [0, n_ids]
     const float* scale = nullptr;     // nullable; int8 tables only
     std::int64_t scale_stride = 0;    // 1: one scale per row, 0: one for all
     bool mean = true;

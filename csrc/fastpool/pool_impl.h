@@ -81,6 +81,20 @@ inline std::int64_t bounded(const I* p, std::int64_t limit) noexcept {
     return v < static_cast<std::uint64_t>(limit) ? static_cast<std::int64_t>(v) : 0;
 }
 
+// Row r's token range. Python checked the offsets, but another thread may
+// rewrite them during the call: with n_ids known, each bound is read once and
+// clamped, so a race gives a wrong (possibly empty) row, never a read outside ids.
+struct RowRange {
+    std::int64_t begin, end;
+};
+
+inline RowRange row_range(const PoolArgs& a, std::int64_t r) noexcept {
+    if (a.n_ids < 0) return {a.offsets[r], a.offsets[r + 1]};
+    const std::int64_t begin = std::clamp<std::int64_t>(load_once(a.offsets + r), 0, a.n_ids);
+    const std::int64_t end = std::clamp<std::int64_t>(load_once(a.offsets + r + 1), begin, a.n_ids);
+    return {begin, end};
+}
+
 template <class Id>
 inline std::int64_t token_id(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
     return bounded(ids + k, a.id_limit);
@@ -130,7 +144,7 @@ template <class T, class Id>
 void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
                 float* out_row) noexcept {
     using Acc = acc_t<T>;
-    const std::int64_t begin = a.offsets[r], end = a.offsets[r + 1];
+    const auto [begin, end] = row_range(a, r);
     for (std::int64_t c0 = 0; c0 < a.dim; c0 += kScalarBlock) {
         const std::int64_t width = std::min(kScalarBlock, a.dim - c0);
         Acc acc[kScalarBlock] = {};
@@ -207,7 +221,7 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) acc[i] = V::zero();
     // Rows of later tokens (also of the next rows) are fetched while this one sums.
-    const std::int64_t last = a.offsets[a.n_rows];
+    const std::int64_t last = a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
     if constexpr (std::is_same_v<T, std::int8_t>) {
         if (!a.weights && !a.scale) {
             // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24
@@ -255,7 +269,7 @@ template <class V, class T, class Id>
 void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
               float* out_row) noexcept {
     constexpr int L = V::kLanes, R = V::kRegs;
-    const std::int64_t begin = a.offsets[r], end = a.offsets[r + 1];
+    const auto [begin, end] = row_range(a, r);
     if (a.dim == R * L) {  // e.g. dim 256 with AVX-512: one pass, one store
         simd_block<V, R, true>(a, ids, table, begin, end, 0, out_row);
         return;

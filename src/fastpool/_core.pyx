@@ -72,6 +72,7 @@ def pool_csr(
     args.weights = <const float*>data_or_null(weights)
     args.mapping = <const int32_t*>data_or_null(mapping)
     args.table_rows = cnp.PyArray_DIM(table, 0)
+    args.n_ids = cnp.PyArray_SIZE(ids)
     args.id_limit = (args.table_rows if mapping is None
                      else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
     args.scale = <const float*>data_or_null(scale)

@@ -23,6 +23,7 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
         const int32_t* mapping
         int64_t id_limit
         int64_t table_rows
+        int64_t n_ids
         const float* scale
         int64_t scale_stride
         cbool mean
