@@ -24,9 +24,11 @@ written, not renamed), ``renamed`` (part renamed, manifest not updated) or
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import shutil
 import signal
 from collections.abc import Callable
 from typing import IO, Any
@@ -79,11 +81,26 @@ def write_atomic(
         if index >= 0:
             _crash_point("temp", index)
         os.replace(temp, os.path.join(directory, name))
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(temp):
             os.unlink(temp)
+        if isinstance(err, OSError) and _disk_full(err, directory):
+            raise CLIError(
+                f"{directory}: no space left on device while writing {name}; free some "
+                "space and run the same command again to resume"
+            ) from None
         raise
     fsync_dir(directory)
+
+
+def _disk_full(err: OSError, directory: str) -> bool:
+    """ENOSPC, or a short write (numpy reports "N requested and M written") on a full disk."""
+    if err.errno == errno.ENOSPC:
+        return True
+    try:
+        return shutil.disk_usage(directory).free < (1 << 20)
+    except OSError:
+        return False
 
 
 def write_part(directory: str, index: int, fmt: str, vectors: np.ndarray, first_id: int) -> str:
