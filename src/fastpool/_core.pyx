@@ -9,7 +9,9 @@ cimport numpy as cnp
 cnp.import_array()
 
 
-from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, pool
+from fastpool._kernel cimport (
+    PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, pool, table_args,
+)
 
 
 cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
@@ -40,12 +42,6 @@ cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
 ISA_LEVELS = ("baseline", "avx2", "avx512")
 
 
-cdef inline const void* data_or_null(object arr):
-    if arr is None:
-        return NULL
-    return cnp.PyArray_DATA(<cnp.ndarray>arr)
-
-
 def pool_csr(
     cnp.ndarray ids,
     cnp.ndarray offsets,
@@ -62,24 +58,12 @@ def pool_csr(
     ids int32/int64 contiguous; offsets int64 contiguous; table 2-D with unit
     column stride; out float32 C-contiguous (n_rows, dim); weights float32,
     mapping int32 and scale float32, each contiguous or None."""
-    cdef PoolArgs args
+    cdef PoolArgs args = table_args(table, weights, mapping, scale, mean, normalize, n_threads)
     args.ids = cnp.PyArray_DATA(ids)
     args.ids_are_64 = cnp.PyArray_ITEMSIZE(ids) == 8
     args.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
     args.n_rows = cnp.PyArray_DIM(offsets, 0) - 1
-    args.dim = cnp.PyArray_DIM(table, 1)
-    args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
-    args.weights = <const float*>data_or_null(weights)
-    args.mapping = <const int32_t*>data_or_null(mapping)
-    args.table_rows = cnp.PyArray_DIM(table, 0)
     args.n_ids = cnp.PyArray_SIZE(ids)
-    args.id_limit = (args.table_rows if mapping is None
-                     else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
-    args.scale = <const float*>data_or_null(scale)
-    args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
-    args.mean = mean
-    args.normalize = normalize
-    args.n_threads = n_threads
 
     cdef const void* t = cnp.PyArray_DATA(table)
     cdef float* o = <float*>cnp.PyArray_DATA(out)

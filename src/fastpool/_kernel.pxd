@@ -4,6 +4,8 @@
 from libc.stdint cimport int32_t, int64_t
 from libcpp cimport bool as cbool
 
+cimport numpy as cnp
+
 
 cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
     cdef cppclass half_t:
@@ -33,3 +35,30 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
     void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
     int max_threads() noexcept
     cbool has_openmp() noexcept
+
+
+cdef inline const void* data_or_null(object arr):
+    if arr is None:
+        return NULL
+    return cnp.PyArray_DATA(<cnp.ndarray>arr)
+
+
+cdef inline PoolArgs table_args(cnp.ndarray table, object weights, object mapping,
+                                object scale, bint mean, bint normalize, int n_threads):
+    """The PoolArgs that describe a table and its options; the caller adds the
+    CSR fields (ids, offsets, n_rows, n_ids). Arrays as validated by the
+    Python layer: weights float32, mapping int32, scale float32, or None."""
+    cdef PoolArgs args
+    args.dim = cnp.PyArray_DIM(table, 1)
+    args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
+    args.weights = <const float*>data_or_null(weights)
+    args.mapping = <const int32_t*>data_or_null(mapping)
+    args.table_rows = cnp.PyArray_DIM(table, 0)
+    args.id_limit = (args.table_rows if mapping is None
+                     else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
+    args.scale = <const float*>data_or_null(scale)
+    args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
+    args.mean = mean
+    args.normalize = normalize
+    args.n_threads = n_threads
+    return args

@@ -24,7 +24,7 @@ cdef extern from "Python.h":
     const char* PyUnicode_AsUTF8AndSize(object s, Py_ssize_t* size) except NULL
 
 
-from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t
+from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t, table_args
 
 
 cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
@@ -80,12 +80,6 @@ cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" no
                          int n_threads, const IdsAllocator& ids, int64_t* offsets) noexcept
     cbool encode_batch[T](const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
                           const PoolArgs& pool_args, const T* table, float* out) noexcept
-
-
-cdef inline const void* data_or_null(object arr):
-    if arr is None:
-        return NULL
-    return cnp.PyArray_DATA(<cnp.ndarray>arr)
 
 
 cdef int32_t* _alloc_ids(void* ctx, int64_t n) noexcept with gil:
@@ -239,23 +233,9 @@ cdef class Tokenizer:
         limits.max_chars = max_chars
         limits.max_tokens = max_tokens
         limits.drop_unk = True
-        cdef PoolArgs args
-        args.ids = NULL
-        args.ids_are_64 = False
-        args.offsets = NULL
-        args.n_rows = 0
-        args.dim = cnp.PyArray_DIM(table, 1)
-        args.row_stride = cnp.PyArray_STRIDE(table, 0) // cnp.PyArray_ITEMSIZE(table)
-        args.weights = <const float*>data_or_null(weights)
-        args.mapping = <const int32_t*>data_or_null(mapping)
-        args.table_rows = cnp.PyArray_DIM(table, 0)
-        args.id_limit = (args.table_rows if mapping is None
-                         else cnp.PyArray_SIZE(<cnp.ndarray>mapping))
-        args.scale = <const float*>data_or_null(scale)
-        args.scale_stride = 0 if scale is None or cnp.PyArray_SIZE(<cnp.ndarray>scale) == 1 else 1
-        args.mean = mean
-        args.normalize = normalize
-        args.n_threads = n_threads
+        # The CSR fields are filled per chunk by encode_batch, on each thread.
+        cdef PoolArgs args = table_args(table, weights, mapping, scale, mean, normalize,
+                                        n_threads)
 
         cdef const void* tp = cnp.PyArray_DATA(table)
         cdef float* o = <float*>cnp.PyArray_DATA(out)
