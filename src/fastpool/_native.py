@@ -333,7 +333,7 @@ class NativeTokenizer:
                 f"out must be a writeable C-contiguous float32 array of shape {shape}, got "
                 f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
             )
-        self._tok.encode(
+        self.encode_into(
             items,
             tab,
             out,
@@ -341,9 +341,30 @@ class NativeTokenizer:
             m,
             _limit(max_chars, "max_chars"),
             _limit(max_tokens, "max_tokens"),
-            True,
             bool(normalize),
             effective_n_threads(n_threads),
             sc,
         )
         return out
+
+    def encode_into(
+        self,
+        texts: tuple,
+        table: np.ndarray,
+        out: np.ndarray,
+        weights: np.ndarray | None,
+        mapping: np.ndarray | None,
+        max_chars: int,
+        max_tokens: int,
+        normalize: bool,
+        n_threads: int,
+        scale: np.ndarray | None = None,
+    ) -> None:
+        """``encode`` without its checks, for callers that checked once already
+        (``StaticModel`` validates its arrays at load): a tuple of texts, arrays
+        in the kernel's dtypes and layout, limits as ints (-1: none), a resolved
+        thread count."""
+        self._tok.encode(
+            texts, table, out, weights, mapping, max_chars, max_tokens, True, normalize,
+            n_threads, scale,
+        )  # fmt: skip

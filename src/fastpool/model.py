@@ -1001,9 +1001,9 @@ class StaticModel:
         starts = range(0, len(texts), step)
         for start in _progress(starts, show_progress_bar, len(starts)):
             stop = min(start + step, len(texts))
-            self._native._tok.encode(
+            self._native.encode_into(
                 tuple(texts[start:stop]), table, out[start:stop], self._weights,
-                self._mapping, max_chars, max_tokens, True, normalize, n_threads,
+                self._mapping, max_chars, max_tokens, normalize, n_threads,
             )  # fmt: skip
 
     def encode_as_sequence(
