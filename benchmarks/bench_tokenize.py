@@ -35,17 +35,13 @@ Groups "tokenize-<n>t": ``native`` (NativeTokenizer.tokenize_csr to CSR) and
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
-import os
-import re
-import sysconfig
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import repeat_to, split_corpus, stdlib_docstrings, tokenizers_parallelism
 
 import fastpool
 from fastpool._native import NativeTokenizer
@@ -59,25 +55,7 @@ THREADS = (1, 2)
 
 def short_sentences(n: int = N_TEXTS) -> list[str]:
     """Sentences (3+ words) of docstrings in the standard library's sources."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    skip = {"test", "tests", "idlelib", "site-packages", "lib2to3", "__pycache__"}
-    out: list[str] = []
-    for path in sorted(root.rglob("*.py")):
-        if skip.intersection(path.relative_to(root).parts):
-            continue
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)):
-                doc = ast.get_docstring(node)
-                if doc:
-                    text = " ".join(doc.split())
-                    out += [s for s in re.split(r"(?<=[.!?])\s+", text) if len(s.split()) >= 3]
-        if len(out) >= n:
-            break
-    return (out * (n // max(1, len(out)) + 1))[:n]
+    return repeat_to(split_corpus(stdlib_docstrings())["short"], n)
 
 
 def tokenizer_json() -> str:
@@ -86,22 +64,6 @@ def tokenizer_json() -> str:
     tj["truncation"] = None
     tj["padding"] = None
     return json.dumps(tj)
-
-
-@contextlib.contextmanager
-def tokenizers_parallelism(value: str | None) -> Iterator[None]:
-    before = os.environ.get("TOKENIZERS_PARALLELISM")
-    if value is None:
-        os.environ.pop("TOKENIZERS_PARALLELISM", None)
-    else:
-        os.environ["TOKENIZERS_PARALLELISM"] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("TOKENIZERS_PARALLELISM", None)
-        else:
-            os.environ["TOKENIZERS_PARALLELISM"] = before
 
 
 class Setup:

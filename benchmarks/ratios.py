@@ -35,8 +35,9 @@ def main() -> None:
     for group, benches in sorted(groups.items()):
         base = benches.get(args.baseline)
         # The roofline is measured once per data set, in the 1-thread group.
-        roof = benches.get("roofline-read") or groups.get(
-            group.rsplit("-", 1)[0] + "-1t", {}).get("roofline-read")
+        roof = benches.get("roofline-read") or groups.get(group.rsplit("-", 1)[0] + "-1t", {}).get(
+            "roofline-read"
+        )
         for name, bench in sorted(benches.items(), key=lambda kv: kv[1]["stats"]["mean"]):
             mean = bench["stats"]["mean"]
             ratio = f"{base['stats']['mean'] / mean:6.2f}x" if base else "   n/a"
