@@ -83,3 +83,49 @@ def test_omp_num_threads_is_honoured():
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "3"
+
+
+_TEAM_SIZE = textwrap.dedent(
+    """
+    import os, sys, numpy as np, fastpool
+    from fastpool import _core
+    tokens = int(sys.argv[1])
+    table = np.ones((100, 64), np.float32)
+    ids = np.zeros(tokens, np.int64)
+    offsets = np.arange(0, tokens + 1, 16, dtype=np.int64)
+    before = len(os.listdir("/proc/self/task"))
+    fastpool.encode(ids, offsets, table, n_threads=2)
+    print(len(os.listdir("/proc/self/task")) - before, _core.kernel_min_work_per_thread())
+    """
+)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_small_batches_start_no_thread_team():
+    if not fastpool.build_info()["openmp"]:
+        pytest.skip("serial build")
+
+    def team(tokens: int) -> tuple[int, int]:
+        result = subprocess.run(
+            [sys.executable, "-c", _TEAM_SIZE, str(tokens)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        started, threshold = result.stdout.split()
+        return int(started), int(threshold)
+
+    started, threshold = team(16 * 8)  # 128 tokens + 8 rows of overhead: below one thread's work
+    assert started == 0
+    started, _ = team(16 * (threshold // 8))  # twice the threshold: a team of 2
+    assert started == 1
+
+
+def test_min_work_per_thread_setter_restores_the_default():
+    from fastpool import _core
+
+    default = _core.kernel_min_work_per_thread()
+    try:
+        assert _core.kernel_min_work_per_thread(5) == 5
+    finally:
+        assert _core.kernel_min_work_per_thread(0) == default

@@ -144,6 +144,19 @@ int max_threads() noexcept {
 #endif
 }
 
+namespace {
+std::atomic<std::int64_t> g_min_work_per_thread{kDefaultMinWorkPerThread};
+}  // namespace
+
+std::int64_t min_work_per_thread() noexcept {
+    return g_min_work_per_thread.load(std::memory_order_relaxed);
+}
+
+void set_min_work_per_thread(std::int64_t work) noexcept {
+    g_min_work_per_thread.store(work < 1 ? kDefaultMinWorkPerThread : work,
+                                std::memory_order_relaxed);
+}
+
 bool has_openmp() noexcept {
 #ifdef _OPENMP
     return true;

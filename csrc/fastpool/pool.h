@@ -57,4 +57,21 @@ int max_threads() noexcept;
 // True when compiled with OpenMP.
 bool has_openmp() noexcept;
 
+// Work (tokens + a fixed cost per row) below which each extra thread costs more
+// than it saves: a call uses at most work / min_work_per_thread() threads, so
+// small batches run on the calling thread. set_min_work_per_thread exists for
+// benchmarks/calibrate_threads.py (values < 1 restore the default).
+// Thread-safe; read once per call.
+//
+// The default comes from that script (float32, dim 256, rows of 16 tokens) on
+// a 2-core AMD EPYC and a 16-core Xeon. With the team warm (calls back to back)
+// 2 threads already win at ~650 work on both; with the team asleep (calls 10 ms
+// apart) waking it costs ~30-60 us on the Xeon, so 1 thread wins below ~1,300
+// work and a team above ~2,500. 1024 sits between the two crossovers: at most
+// ~1.3x from the faster choice in either regime, where the old 8192 left 2-5x
+// on the table for batches of 2,500-40,000 tokens.
+inline constexpr std::int64_t kDefaultMinWorkPerThread = 1024;
+std::int64_t min_work_per_thread() noexcept;
+void set_min_work_per_thread(std::int64_t work) noexcept;
+
 }  // namespace fastpool

@@ -31,9 +31,6 @@
 namespace fastpool {
 namespace {
 
-// Below this much work (tokens + kRowCost per row) for each thread, waking a
-// thread team costs more than it saves; such calls run on the calling thread.
-constexpr std::int64_t kMinWorkPerThread = 8192;
 // A row costs its tokens plus a fixed share for zeroing, the mean and the norm.
 constexpr std::int64_t kRowCost = 4;
 // Columns the scalar path pools per pass over a row's tokens: small enough for
@@ -328,7 +325,7 @@ inline std::int64_t row_at_cost(const PoolArgs& a, std::int64_t target) noexcept
 template <class V, class T, class Id>
 void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
     const std::int64_t total = a.offsets[a.n_rows] + a.n_rows * kRowCost;
-    const std::int64_t useful = std::max<std::int64_t>(1, total / kMinWorkPerThread);
+    const std::int64_t useful = std::max<std::int64_t>(1, total / min_work_per_thread());
     const int n_threads = static_cast<int>(std::min<std::int64_t>(a.n_threads, useful));
     if (n_threads <= 1) {
         pool_range<V, T, Id>(a, table, out, 0, a.n_rows);

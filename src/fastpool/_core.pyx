@@ -10,7 +10,8 @@ cnp.import_array()
 
 
 from fastpool._kernel cimport (
-    PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, pool, table_args,
+    PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, min_work_per_thread, pool,
+    set_min_work_per_thread, table_args,
 )
 
 
@@ -200,6 +201,14 @@ def openmp_max_threads():
 def openmp_enabled():
     """Whether this build of the kernel uses OpenMP."""
     return has_openmp()
+
+
+def kernel_min_work_per_thread(work=None):
+    """The kernel's thread-team threshold (tokens + 4 per row, per thread); sets it when
+    ``work`` is given (< 1 restores the default). For benchmarks/calibrate_threads.py."""
+    if work is not None:
+        set_min_work_per_thread(work)
+    return min_work_per_thread()
 
 
 def kernel_isa():

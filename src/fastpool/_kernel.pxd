@@ -35,6 +35,8 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
     void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
     int max_threads() noexcept
     cbool has_openmp() noexcept
+    int64_t min_work_per_thread() noexcept
+    void set_min_work_per_thread(int64_t work) noexcept
 
 
 cdef inline const void* data_or_null(object arr):
