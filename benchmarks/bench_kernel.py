@@ -20,6 +20,8 @@ bytes/s of table rows read.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from conftest import ragged_offsets, zipf_ids
@@ -31,7 +33,12 @@ from fastpool._threads import effective_n_threads
 DIM = 256
 TABLES = {"small": 29_525, "large": 500_000}
 ROWS = {"short": (20_000, 16), "long": (2_500, 128)}  # ~320k tokens each
-THREADS = sorted({1, effective_n_threads(None)})
+# 1 thread and all threads; FASTPOOL_BENCH_THREADS="1,4,8,16" gives a scaling curve.
+THREADS = sorted(
+    {int(t) for t in os.environ["FASTPOOL_BENCH_THREADS"].split(",")}
+    if os.environ.get("FASTPOOL_BENCH_THREADS")
+    else {1, effective_n_threads(None)}
+)
 DTYPES = ["float32", "float16", "int8"]
 
 

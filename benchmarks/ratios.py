@@ -3,7 +3,9 @@
 Usage: python benchmarks/ratios.py [run.json] [--baseline NAME]
 Per group: each benchmark's mean time and baseline_time / time (> 1: faster
 than the baseline, by default embedding_bag-mean), plus, where recorded, the
-effective bytes/s as a fraction of the group's roofline-read row.
+effective bytes/s as a fraction of the group's roofline-read row. Then, where
+a run measured several thread counts, the scaling of each row: its 1-thread time
+over its N-thread time on the same data.
 Without a path, the newest run saved by --benchmark-autosave is used.
 """
 
@@ -47,6 +49,28 @@ def main() -> None:
                 fraction = bps / roof["extra_info"]["bytes_per_s"]
                 line += f"  {bps / 1e9:6.1f} GB/s = {fraction:.2f} roofline"
             print(line)
+    print_scaling(groups)
+
+
+def print_scaling(groups: dict[str, dict[str, dict]]) -> None:
+    """1-thread time / N-thread time for every benchmark measured at several thread counts."""
+    by_data: dict[str, dict[int, dict[str, dict]]] = defaultdict(dict)
+    for group, benches in groups.items():
+        data, threads = group.rsplit("-", 1)
+        by_data[data][int(threads.rstrip("t"))] = benches
+    for data, runs in sorted(by_data.items()):
+        if 1 not in runs or len(runs) < 2:
+            continue
+        for name, one in sorted(runs[1].items()):
+            if name == "roofline-read":
+                continue
+            steps = [
+                f"{n}t {one['stats']['mean'] / runs[n][name]['stats']['mean']:5.2f}x"
+                for n in sorted(runs)
+                if n > 1 and name in runs[n]
+            ]
+            if steps:
+                print(f"scaling {data:22s} {name:22s} " + "  ".join(steps))
 
 
 if __name__ == "__main__":
