@@ -263,6 +263,58 @@ def test_bfloat16_forward_is_close_before_pca(teacher: Path) -> None:
     assert _cos(f32.table, bf16.table).min() > 0.99
 
 
+def test_bf16_matmul_forward_matches_float32_row_for_row(teacher: Path) -> None:
+    strict = distill(teacher, quantize_to="float32", forward_dtype="float32", show_progress_bar=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "runs strict float32" where there are no bf16 units
+        fast = distill(
+            teacher, quantize_to="float32", forward_dtype="bf16-matmul", show_progress_bar=False
+        )
+    assert fast.tokens == strict.tokens
+    assert _cos(fast.table, strict.table).min() > 0.9999
+
+
+def test_auto_forward_dtype_picks_bf16_matmul_only_where_available() -> None:
+    from fastpool.distill._forward import bf16_matmul_available, resolve_dtype
+
+    cpu = torch.device("cpu")
+    expected = "bf16-matmul" if bf16_matmul_available(cpu) else "float32"
+    assert resolve_dtype("auto", cpu) == expected
+    assert resolve_dtype("float32", cpu) == "float32"
+
+
+def test_bf16_matmul_falls_back_to_float32_when_the_sample_disagrees(
+    teacher: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastpool.distill import _forward
+
+    vocab = prune(read_tokenizer_json(teacher), r"\[unused\d+\]")
+    model = transformers.AutoModel.from_pretrained(str(teacher)).eval()
+    seqs = vocab.teacher_inputs()
+    strict = embed_sequences(model, seqs, pad_id=vocab.pad_id, show_progress_bar=False)
+    monkeypatch.setattr(_forward, "BF16_MATMUL_TOLERANCE", -1.0)  # no sample can agree
+    with pytest.warns(UserWarning, match="running strict float32 instead"):
+        got = embed_sequences(
+            model, seqs, pad_id=vocab.pad_id, precision="bf16-matmul", show_progress_bar=False
+        )
+    np.testing.assert_array_equal(got, strict)
+    assert torch.backends.mkldnn.matmul.fp32_precision != "bf16"  # restored
+
+
+def test_default_batch_size_scales_with_torch_threads() -> None:
+    from fastpool.distill._forward import default_batch_size
+
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert default_batch_size(torch.device("cpu")) == 256
+        torch.set_num_threads(2)
+        assert default_batch_size(torch.device("cpu")) == 512
+    finally:
+        torch.set_num_threads(previous)
+    assert default_batch_size(torch.device("cuda")) == 4096
+
+
 def test_quantize_to(teacher: Path) -> None:
     f32 = distill(teacher, pca_dims=8, quantize_to="float32", show_progress_bar=False)
     f16 = distill(teacher, pca_dims=8, show_progress_bar=False)

@@ -47,8 +47,21 @@ _OPTIONS = [
         "DTYPE",
         "table dtype: float16, float32, float64 or int8",
     ),
-    ("--batch-size", "batch_size", "int", "N", "sequences per forward pass"),
-    ("--forward-dtype", "forward_dtype", "str", "DTYPE", "dtype of the teacher's forward pass"),
+    (
+        "--batch-size",
+        "batch_size",
+        "int",
+        "N",
+        "sequences per forward pass (default: 256 per torch thread on CPU, 4096 on GPU)",
+    ),
+    (
+        "--forward-dtype",
+        "forward_dtype",
+        "str",
+        "DTYPE",
+        "precision of the teacher's forward pass: auto (default), float32, bf16-matmul or "
+        "bfloat16 (see `help(fastpool.distill)`)",
+    ),
     ("--device", "device", "str", "DEVICE", "torch device (default: cuda if available, else cpu)"),
 ]
 

@@ -66,15 +66,15 @@ def distill(
     token_remove_pattern: str | None = r"\[unused\d+\]",
     pooling: str = "mean",
     quantize_to: str = "float16",
-    batch_size: int = 4096,
-    forward_dtype: str = "float32",
+    batch_size: int | None = None,
+    forward_dtype: str = "auto",
     device: str | None = None,
     show_progress_bar: bool = True,
 ) -> StaticModel:
     """See :func:`fastpool.distill.distill`."""
     _check(sif_coefficient, token_remove_pattern, pooling, quantize_to, pca_dims)
     torch_device = resolve_device(device)
-    dtype = resolve_dtype(forward_dtype, torch_device)
+    precision = resolve_dtype(forward_dtype, torch_device)
     folder = _teacher_folder(teacher)
 
     vocab = prune(read_tokenizer_json(folder), token_remove_pattern)
@@ -86,7 +86,7 @@ def distill(
         pooling=pooling,
         batch_size=batch_size,
         device=torch_device,
-        dtype=dtype,
+        precision=precision,
         show_progress_bar=show_progress_bar,
     )
     del model
