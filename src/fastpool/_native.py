@@ -349,7 +349,7 @@ class NativeTokenizer:
 
     def encode_into(
         self,
-        texts: tuple,
+        texts: tuple | _tokenizer.ArrowTexts,
         table: np.ndarray,
         out: np.ndarray,
         weights: np.ndarray | None,
@@ -361,7 +361,8 @@ class NativeTokenizer:
         scale: np.ndarray | None = None,
     ) -> None:
         """``encode`` without its checks, for callers that checked once already
-        (``StaticModel`` validates its arrays at load): a tuple of texts, arrays
+        (``StaticModel`` validates its arrays at load): a tuple of texts (or
+        ``_tokenizer.ArrowTexts``, rows read from Arrow buffers), arrays
         in the kernel's dtypes and layout, limits as ints (-1: none), a resolved
         thread count."""
         self._tok.encode(

@@ -2,6 +2,19 @@ import numpy as np
 
 def tables_tokenizers_version() -> str: ...
 
+class ArrowTexts:
+    def __init__(self) -> None: ...
+    def __len__(self) -> int: ...
+    def add_chunk(
+        self,
+        data: memoryview,
+        offsets: memoryview,
+        validity: memoryview | None,
+        offset: int,
+        length: int,
+        large: bool,
+    ) -> int: ...
+
 class Tokenizer:
     def __init__(
         self,
@@ -22,7 +35,7 @@ class Tokenizer:
     def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
     def tokenize_csr(
         self,
-        texts: tuple[str | bytes, ...],
+        texts: tuple[str | bytes, ...] | ArrowTexts,
         max_chars: int,
         max_tokens: int,
         drop_unk: bool,
@@ -30,7 +43,7 @@ class Tokenizer:
     ) -> tuple[np.ndarray, np.ndarray]: ...
     def encode(
         self,
-        texts: tuple[str | bytes, ...],
+        texts: tuple[str | bytes, ...] | ArrowTexts,
         table: np.ndarray,
         out: np.ndarray,
         weights: np.ndarray | None,

@@ -10,6 +10,7 @@ bytes object's buffer is used as is. The GIL is released for all the work.
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
 from cpython.unicode cimport PyUnicode_Check
 from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.string cimport memcpy
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
@@ -92,11 +93,23 @@ cdef int32_t* _alloc_ids(void* ctx, int64_t n) noexcept with gil:
     return <int32_t*>cnp.PyArray_DATA(arr)
 
 
-cdef class _Texts:
-    """Pointers to the UTF-8 bytes of a tuple of str/bytes, kept alive by it."""
-    cdef tuple items
+cdef class _Batch:
+    """Row pointers and byte sizes of a batch of UTF-8 texts; subclasses keep
+    the memory they point into alive."""
     cdef vector[const char*] data
     cdef vector[int64_t] sizes
+
+    cdef TextBatch batch(self):
+        cdef TextBatch b
+        b.data = self.data.data()
+        b.sizes = self.sizes.data()
+        b.n_texts = <int64_t>self.data.size()
+        return b
+
+
+cdef class _Texts(_Batch):
+    """Pointers to the UTF-8 bytes of a tuple of str/bytes, kept alive by it."""
+    cdef tuple items
 
     def __cinit__(self, tuple items):
         self.items = items
@@ -118,12 +131,95 @@ cdef class _Texts:
                 )
             self.sizes[k] = size
 
-    cdef TextBatch batch(self):
-        cdef TextBatch b
-        b.data = self.data.data()
-        b.sizes = self.sizes.data()
-        b.n_texts = <int64_t>self.data.size()
-        return b
+
+cdef const char* _EMPTY = b""
+
+
+cdef inline int64_t _read_offset(const unsigned char* offsets, int64_t i, bint large) noexcept nogil:
+    # memcpy: a buffer from pyarrow.py_buffer or a slice need not be aligned.
+    cdef int32_t o32
+    cdef int64_t o64
+    if large:
+        memcpy(&o64, offsets + i * 8, 8)
+        return o64
+    memcpy(&o32, offsets + i * 4, 4)
+    return o32
+
+
+cdef int64_t _arrow_rows(const char* base, int64_t n_data, const unsigned char* offsets,
+                         bint large, const unsigned char* validity, int64_t offset,
+                         int64_t length, const char** data, int64_t* sizes) noexcept nogil:
+    """Row pointers of an Arrow string array; the first null or ill-placed row, or -1.
+
+    Each offset is read exactly once and every row is checked against the
+    value read, so a buffer rewritten meanwhile can change the text but never
+    make a row reach outside [base, base + n_data)."""
+    cdef int64_t k, at, end
+    cdef int64_t start = _read_offset(offsets, offset, large)
+    if start < 0 or start > n_data:
+        return 0
+    for k in range(length):
+        at = offset + k
+        end = _read_offset(offsets, at + 1, large)
+        if end < start or end > n_data:
+            return k
+        if validity != NULL and not ((validity[at >> 3] >> (at & 7)) & 1):
+            return k
+        data[k] = base + start
+        sizes[k] = end - start
+        start = end
+    return -1
+
+
+cdef class ArrowTexts(_Batch):
+    """Rows of Arrow string / large_string arrays read in place from their buffers.
+
+    ``add_chunk`` appends one array's rows (no Python object per row) and keeps
+    its buffers alive. It trusts the caller (fastpool._arrow) for the buffer
+    sizes: the offsets buffer holds ``offset + length + 1`` entries and the
+    validity bitmap (or None) ``offset + length`` bits. It checks the offsets
+    themselves and the validity bits.
+    """
+    cdef list buffers
+
+    def __cinit__(self):
+        self.buffers = []
+
+    def __len__(self):
+        return <Py_ssize_t>self.data.size()
+
+    def add_chunk(self, const unsigned char[::1] data, const unsigned char[::1] offsets,
+                  const unsigned char[::1] validity, int64_t offset, int64_t length, bint large):
+        """Append rows ``offset .. offset + length`` of one array. Returns -1, or
+        the index (within this chunk) of the first row that is null or whose
+        offsets decrease or leave the data buffer; nothing is appended then."""
+        cdef size_t n0 = self.data.size()
+        cdef int64_t n_data = data.shape[0], bad
+        # An empty data buffer may have no address; rows of it are all empty.
+        cdef const char* base = _EMPTY
+        if n_data:
+            base = <const char*>&data[0]
+        cdef const unsigned char* valid = NULL
+        if validity is not None:
+            valid = &validity[0]
+        cdef const unsigned char* offs = &offsets[0]
+        self.data.resize(n0 + length)
+        self.sizes.resize(n0 + length)
+        with nogil:
+            bad = _arrow_rows(base, n_data, offs, large, valid, offset, length,
+                              self.data.data() + n0, self.sizes.data() + n0)
+        if bad >= 0:
+            self.data.resize(n0)
+            self.sizes.resize(n0)
+            return bad
+        self.buffers.append((data, offsets, validity))
+        return -1
+
+
+cdef _Batch _as_batch(object texts):
+    if isinstance(texts, _Batch):
+        return <_Batch>texts
+    return _Texts(texts)
 
 
 cdef class Tokenizer:
@@ -186,10 +282,10 @@ cdef class Tokenizer:
             result.append([w.decode("utf-8", "replace") for w in words])
         return result
 
-    def tokenize_csr(self, tuple texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
+    def tokenize_csr(self, object texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
                      int n_threads):
-        """(ids int32, offsets int64) for texts, a tuple of str or bytes."""
-        cdef _Texts t = _Texts(texts)
+        """(ids int32, offsets int64) for texts: a tuple of str or bytes, or ArrowTexts."""
+        cdef _Batch t = _as_batch(texts)
         cdef TextBatch b = t.batch()
         cdef Limits limits
         limits.max_chars = max_chars
@@ -210,7 +306,7 @@ cdef class Tokenizer:
 
     def encode(
         self,
-        tuple texts,
+        object texts,
         cnp.ndarray table,
         cnp.ndarray out,
         object weights,
@@ -222,12 +318,12 @@ cdef class Tokenizer:
         int n_threads,
         object scale=None,
     ):
-        """Tokenize (dropping the unknown id) and pool into out. Every argument
-        must be validated: table 2-D with unit column stride and rows for every
+        """Tokenize (dropping the unknown id) and pool into out. texts: a tuple
+        of str or bytes, or ArrowTexts. Every argument must be validated: table 2-D with unit column stride and rows for every
         id (after mapping); out float32 C-contiguous (len(texts), dim); weights
         float32 / mapping int32 contiguous or None; scale (int8 tables only)
         float32 contiguous with 1 or one-per-row values, or None."""
-        cdef _Texts t = _Texts(texts)
+        cdef _Batch t = _as_batch(texts)
         cdef TextBatch b = t.batch()
         cdef Limits limits
         limits.max_chars = max_chars
