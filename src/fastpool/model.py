@@ -12,13 +12,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
 from . import _core
+from ._arrow import arrow_texts, check_arrow_texts, first_null, null_error, with_prompt
 from ._encode import _check_range, _integer_vector
 from ._fold import fold_weights as _fold_weights
 from ._folder import find_model_files, read_card_metadata, read_config
@@ -45,6 +46,7 @@ from ._st import (
     resolve_prompt,
 )
 from ._threads import effective_n_threads
+from ._tokenizer import ArrowTexts
 
 __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
 
@@ -129,6 +131,18 @@ def _quantize_vocabulary(
     return quantize_vocabulary(  # type: ignore[no-any-return]
         n_clusters=int(n_clusters), weights=weights_arr, embeddings=np.asarray(table)
     )
+
+
+class _EncodeOptions(NamedTuple):
+    """encode's per-call options after checking, shared by encode and encode_arrow."""
+
+    limit: int | None  # max_length resolved
+    norm: bool
+    normalize_full: bool  # sentence-transformers' Normalize module, before a truncate_dim cut
+    batch_size: int
+    dim: int
+    precision: str
+    threads: int
 
 
 class StaticModel:
@@ -910,44 +924,132 @@ class StaticModel:
         ``precision`` says otherwise (binary: ``ceil(dim / 8)`` bytes per vector).
         """
         del use_multiprocessing, multiprocessing_threshold
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
-        if normalize is None and kwargs.get("normalize_embeddings"):
-            normalize = True
+        options = self._encode_options(
+            max_length, normalize, batch_size, truncate_dim, precision, n_threads, kwargs
+        )
         single = isinstance(sentences, str)
         texts = _texts(sentences)
         used_prompt = resolve_prompt(self.prompts, self.default_prompt_name, prompt, prompt_name)
         if used_prompt:
             texts = [used_prompt + text for text in texts]
-        limit = self._resolve_max_length(max_length)
-        norm = self._normalize if normalize is None else bool(normalize)
+        out = self._encode_texts(texts, len(texts), options, show_progress_bar)
+        return out[0] if single else out
+
+    def encode_arrow(
+        self,
+        texts: Any,
+        *,
+        max_length: int | None = _UNSET,
+        normalize: bool | None = None,
+        batch_size: int = 1024,
+        prompt_name: str | None = None,
+        prompt: str | None = None,
+        truncate_dim: int | None = None,
+        precision: str = "float32",
+        n_threads: int | None = None,
+        **kwargs: Any,
+    ) -> np.ndarray:
+        """Embed an Arrow text column: bit-identical to ``encode(texts.to_pylist(), ...)``.
+
+        ``texts`` is a pyarrow ``Array`` or ``ChunkedArray`` of ``string``,
+        ``large_string`` or ``string_view``, sliced or not. With the native
+        tokenizer (see :attr:`tokenizer_backend`) the C++ tokenizer reads the
+        UTF-8 straight from the Arrow buffers, every chunk in one call with the
+        GIL released: no Python ``str`` per row. Otherwise (Hugging Face
+        ``tokenizers``, or sentence-transformers semantics that keep the unknown
+        token) the column goes through ``to_pylist()`` and :meth:`encode`.
+
+        A null row raises ``ValueError`` naming it, on both paths: fill or drop
+        nulls first (``pyarrow.compute.fill_null(texts, "")``). Offsets that
+        decrease or point outside the data buffer raise ``ValueError``; invalid
+        UTF-8 (possible in hand-built arrays) is read as
+        ``bytes.decode("utf-8", "replace")`` would read it on the native path.
+        Options are :meth:`encode`'s; the result is always 2-D.
+        """
+        options = self._encode_options(
+            max_length, normalize, batch_size, truncate_dim, precision, n_threads, kwargs
+        )
+        texts = check_arrow_texts(texts)
+        row = first_null(texts)
+        if row is not None:
+            raise null_error(texts, row)
+        used_prompt = resolve_prompt(self.prompts, self.default_prompt_name, prompt, prompt_name)
+        if not self._fuses(options.limit):
+            return self.encode(
+                texts.to_pylist(), max_length=max_length, normalize=normalize,
+                batch_size=batch_size, prompt_name=prompt_name, prompt=prompt,
+                truncate_dim=truncate_dim, precision=precision, n_threads=n_threads, **kwargs,
+            )  # fmt: skip
+        if used_prompt:
+            texts = with_prompt(texts, used_prompt)
+        batch = arrow_texts(texts)
+        return self._encode_texts(batch, len(batch), options, False)
+
+    def _encode_options(
+        self,
+        max_length: object,
+        normalize: bool | None,
+        batch_size: object,
+        truncate_dim: int | None,
+        precision: str,
+        n_threads: int | None,
+        kwargs: Mapping[str, Any],
+    ) -> _EncodeOptions:
+        """``encode``'s options, checked and resolved against the model's defaults."""
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        if normalize is None and kwargs.get("normalize_embeddings"):
+            normalize = True
         if (
             isinstance(batch_size, bool)
             or not isinstance(batch_size, (int, np.integer))
             or batch_size < 1
         ):
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        dim = self._check_truncate_dim(truncate_dim) or self.dim
-        threads = effective_n_threads(n_threads)
+        norm = self._normalize if normalize is None else bool(normalize)
         columns = int(self._table.shape[1])
-        if self._st is not None and normalize is None and norm and dim < columns:
+        dim = self._check_truncate_dim(truncate_dim) or self.dim
+        return _EncodeOptions(
+            limit=self._resolve_max_length(max_length),
+            norm=norm,
             # sentence-transformers' Normalize module runs before the cut.
-            full = np.empty((len(texts), columns), dtype=np.float32)
-            self._encode_into(texts, self._table, limit, True, full, batch_size,
-                              show_progress_bar, threads)  # fmt: skip
-            out = np.ascontiguousarray(full[:, :dim])
+            normalize_full=self._st is not None and normalize is None and norm and dim < columns,
+            batch_size=int(batch_size),
+            dim=dim,
+            precision=precision,
+            threads=effective_n_threads(n_threads),
+        )
+
+    def _encode_texts(
+        self, texts: list[str] | ArrowTexts, n: int, options: _EncodeOptions, progress: bool
+    ) -> np.ndarray:
+        o = options
+        if o.normalize_full:
+            full = np.empty((n, int(self._table.shape[1])), dtype=np.float32)
+            self._encode_into(texts, self._table, o.limit, True, full, o.batch_size,
+                              progress, o.threads)  # fmt: skip
+            out = np.ascontiguousarray(full[:, : o.dim])
         else:
-            out = np.empty((len(texts), dim), dtype=np.float32)
+            out = np.empty((n, o.dim), dtype=np.float32)
             # A column slice of the table: the kernel reads only these columns.
-            self._encode_into(texts, self._table[:, :dim], limit, norm, out, batch_size,
-                              show_progress_bar, threads)  # fmt: skip
-        if precision != "float32":
-            out = quantize_embeddings(out, precision)
-        return out[0] if single else out
+            self._encode_into(texts, self._table[:, : o.dim], o.limit, o.norm, out, o.batch_size,
+                              progress, o.threads)  # fmt: skip
+        if o.precision != "float32":
+            out = quantize_embeddings(out, o.precision)
+        return out
+
+    def _fuses(self, limit: int | None) -> bool:
+        """Whether encode runs the fused native pass (the only one that takes ArrowTexts).
+
+        It always drops the unknown token (model2vec's rule); sentence-transformers
+        semantics keep it, so they tokenize, then pool.
+        """
+        fused = self._drop_id is not None or self._unk_id is None
+        return self._native is not None and fused and not self._keeps_last(limit)
 
     def _encode_into(
         self,
-        texts: list[str],
+        texts: list[str] | ArrowTexts,
         table: np.ndarray,
         limit: int | None,
         norm: bool,
@@ -956,14 +1058,12 @@ class StaticModel:
         show_progress_bar: bool,
         threads: int,
     ) -> None:
-        n = len(texts)
-        # The fused native pass always drops the unknown token (model2vec's rule);
-        # sentence-transformers semantics keep it, so they tokenize, then pool.
-        fused = self._drop_id is not None or self._unk_id is None
-        if self._native is not None and fused and not self._keeps_last(limit):
+        if self._fuses(limit):
             self._encode_native(texts, table, limit, norm, out, batch_size, show_progress_bar,
                                 threads)  # fmt: skip
             return
+        assert isinstance(texts, list)  # encode_arrow sends Arrow texts only to the fused pass
+        n = len(texts)
         # Tokenize batch by batch but pool whole chunks: every switch between the
         # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
         # one (measured: pooling per 1,024-text batch made encode ~35% slower than
@@ -993,7 +1093,7 @@ class StaticModel:
 
     def _encode_native(
         self,
-        texts: list[str],
+        texts: list[str] | ArrowTexts,
         table: np.ndarray,
         limit: int | None,
         normalize: bool,
@@ -1009,6 +1109,12 @@ class StaticModel:
         char_limit = self._char_limit(limit)
         max_chars = -1 if char_limit is None else char_limit
         max_tokens = -1 if limit is None else limit
+        if isinstance(texts, ArrowTexts):  # already a native batch (every chunk of a column)
+            self._native.encode_into(
+                texts, table, out, self._weights, self._mapping, max_chars, max_tokens,
+                normalize, n_threads,
+            )  # fmt: skip
+            return
         # One call for everything unless a progress bar needs steps: the native
         # pass parallelises inside, so batches only add thread-team wake-ups.
         step = batch_size if show_progress_bar else max(1, len(texts))
