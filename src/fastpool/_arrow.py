@@ -105,8 +105,8 @@ def arrow_texts(texts: Any) -> ArrowTexts:
                 f"texts' validity bitmap must hold {offset + length} bits, "
                 f"got {validity_buf.size} bytes"
             )
-        # The bitmap is read even when null_count says 0: a bit per row costs
-        # nothing, and then no declared count can let a null row through.
+        # Whenever there is a bitmap, every row's bit is read in the offsets pass
+        # (one bit per row costs nothing), rather than trusting null_count.
         validity = None if validity_buf is None else _view(validity_buf, "validity")
         data = _view(data_buf, "data") if data_buf is not None else memoryview(b"")
         offsets = _view(offsets_buf, "offsets")
@@ -120,6 +120,7 @@ def arrow_texts(texts: Any) -> ArrowTexts:
                                    count=offset + length + 1)  # fmt: skip
             raise ValueError(
                 f"texts has corrupt offsets at row {row}: [{int(values[at])}, "
-                f"{int(values[at + 1])}) is not a byte range within its {len(data)}-byte data buffer"
+                f"{int(values[at + 1])}) is not a byte range within its {len(data)}-byte "
+                "data buffer"
             )
     return batch

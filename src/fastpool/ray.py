@@ -72,9 +72,11 @@ class Embedder:
 
     Notes
     -----
-    The texts are read from the Arrow column with ``to_pylist()``: one Python
-    ``str`` per row. ``StaticModel`` has no entry point taking UTF-8 bytes and
-    offsets yet; when it has, this reads the Arrow buffers directly.
+    With ``batch_format="pyarrow"`` the column goes to
+    :meth:`StaticModel.encode_arrow`: with the native tokenizer the texts are
+    read straight from the Arrow buffers, with no Python ``str`` per row;
+    models on Hugging Face ``tokenizers`` convert the column with
+    ``to_pylist()`` first.
 
     Before the model tokenizes anything, the actor's process gets
     ``RAYON_NUM_THREADS`` (the Hugging Face tokenizers pool) set to the same
@@ -132,7 +134,9 @@ class Embedder:
             or getattr(pa.types, "is_string_view", lambda _: False)(column.type)
         ):
             raise TypeError(f"text column {self.text_column!r} must be strings, got {column.type}")
-        vectors = self._encode(column.to_pylist())
+        vectors = self.model.encode_arrow(
+            column, n_threads=self.n_threads, batch_size=self.batch_size, normalize=self.normalize
+        )
         dim = vectors.shape[1]
         values = pa.array(vectors.reshape(-1), type=pa.float32())  # no copy
         embeddings = pa.FixedSizeListArray.from_arrays(values, dim)
