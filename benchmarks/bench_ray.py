@@ -7,12 +7,16 @@ Starts a local Ray instance (127.0.0.1, no dashboard, 200 MB object store) with 
 many CPUs as this process may use, and in each round times, on the same texts:
 
 * ``encode``: ``model.encode(texts, n_threads=<all usable cores>)`` in this process;
+* ``encode-arrow``: ``model.encode_arrow(table["text"], n_threads=<cores>)`` in this
+  process, the call each actor makes (native tokenizer: read from the Arrow buffers);
 * ``ray``: ``from_arrow(table) -> map_batches(Embedder) -> materialize()`` with
   ``--actors`` actors of ``--cpus-per-actor`` CPUs each: actor start, model load
-  (memory-mapped, once per actor), Arrow -> str conversion, the object store and the
-  scheduler included, i.e. what a job pays per corpus;
+  (memory-mapped, once per actor), the object store and the scheduler included,
+  i.e. what a job pays per corpus;
 * ``ray-warm``: the same minus actor start-up (the time from the first batch done to
-  the last, scaled to all rows), an upper bound on a long job's steady state.
+  the last, scaled to all rows), an upper bound on a long job's steady state;
+* ``ray-pylist`` (and ``-warm``): the same pipeline with the Embedder's previous text
+  path, ``to_pylist()`` then ``encode``, for an A/B in the same conditions.
 
 Rounds alternate the rows; the ratio (texts/s of ray over encode) is taken within each
 round and the median printed, so a busy machine skews both sides alike. On one
@@ -100,40 +104,65 @@ def main() -> None:
             now = time.time()
             return out.append_column("done_at", pa.array(np.full(out.num_rows, now)))
 
-    rows: dict[str, list[float]] = {"encode": [], "ray": [], "ray-warm": []}
-    ratios: list[float] = []
-    expected = model.encode(texts, n_threads=cores)
-    for _ in range(args.rounds):
-        t0 = time.perf_counter()
-        model.encode(texts, n_threads=cores)
-        encode_rate = len(texts) / (time.perf_counter() - t0)
+    class TimedPylist(Timed):
+        """The Embedder before encode_arrow: one Python str per row, then encode."""
 
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            model = self.model
+            model.encode_arrow = lambda column, **options: model.encode(
+                column.to_pylist(), **options
+            )
+
+    expected = model.encode(texts, n_threads=cores)
+    assert np.array_equal(model.encode_arrow(table.column("text"), n_threads=cores), expected)
+
+    def pipeline(embedder: type) -> tuple[float, float, float]:
+        """(texts/s of the whole job, texts/s after the first batch, s to the first batch)."""
         start = time.time()
         t0 = time.perf_counter()
         ds = ray.data.from_arrow(blocks).map_batches(
-            Timed, fn_constructor_kwargs={"model": path}, batch_format="pyarrow",
+            embedder, fn_constructor_kwargs={"model": path}, batch_format="pyarrow",
             batch_size=args.batch_size, compute=ray.data.ActorPoolStrategy(size=actors),
             num_cpus=args.cpus_per_actor,
         ).materialize()  # fmt: skip
-        ray_rate = len(texts) / (time.perf_counter() - t0)
+        rate = len(texts) / (time.perf_counter() - t0)
         out = pa.concat_tables(ray.get(ds.to_arrow_refs()))
         vectors = out.column("embedding").combine_chunks().flatten().to_numpy()
         assert out.num_rows == len(texts) and vectors.size == expected.size
         done = np.sort(out.column("done_at").to_numpy())
-        first_batch = done[0] - start
+        # Free the output (1 GB for 1M texts) before the next run: held, it filled the
+        # 200 MB object store and every other run was ~10x slower, spilling to disk.
+        del ds, out, vectors
         warm = max(done[-1] - done[0], 1e-9) * len(texts) / (len(texts) - step)
-        rows["encode"].append(encode_rate)
+        return rate, len(texts) / warm, done[0] - start
+
+    names = ["encode", "encode-arrow", "ray", "ray-warm", "ray-pylist", "ray-pylist-warm"]
+    rows: dict[str, list[float]] = {name: [] for name in names}
+    ratios: list[float] = []
+    for _ in range(args.rounds):
+        t0 = time.perf_counter()
+        model.encode(texts, n_threads=cores)
+        rows["encode"].append(len(texts) / (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        model.encode_arrow(table.column("text"), n_threads=cores)
+        rows["encode-arrow"].append(len(texts) / (time.perf_counter() - t0))
+        ray_rate, ray_warm, first_batch = pipeline(Timed)
         rows["ray"].append(ray_rate)
-        rows["ray-warm"].append(len(texts) / warm)
-        ratios.append(ray_rate / encode_rate)
+        rows["ray-warm"].append(ray_warm)
+        rate, warm, _ = pipeline(TimedPylist)
+        rows["ray-pylist"].append(rate)
+        rows["ray-pylist-warm"].append(warm)
+        ratios.append(ray_rate / rows["encode"][-1])
         print(
-            f"  round: encode {encode_rate:,.0f}/s  ray {ray_rate:,.0f}/s "
-            f"(first batch after {first_batch:.1f} s)  ratio {ray_rate / encode_rate:.2f}"
+            "  round: "
+            + "  ".join(f"{name} {rows[name][-1]:,.0f}/s" for name in names)
+            + f"  (first batch after {first_batch:.1f} s)  ratio {ratios[-1]:.2f}"
         )
     ray.shutdown()
     print("\nmedian texts/s:")
     for name, rates in rows.items():
-        print(f"  {name:9s} {statistics.median(rates):>12,.0f}")
+        print(f"  {name:15s} {statistics.median(rates):>12,.0f}")
     print(f"ray / encode (median of per-round ratios): {statistics.median(ratios):.2f}")
 
 
