@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -71,9 +69,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def ray_cluster() -> Iterator[str]:
     """A head and two worker nodes on the loopback address, 2 CPUs each."""
-    # The ray script next to this interpreter (a venv's bin/ need not be on PATH).
-    beside = Path(sys.executable).with_name("ray")
-    ray_cli = str(beside) if beside.exists() else shutil.which("ray") or "ray"
+    # Ray's command line run by this very interpreter: nodes start their workers with the
+    # interpreter that started them, and a `ray` found on PATH may belong to another
+    # Python (e.g. the system one, next to a venv made with --system-site-packages),
+    # whose workers would import another installation of fastpool.
+    ray_cli = [sys.executable, "-m", "ray.scripts.scripts"]
     port = _free_port()
     address = f"127.0.0.1:{port}"
     # Say whether to authenticate, for every node and this driver: left implicit, Ray 2.60
@@ -88,8 +88,8 @@ def ray_cluster() -> Iterator[str]:
     common = ["--num-cpus=2", "--object-store-memory=100000000", "--node-ip-address=127.0.0.1",
               "--disable-usage-stats"]  # fmt: skip
     head = ["--head", f"--port={port}", "--include-dashboard=false"]
-    commands = [[ray_cli, "start", *head, *common]]
-    commands += [[ray_cli, "start", f"--address={address}", *common]] * 2
+    commands = [[*ray_cli, "start", *head, *common]]
+    commands += [[*ray_cli, "start", f"--address={address}", *common]] * 2
     try:
         for command in commands:
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
@@ -101,10 +101,12 @@ def ray_cluster() -> Iterator[str]:
             time.sleep(0.5)
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False
+        where = ray.get(ray.remote(lambda: fastpool.__file__).remote())
+        assert where == fastpool.__file__, f"workers import {where}, not {fastpool.__file__}"
         yield address
     finally:
         ray.shutdown()
-        subprocess.run([ray_cli, "stop", "--force"], env=env, capture_output=True, timeout=120)
+        subprocess.run([*ray_cli, "stop", "--force"], env=env, capture_output=True, timeout=120)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
