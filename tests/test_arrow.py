@@ -191,7 +191,7 @@ def test_corrupt_offsets_raise(native, offsets, large, row, span):
         native.encode_arrow(chunked)
 
 
-def test_short_buffers_raise(native):
+def test_short_buffers_raise():
     """Buffer sizes are checked before any offset is read (pyarrow itself rejects such
     arrays, so a stand-in chunk exercises the check)."""
     from fastpool._arrow import arrow_texts
