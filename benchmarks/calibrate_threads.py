@@ -20,6 +20,7 @@ and takes each batch's worse slowdown.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import time
 
@@ -83,8 +84,10 @@ def main() -> None:
         table = np.clip(table * 40, -127, 127).astype(np.int8)
     threads = [1 << k for k in range(16) if 1 << k <= args.max_threads]
     default = _core.kernel_min_work_per_thread()
-    print(f"ISA {_core.kernel_isa_active()}, {args.dtype} table {args.table_rows} x {DIM}, "
-          f"threads {threads}, default threshold {default}")
+    print(
+        f"ISA {_core.kernel_isa_active()}, {args.dtype} table {args.table_rows} x {DIM}, "
+        f"threads {threads}, default threshold {default}"
+    )
 
     regimes = {"warm": _time, "cold": _time_cold}
     times: dict[str, dict[int, dict[int, float]]] = {name: {} for name in regimes}
@@ -100,7 +103,9 @@ def main() -> None:
             for name, timer in regimes.items():
                 times[name][size] = {
                     t: timer(
-                        lambda t=t: fastpool.encode(ids, offsets, table, out=out, n_threads=t)
+                        functools.partial(
+                            fastpool.encode, ids, offsets, table, out=out, n_threads=t
+                        )
                     )
                     for t in threads
                 }

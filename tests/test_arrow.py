@@ -106,9 +106,9 @@ def test_other_tables_and_mapping(tmp_path):
         _same(model, pa.array(TEXTS), TEXTS)
 
 
-_TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60
-) | st.sampled_from(TEXTS)
+_TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=60) | st.sampled_from(
+    TEXTS
+)
 
 
 @settings(

@@ -264,7 +264,9 @@ def test_bfloat16_forward_is_close_before_pca(teacher: Path) -> None:
 
 
 def test_bf16_matmul_forward_matches_float32_row_for_row(teacher: Path) -> None:
-    strict = distill(teacher, quantize_to="float32", forward_dtype="float32", show_progress_bar=False)
+    strict = distill(
+        teacher, quantize_to="float32", forward_dtype="float32", show_progress_bar=False
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "runs strict float32" where there are no bf16 units
         fast = distill(

@@ -50,7 +50,9 @@ def test_wrong_weights_shape_names_the_file(tmp_path: Path) -> None:
     folder = make_model_folder(tmp_path)
     n = make_tokenizer("wordpiece").get_vocab_size()
     table = np.ones((n, 4), np.float32)
-    write_safetensors(folder / "model.safetensors", {"embeddings": table, "weights": np.ones(n - 1)})
+    write_safetensors(
+        folder / "model.safetensors", {"embeddings": table, "weights": np.ones(n - 1)}
+    )
     with pytest.raises(ValueError, match="model.safetensors: fold_weights needs one weight per"):
         fastpool.load(folder, fold_weights=True)
 

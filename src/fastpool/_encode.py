@@ -184,8 +184,9 @@ def encode(
     if weights is None and mapping is None and scale is None and n_threads is None:
         # Canonical inputs are checked and pooled in one Cython call (a 1-row call
         # then costs about a microsecond); anything else takes the path below.
-        pooled = _core.encode_fast(ids, offsets, table, out, mode == "mean", bool(normalize),
-                                   default_thread_code())
+        pooled = _core.encode_fast(
+            ids, offsets, table, out, mode == "mean", bool(normalize), default_thread_code()
+        )
         if pooled is not None:
             return pooled
     threads = effective_n_threads(n_threads)
@@ -221,7 +222,15 @@ def encode(
     n_rows = offsets_arr.size - 1
     out_arr = np.empty((n_rows, dim), np.float32) if out is None else _out(out, n_rows, dim)
     _core.pool_csr(
-        ids_arr, offsets_arr, table_arr, out_arr, weights_arr, mapping_arr, scale_arr,
-        mode == "mean", bool(normalize), threads,
+        ids_arr,
+        offsets_arr,
+        table_arr,
+        out_arr,
+        weights_arr,
+        mapping_arr,
+        scale_arr,
+        mode == "mean",
+        bool(normalize),
+        threads,
     )
     return out_arr

@@ -26,6 +26,6 @@ def fold_weights(table: np.ndarray, weights: np.ndarray, mapping: np.ndarray | N
             f"{weights.shape} for a table of shape {table.shape}"
         )
     dtype = np.float64 if table.dtype == np.float64 else np.float32
-    folded = table.astype(dtype)  # a copy in every case (bfloat16 via ml_dtypes)
-    folded *= weights.astype(dtype)[:, None]
+    folded: np.ndarray = table.astype(dtype)  # a copy in every case (bfloat16 via ml_dtypes)
+    np.multiply(folded, weights.astype(dtype)[:, None], out=folded)
     return folded

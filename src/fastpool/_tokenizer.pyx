@@ -343,16 +343,20 @@ cdef class Tokenizer:
                 ok = encode_batch[float](self.tok, b, limits, args, <const float*>tp, o)
         elif type_num == cnp.NPY_FLOAT16:
             with nogil:
-                ok = encode_batch[half_t](self.tok, b, limits, args, <const half_t*>tp, o)
+                ok = encode_batch[half_t](
+                    self.tok, b, limits, args, <const half_t*>tp, o)
         elif type_num == cnp.NPY_FLOAT64:
             with nogil:
-                ok = encode_batch[double](self.tok, b, limits, args, <const double*>tp, o)
+                ok = encode_batch[double](
+                    self.tok, b, limits, args, <const double*>tp, o)
         elif type_num == cnp.NPY_INT8:
             with nogil:
-                ok = encode_batch[int8_t](self.tok, b, limits, args, <const int8_t*>tp, o)
+                ok = encode_batch[int8_t](
+                    self.tok, b, limits, args, <const int8_t*>tp, o)
         elif table.dtype.name == "bfloat16" and cnp.PyArray_ITEMSIZE(table) == 2:
             with nogil:
-                ok = encode_batch[bfloat16_t](self.tok, b, limits, args, <const bfloat16_t*>tp, o)
+                ok = encode_batch[bfloat16_t](
+                    self.tok, b, limits, args, <const bfloat16_t*>tp, o)
         else:
             raise TypeError(
                 "table dtype must be float32, float16, bfloat16, float64 or int8, "

@@ -102,15 +102,13 @@ def resolve_dtype(forward_dtype: str, device: torch.device) -> str:
 @contextlib.contextmanager
 def _fp32_precision(value: str) -> Iterator[None]:
     """Set oneDNN's float32 matmul precision for the block (a process-wide torch setting)."""
-    matmul = torch.backends.mkldnn.matmul
+    matmul = torch.backends.mkldnn.matmul  # type: ignore[attr-defined]  # torch >= 2.9
     previous = matmul.fp32_precision
     matmul.fp32_precision = value
     try:
         yield
     finally:
         matmul.fp32_precision = previous
-
-
 
 
 def _progress(total: int, show: bool):  # noqa: ANN202 - tqdm or a stand-in
