@@ -2,7 +2,6 @@
 """Typed bridge to the C++ kernel. Trusts its caller (fastpool._encode checks)."""
 
 from libc.stdint cimport int8_t, int32_t, int64_t
-from libcpp cimport bool as cbool
 
 cimport numpy as cnp
 

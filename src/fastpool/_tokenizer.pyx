@@ -135,7 +135,8 @@ cdef class _Texts(_Batch):
 cdef const char* _EMPTY = b""
 
 
-cdef inline int64_t _read_offset(const unsigned char* offsets, int64_t i, bint large) noexcept nogil:
+cdef inline int64_t _read_offset(const unsigned char* offsets, int64_t i,
+                                 bint large) noexcept nogil:
     # memcpy: a buffer from pyarrow.py_buffer or a slice need not be aligned.
     cdef int32_t o32
     cdef int64_t o64
@@ -319,10 +320,11 @@ cdef class Tokenizer:
         object scale=None,
     ):
         """Tokenize (dropping the unknown id) and pool into out. texts: a tuple
-        of str or bytes, or ArrowTexts. Every argument must be validated: table 2-D with unit column stride and rows for every
-        id (after mapping); out float32 C-contiguous (len(texts), dim); weights
-        float32 / mapping int32 contiguous or None; scale (int8 tables only)
-        float32 contiguous with 1 or one-per-row values, or None."""
+        of str or bytes, or ArrowTexts. Every argument must be validated: table
+        2-D with unit column stride and rows for every id (after mapping); out
+        float32 C-contiguous (len(texts), dim); weights float32 / mapping int32
+        contiguous or None; scale (int8 tables only) float32 contiguous with 1
+        or one-per-row values, or None."""
         cdef _Batch t = _as_batch(texts)
         cdef TextBatch b = t.batch()
         cdef Limits limits
