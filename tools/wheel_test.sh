@@ -44,7 +44,7 @@ EOF
 # Ray cluster tests (the `ray` extra installed from the wheel's metadata): what a wheel
 # can break that the editable build cannot (bundled libgomp, packaged files, extras).
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-tests=("$root"/tests/test_{encode,errors,invariance,properties,threads,cli,ray_pickle,ray}.py)
+tests=("$root"/tests/test_{encode,errors,invariance,properties,threads,cli,ray_pickle,ray,arrow}.py)
 for extra in "$root"/tests/test_model_*.py "$root"/tests/test_native_tokenizer*.py; do
   [ -e "$extra" ] && tests+=("$extra")
 done
