@@ -174,15 +174,25 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 #ifndef FASTPOOL_PREFETCH_DISTANCE
 #define FASTPOOL_PREFETCH_DISTANCE 16
 #endif
-// The distance is for 4-byte elements. Rows of 2- and 1-byte elements span fewer
-// lines, so the same lines in flight reach further: they prefetch twice as far
-// ahead (float16 is best at 24-32 in the table above). Against distance 16 for
-// all, min-of-4 interleaved runs, 1 thread, same data as above: float16 +10-14%
-// in all four groups; int8 +5-9% on the small table, -2-5% on the large one
-// (run-to-run noise ~3%); int8 at 4x (64) lost 22-27% on the large table.
+// The distance above is for 4-byte elements. Rows of 2- and 1-byte elements span
+// fewer lines, so they can run further ahead for the same lines in flight.
+// Against distance 16 for all, min-of-3/4 interleaved runs, 1 thread, same data
+// as above (run-to-run noise ~5%): float16 at 32 +10-14% in all four groups
+// (24: -5..+3%, 40: -1..+13%); int8 at 24 +18-19% on the large table and
+// -2..0% on the small one (32: -2..+9%, 48: -7..-18%, 64: -22..-27%). A second
+// int8 sweep, large table, short | long rows, ms: 20: 3.45 | 2.76, 24: 3.20 |
+// 2.57, 28: 3.08 | 2.49, and 24 against 32 in one set: 2.97 | 2.18 vs 3.72 | 2.86.
+#ifndef FASTPOOL_PREFETCH_DISTANCE_16BIT
+#define FASTPOOL_PREFETCH_DISTANCE_16BIT 32
+#endif
+#ifndef FASTPOOL_PREFETCH_DISTANCE_8BIT
+#define FASTPOOL_PREFETCH_DISTANCE_8BIT 24
+#endif
 template <class T>
 constexpr std::int64_t kPrefetchDistance =
-    sizeof(T) < 4 ? 2 * FASTPOOL_PREFETCH_DISTANCE : FASTPOOL_PREFETCH_DISTANCE;
+    sizeof(T) == 1   ? FASTPOOL_PREFETCH_DISTANCE_8BIT
+    : sizeof(T) == 2 ? FASTPOOL_PREFETCH_DISTANCE_16BIT
+                     : FASTPOOL_PREFETCH_DISTANCE;
 #ifndef FASTPOOL_PREFETCH_STEP
 #define FASTPOOL_PREFETCH_STEP 64
 #endif
