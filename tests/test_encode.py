@@ -151,6 +151,25 @@ def test_build_info():
     assert info["isa_compiled"] and all(isinstance(s, str) for s in info["isa_compiled"])
     assert info["n_threads"] >= 1
     assert info["version"] == fastpool.__version__
+    distances = info["prefetch_distance"]
+    assert set(distances) == {1, 2, 4, 8} and all(d >= 0 for d in distances.values())
+
+
+def test_prefetch_distances_follow_the_cpu_vendor():
+    """AMD CPUs prefetch narrow rows further ahead (measured there); others keep 16."""
+    vendor = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            vendor = next((line.split(":")[1].strip() for line in f if "vendor_id" in line), "")
+    except OSError:
+        pytest.skip("needs /proc/cpuinfo")
+    distances = fastpool.build_info()["prefetch_distance"]
+    if vendor == "AuthenticAMD":
+        assert distances == {1: 24, 2: 32, 4: 16, 8: 16}
+    elif vendor == "GenuineIntel":
+        assert distances == {1: 16, 2: 16, 4: 16, 8: 16}
+    else:
+        pytest.skip(f"no expectation for vendor {vendor!r}")
 
 
 def test_big_endian_ids_offsets_and_out(rng):

@@ -1,6 +1,8 @@
 // pool.cpp - run-time choice of the kernel's instruction set, and OpenMP queries.
 #include <algorithm>
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 
 #include "dispatch.h"
 
@@ -89,12 +91,64 @@ Isa detect_isa() noexcept {
     return Isa::baseline;
 }
 
+// Tokens ahead to prefetch, by element size, from interleaved A/B builds at 1
+// thread on the benchmark tables (benchmarks/bench_kernel.py data; min of 3-4
+// runs, noise ~3-5% on one machine, ~10% on the other):
+//   AMD EPYC (Zen 5): float32 16 (12/20/24 no better); float16 32 (+10-14% vs
+//     16 in all four groups; 24: -5..+3%, 40 and 48 equal to 32); int8 24
+//     (large table, short | long rows, ms: 16: 3.9 | 3.2, 20: 3.45 | 2.76,
+//     24: 3.20 | 2.57, 28: 3.08 | 2.49, 32: 3.72 | 2.86, 64: -22..-27%).
+//   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at those distances
+//     were 20-26% slower on the large table than at 16 (8.97 vs 11.98 ms,
+//     6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for every size.
+// One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
+// macros override the table for such sweeps.
+bool cpu_is_amd() noexcept {
+#if defined(FASTPOOL_CPUID_MSVC) || defined(FASTPOOL_CPUID_TEST)
+    unsigned r[4];
+    cpuid(0, 0, r);
+    return r[1] == 0x68747541u && r[3] == 0x69746e65u && r[2] == 0x444d4163u;  // AuthenticAMD
+#elif defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd");
+#else
+    return false;
+#endif
+}
+
+struct PrefetchDistances {
+    std::int64_t bytes4 = 16, bytes2 = 16, bytes1 = 16;
+};
+
+PrefetchDistances choose_prefetch_distances() noexcept {
+    PrefetchDistances d;
+    if (cpu_is_amd()) {
+        d.bytes2 = 32;
+        d.bytes1 = 24;
+    }
+#ifdef FASTPOOL_PREFETCH_DISTANCE
+    d.bytes4 = FASTPOOL_PREFETCH_DISTANCE;
+#endif
+#ifdef FASTPOOL_PREFETCH_DISTANCE_16BIT
+    d.bytes2 = FASTPOOL_PREFETCH_DISTANCE_16BIT;
+#endif
+#ifdef FASTPOOL_PREFETCH_DISTANCE_8BIT
+    d.bytes1 = FASTPOOL_PREFETCH_DISTANCE_8BIT;
+#endif
+    return d;
+}
+
 std::atomic<int>& active() noexcept {
     static std::atomic<int> level{static_cast<int>(detect_isa())};
     return level;
 }
 
 }  // namespace
+
+std::int64_t prefetch_distance(std::size_t element_size) noexcept {
+    static const PrefetchDistances d = choose_prefetch_distances();
+    return element_size == 1 ? d.bytes1 : element_size == 2 ? d.bytes2 : d.bytes4;
+}
 
 Isa best_isa() noexcept {
     static const Isa best = detect_isa();
@@ -118,7 +172,9 @@ const char* isa_name(Isa isa) noexcept {
 }
 
 template <class T>
-void pool(const PoolArgs& args, const T* table, float* out) noexcept {
+void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
+    PoolArgs args = caller_args;
+    args.prefetch_distance = prefetch_distance(sizeof(T));
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
         case Isa::avx512: pool_avx512(args, table, out); return;

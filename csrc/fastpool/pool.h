@@ -19,6 +19,7 @@
 //     thread count. Reentrant; never allocates, never throws.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "convert.h"
@@ -42,6 +43,9 @@ struct PoolArgs {
     bool mean = true;
     bool normalize = true;
     int n_threads = 1;
+    // Tokens ahead whose table rows are prefetched; pool<T> sets it for this CPU
+    // and T (see prefetch_distance in pool.cpp), so callers leave it alone.
+    std::int64_t prefetch_distance = 16;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
@@ -56,6 +60,10 @@ int max_threads() noexcept;
 
 // True when compiled with OpenMP.
 bool has_openmp() noexcept;
+
+// Tokens ahead whose rows pool<T> prefetches for tables of this element size
+// on this CPU (chosen once; see pool.cpp for the measurements behind it).
+std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 
 // Work (tokens + a fixed cost per row) below which each extra thread costs more
 // than it saves: a call uses at most work / min_work_per_thread() threads, so

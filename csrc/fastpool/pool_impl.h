@@ -161,38 +161,18 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
     finish_row(a, end - begin, out_row);
 }
 
-// Table rows are prefetched kPrefetchDistance tokens ahead, one hint per
-// FASTPOOL_PREFETCH_STEP bytes of the row. A/B builds on an AMD EPYC (AVX-512,
-// 1 thread, Zipf ids, dim 256; ratio to embedding_bag "mean", float32 / float16,
-// 29,525-row table short rows | 500,000-row table long rows):
+// Table rows are prefetched a.prefetch_distance tokens ahead (chosen per CPU
+// vendor and element size in pool.cpp), one hint per FASTPOOL_PREFETCH_STEP
+// bytes of the row. The first sweep, one distance for every dtype: A/B builds
+// on an AMD EPYC (AVX-512, 1 thread, Zipf ids, dim 256; ratio to embedding_bag
+// "mean", float32 / float16, 29,525-row table short rows | 500,000-row table
+// long rows):
 //   distance 0:  0.85 / 1.31 | 0.76 / 0.58     distance 4:  1.06 / 1.54 | 0.77 / 0.81
 //   distance 8:  1.19 / 1.76 | 0.89 / 0.98     distance 16: 1.33 / 1.86 | 0.98 / 1.21
 //   distance 24: 1.31 / 2.07 | 0.96 / 1.32     distance 32: 1.24 / 2.12 | 0.92 / 1.37
 // and at distance 8 a hint every 256 or 1024 bytes instead of every line lost
 // 10-20%. The rows a token reads are cold more often than not, so the hints
 // must run far enough ahead to cover a DRAM/L3 round trip.
-#ifndef FASTPOOL_PREFETCH_DISTANCE
-#define FASTPOOL_PREFETCH_DISTANCE 16
-#endif
-// The distance above is for 4-byte elements. Rows of 2- and 1-byte elements span
-// fewer lines, so they can run further ahead for the same lines in flight.
-// Against distance 16 for all, min-of-3/4 interleaved runs, 1 thread, same data
-// as above (run-to-run noise ~5%): float16 at 32 +10-14% in all four groups
-// (24: -5..+3%, 40: -1..+13%); int8 at 24 +18-19% on the large table and
-// -2..0% on the small one (32: -2..+9%, 48: -7..-18%, 64: -22..-27%). A second
-// int8 sweep, large table, short | long rows, ms: 20: 3.45 | 2.76, 24: 3.20 |
-// 2.57, 28: 3.08 | 2.49, and 24 against 32 in one set: 2.97 | 2.18 vs 3.72 | 2.86.
-#ifndef FASTPOOL_PREFETCH_DISTANCE_16BIT
-#define FASTPOOL_PREFETCH_DISTANCE_16BIT 32
-#endif
-#ifndef FASTPOOL_PREFETCH_DISTANCE_8BIT
-#define FASTPOOL_PREFETCH_DISTANCE_8BIT 24
-#endif
-template <class T>
-constexpr std::int64_t kPrefetchDistance =
-    sizeof(T) == 1   ? FASTPOOL_PREFETCH_DISTANCE_8BIT
-    : sizeof(T) == 2 ? FASTPOOL_PREFETCH_DISTANCE_16BIT
-                     : FASTPOOL_PREFETCH_DISTANCE;
 #ifndef FASTPOOL_PREFETCH_STEP
 #define FASTPOOL_PREFETCH_STEP 64
 #endif
@@ -245,6 +225,7 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
     for (int i = 0; i < R; ++i) acc[i] = V::zero();
     // Rows of later tokens (also of the next rows) are fetched while this one sums.
     const std::int64_t last = a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
+    const std::int64_t ahead = a.prefetch_distance;
     if constexpr (std::is_same_v<T, std::int8_t>) {
         if (!a.weights && !a.scale) {
             // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24
@@ -253,8 +234,8 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
 #pragma GCC unroll 16
             for (int i = 0; i < R; ++i) iacc[i] = V::zero_i32();
             for (std::int64_t k = begin; k < end; ++k) {
-                if (kPrefetchDistance<T> > 0 && k + kPrefetchDistance<T> < last)
-                    prefetch_row(a, ids, table, k + kPrefetchDistance<T>, c0, R * L);
+                if (ahead > 0 && k + ahead < last)
+                    prefetch_row(a, ids, table, k + ahead, c0, R * L);
                 const T* src = table + table_row(a, ids, k) * a.row_stride + c0;
 #pragma GCC unroll 16
                 for (int i = 0; i < R; ++i) iacc[i] = V::add_i32(iacc[i], V::load_i32(src + i * L));
@@ -267,16 +248,16 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
     }
     if (!a.weights && !a.scale) {
         for (std::int64_t k = begin; k < end; ++k) {
-            if (kPrefetchDistance<T> > 0 && k + kPrefetchDistance<T> < last)
-                prefetch_row(a, ids, table, k + kPrefetchDistance<T>, c0, R * L);
+            if (ahead > 0 && k + ahead < last)
+                prefetch_row(a, ids, table, k + ahead, c0, R * L);
             const T* src = table + table_row(a, ids, k) * a.row_stride + c0;
 #pragma GCC unroll 16
             for (int i = 0; i < R; ++i) acc[i] = V::add(acc[i], V::load(src + i * L));
         }
     } else {
         for (std::int64_t k = begin; k < end; ++k) {
-            if (kPrefetchDistance<T> > 0 && k + kPrefetchDistance<T> < last)
-                prefetch_row(a, ids, table, k + kPrefetchDistance<T>, c0, R * L);
+            if (ahead > 0 && k + ahead < last)
+                prefetch_row(a, ids, table, k + ahead, c0, R * L);
             const std::int64_t id = token_id(a, ids, k);
             const std::int64_t row = id_row(a, id);
             const Reg coef = V::broadcast(coefficient(a, id, row));

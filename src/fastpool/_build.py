@@ -39,8 +39,10 @@ def build_info() -> dict[str, Any]:
     Returns a dict with ``version``, ``openmp`` (whether the kernel runs in
     parallel), ``isa`` (the instruction set in use: "baseline", "avx2" or
     "avx512"), ``isa_best`` (the widest this CPU supports among those compiled
-    in), ``isa_compiled`` (extensions the baseline was compiled with) and
-    ``n_threads`` (what ``n_threads=None`` resolves to now).
+    in), ``isa_compiled`` (extensions the baseline was compiled with),
+    ``prefetch_distance`` (tokens ahead whose table rows the kernel prefetches, by
+    table element size in bytes, chosen for this CPU) and ``n_threads`` (what
+    ``n_threads=None`` resolves to now).
     """
     from . import __version__
 
@@ -50,5 +52,6 @@ def build_info() -> dict[str, Any]:
         "isa": _core.kernel_isa_active(),
         "isa_best": _core.kernel_isa_best(),
         "isa_compiled": list(_core.kernel_isa()),
+        "prefetch_distance": _core.kernel_prefetch_distances(),
         "n_threads": effective_n_threads(None),
     }

@@ -10,7 +10,7 @@ cnp.import_array()
 
 from fastpool._kernel cimport (
     PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, min_work_per_thread, pool,
-    set_min_work_per_thread, table_args,
+    prefetch_distance, set_min_work_per_thread, table_args,
 )
 
 
@@ -208,6 +208,11 @@ def kernel_min_work_per_thread(work=None):
     if work is not None:
         set_min_work_per_thread(work)
     return min_work_per_thread()
+
+
+def kernel_prefetch_distances():
+    """Tokens ahead the kernel prefetches, by table element size in bytes (this CPU)."""
+    return {size: prefetch_distance(size) for size in (1, 2, 4, 8)}
 
 
 def kernel_isa():

@@ -36,6 +36,7 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
     int max_threads() noexcept
     cbool has_openmp() noexcept
     int64_t min_work_per_thread() noexcept
+    int64_t prefetch_distance(size_t element_size) noexcept
     void set_min_work_per_thread(int64_t work) noexcept
 
 
