@@ -277,12 +277,12 @@ def test_bf16_matmul_forward_matches_float32_row_for_row(teacher: Path) -> None:
 
 
 def test_auto_forward_dtype_picks_bf16_matmul_only_where_available() -> None:
-    from fastpool.distill._forward import bf16_matmul_available, resolve_dtype
+    from fastpool.distill._forward import bf16_matmul_available, resolve_precision
 
     cpu = torch.device("cpu")
     expected = "bf16-matmul" if bf16_matmul_available(cpu) else "float32"
-    assert resolve_dtype("auto", cpu) == expected
-    assert resolve_dtype("float32", cpu) == "float32"
+    assert resolve_precision("auto", cpu) == expected
+    assert resolve_precision("float32", cpu) == "float32"
 
 
 def test_bf16_matmul_falls_back_to_float32_when_the_sample_disagrees(

@@ -11,7 +11,7 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from ..model import StaticModel, quantize_table
-from ._forward import POOLINGS, embed_sequences, resolve_device, resolve_dtype
+from ._forward import POOLINGS, embed_sequences, resolve_device, resolve_precision
 from ._pca import apply_pca, check_pca_dims
 from ._sif import zipf_sif_weights
 from ._vocab import prune, read_tokenizer_json
@@ -74,7 +74,7 @@ def distill(
     """See :func:`fastpool.distill.distill`."""
     _check(sif_coefficient, token_remove_pattern, pooling, quantize_to, pca_dims)
     torch_device = resolve_device(device)
-    precision = resolve_dtype(forward_dtype, torch_device)
+    precision = resolve_precision(forward_dtype, torch_device)
     folder = _teacher_folder(teacher)
 
     vocab = prune(read_tokenizer_json(folder), token_remove_pattern)

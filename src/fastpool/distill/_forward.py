@@ -71,7 +71,7 @@ def bf16_matmul_available(device: torch.device) -> bool:
     )
 
 
-def resolve_dtype(forward_dtype: str, device: torch.device) -> str:
+def resolve_precision(forward_dtype: str, device: torch.device) -> str:
     """The precision to run: "float32", "bf16-matmul" or "bfloat16".
 
     "auto" is "bf16-matmul" where it is available (a CPU with bfloat16 units and a torch
@@ -182,12 +182,11 @@ def embed_sequences(
     )
     if precision == "bf16-matmul" and not _bf16_matmul_agrees(run, sequences):
         precision = "float32"
+    fast = precision == "bf16-matmul"
+    matmuls = _fp32_precision("bf16") if fast else contextlib.nullcontext()
     bar = _progress(len(sequences), show_progress_bar)
     try:
-        if precision == "bf16-matmul":
-            with _fp32_precision("bf16"):
-                out = run(sequences, bf16_autocast=False, bar=bar)
-        else:
+        with matmuls:
             out = run(sequences, bf16_autocast=precision == "bfloat16", bar=bar)
     finally:
         bar.close()
