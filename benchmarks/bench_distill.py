@@ -67,6 +67,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--teacher", default=None)
     parser.add_argument("--pca-dims", type=int, default=256)
+    parser.add_argument(
+        "--precisions",
+        default="float32,bf16-matmul,bfloat16",
+        help="fastpool forward_dtype values to run beside model2vec (comma-separated)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -97,12 +102,9 @@ def main() -> None:
 
         return run
 
-    cases = {
-        "model2vec": run_m2v,
-        "fastpool-float32": run_fastpool("float32"),
-        "fastpool-bf16-matmul": run_fastpool("bf16-matmul"),
-        "fastpool-bfloat16": run_fastpool("bfloat16"),
-    }
+    cases = {"model2vec": run_m2v}
+    for precision in args.precisions.split(","):
+        cases[f"fastpool-{precision}"] = run_fastpool(precision)
     times: dict[str, list[float]] = {name: [] for name in cases}
     cpu: dict[str, list[float]] = {name: [] for name in cases}
     results: dict[str, tuple[list[str], np.ndarray]] = {}

@@ -246,6 +246,78 @@ def test_ragged_batches_and_order(teacher: Path) -> None:
             np.testing.assert_allclose(row, expected.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def _padded(seqs: list[list[int]]) -> tuple[Any, Any]:
+    width = max(map(len, seqs))
+    ids = torch.tensor([s + [0] * (width - len(s)) for s in seqs])
+    mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in seqs])
+    return ids, mask
+
+
+@pytest.mark.parametrize(
+    "seqs",
+    [
+        [[5, 20, 6], [5, 21, 6], [5, 22, 6]],  # distillation's case: 3 positions, no padding
+        [[5, 20, 21, 6], [5, 20, 6], [5, 6]],  # short, padded: the broadcast attention
+        [[5, 30, 31, 32, 33, 34, 6], [5, 40, 6], [5, 41, 42, 43, 6]],  # longer: SDPA
+    ],
+)
+def test_compact_bert_reproduces_the_teacher(teacher: Path, seqs: list[list[int]]) -> None:
+    from fastpool.distill._bert import compact_bert
+
+    model = transformers.BertModel.from_pretrained(str(teacher)).eval()
+    compact = compact_bert(model, torch.device("cpu"))
+    if compact is None:
+        pytest.skip("torch without oneDNN: the teacher runs itself")
+    ids, mask = _padded(seqs)
+    with torch.inference_mode():
+        want = model(input_ids=ids, attention_mask=mask).last_hidden_state
+        got = compact(ids, mask)
+    keep = mask.bool()  # padded positions are masked out of every pooling
+    np.testing.assert_allclose(got[keep].numpy(), want[keep].numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"position_embedding_type": "relative_key"},
+        {"hidden_act": "relu"},
+        {"is_decoder": True},
+    ],
+)
+def test_compact_bert_declines_what_it_does_not_reproduce(
+    tmp_path: Path, change: dict[str, Any]
+) -> None:
+    from fastpool.distill._bert import compact_bert
+
+    config = transformers.BertConfig(
+        vocab_size=60,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+        **change,
+    )
+    model = transformers.BertModel(config).eval()
+    assert compact_bert(model, torch.device("cpu")) is None
+    # The teacher then runs itself, with the same results as calling it directly.
+    seqs = [[2, 10, 3], [2, 11, 12, 3]]
+    got = embed_sequences(model, seqs, pad_id=0, show_progress_bar=False)
+    ids, mask = _padded(seqs)
+    with torch.inference_mode():
+        hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+    want = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
+    np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_compact_bert_declines_training_mode_and_other_devices(teacher: Path) -> None:
+    from fastpool.distill._bert import compact_bert
+
+    model = transformers.BertModel.from_pretrained(str(teacher))
+    assert compact_bert(model.train(), torch.device("cpu")) is None
+    assert compact_bert(model.eval(), torch.device("meta")) is None
+
+
 def test_bfloat16_forward_is_close_before_pca(teacher: Path) -> None:
     f32 = distill(
         teacher, pca_dims=None, sif_coefficient=None, quantize_to="float32", show_progress_bar=False
@@ -283,6 +355,8 @@ def test_auto_forward_dtype_picks_bf16_matmul_only_where_available() -> None:
     expected = "bf16-matmul" if bf16_matmul_available(cpu) else "float32"
     assert resolve_precision("auto", cpu) == expected
     assert resolve_precision("float32", cpu) == "float32"
+    # A teacher that runs as a CompactBert already has oneDNN's float32 products.
+    assert resolve_precision("auto", cpu, compact=True) == "float32"
 
 
 def test_bf16_matmul_falls_back_to_float32_when_the_sample_disagrees(

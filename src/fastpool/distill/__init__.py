@@ -57,14 +57,16 @@ def distill(
     forward_dtype
         Precision of the teacher's forward pass:
 
-        - "auto" (default): "bf16-matmul" where available (a CPU with avx512_bf16 or AMX and
-          torch with oneDNN), else "float32".
-        - "float32": strict float32; the table matches model2vec's row for row.
-        - "bf16-matmul": float32 tensors, with oneDNN computing the float32 matrix products on
-          the CPU's bfloat16 units. Measured ~1e-6 relative error and ~1.8x the float32 rate;
-          the table still matches model2vec's row for row (cosine > 0.99999). A sample of
-          tokens runs both ways first: if they differ by more than 1e-4 (relative), it warns
-          and runs strict float32.
+        - "auto" (default): "float32" for BERT teachers on CPU, which run as a compact
+          float32 forward pass through oneDNN (the same arithmetic as the teacher's own
+          modules, ~2x faster); for other teachers "bf16-matmul" where available (a CPU
+          with avx512_bf16 or AMX and torch with oneDNN), else "float32".
+        - "float32": float32 everywhere; the table matches model2vec's row for row.
+        - "bf16-matmul": float32 tensors, with oneDNN allowed to compute the float32 matrix
+          products on the CPU's bfloat16 units. On the AMD EPYC we measured it computed them
+          in float32 anyway (so the table matches model2vec's row for row); on a Xeon with AMX
+          it was less accurate. A sample of tokens runs both ways first: if they differ by
+          more than 1e-4 (relative), it warns and runs strict float32.
         - "bfloat16": autocast, every matrix product rounded to bfloat16: the fastest, but the
           table equals the float32 one only up to a rotation, not row for row (PCA's
           components with near-equal variances turn under its ~1e-3 error; docs/distill.md).

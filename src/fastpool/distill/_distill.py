@@ -11,7 +11,14 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from ..model import StaticModel, quantize_table
-from ._forward import POOLINGS, embed_sequences, resolve_device, resolve_precision
+from ._bert import compact_supported
+from ._forward import (
+    FORWARD_DTYPES,
+    POOLINGS,
+    embed_sequences,
+    resolve_device,
+    resolve_precision,
+)
 from ._pca import apply_pca, check_pca_dims
 from ._sif import zipf_sif_weights
 from ._vocab import prune, read_tokenizer_json
@@ -74,11 +81,15 @@ def distill(
     """See :func:`fastpool.distill.distill`."""
     _check(sif_coefficient, token_remove_pattern, pooling, quantize_to, pca_dims)
     torch_device = resolve_device(device)
-    precision = resolve_precision(forward_dtype, torch_device)
+    if forward_dtype not in FORWARD_DTYPES:  # before any loading
+        raise ValueError(f"forward_dtype must be one of {FORWARD_DTYPES}, got {forward_dtype!r}")
     folder = _teacher_folder(teacher)
 
     vocab = prune(read_tokenizer_json(folder), token_remove_pattern)
-    model = AutoModel.from_pretrained(str(folder))
+    model = AutoModel.from_pretrained(str(folder)).eval()
+    precision = resolve_precision(
+        forward_dtype, torch_device, compact=compact_supported(model, torch_device)
+    )
     pooled = embed_sequences(
         model,
         vocab.teacher_inputs(),

@@ -1,19 +1,23 @@
 """The teacher's forward pass: one short sequence per token, pooled to one vector.
 
-Nearly all the time is the teacher's linear layers, which model2vec's float32 pass already runs
-near the CPU's float32 peak. This pass batches by length (sorted, so batches pad little), runs
-under ``torch.inference_mode``, and has three precisions:
+Nearly all the time is the teacher's linear layers. This pass batches by length (sorted, so
+batches pad little), runs under ``torch.inference_mode``, runs BERT teachers on CPU as a
+``CompactBert`` (_bert.py: the same float32 arithmetic through oneDNN's kernels, GELU fused,
+no per-sequence attention set-up: ~2x the teacher's own module on the AMD EPYC we measured),
+and has three precisions:
 
-- "float32": strict float32 everywhere.
+- "float32": float32 everywhere (the default for BERT teachers on CPU).
 - "bf16-matmul": float32 tensors everywhere, but oneDNN may compute the float32 matrix products
   with the CPU's bfloat16 units (its ``fpmath_mode`` bf16, which torch exposes as
-  ``torch.backends.mkldnn.matmul.fp32_precision``). Measured on an AMD EPYC with avx512_bf16:
-  1.8-2.2x the float32 rate with a relative error of ~1e-6 (strict float32: ~5e-7), so the
-  table still matches model2vec's row for row. The error depends on what oneDNN does on the
-  CPU at hand, so a sample of tokens is first run both ways and the pass falls back to strict
-  float32 when they differ by more than ``BF16_MATMUL_TOLERANCE``.
-- "bfloat16": autocast, every matrix product rounded to bfloat16 (~4e-3 relative error): the
-  fastest, and equal to the float32 table only up to a rotation (see docs/distill.md).
+  ``torch.backends.mkldnn.matmul.fp32_precision``). For a teacher that runs itself it is the
+  default where the CPU has bfloat16 units, because the setting also routes torch's float32
+  ``nn.Linear`` through oneDNN (on the AMD EPYC: 1.8-2.2x torch's default float32 product,
+  with oneDNN's float32 kernels' own error, ~5e-7 relative). What oneDNN does in that mode
+  depends on the CPU (on a Xeon with AMX the sample check below failed), so a sample of tokens is
+  first run both ways and the pass falls back to strict float32 when they differ by more than
+  ``BF16_MATMUL_TOLERANCE``.
+- "bfloat16": autocast, every matrix product rounded to bfloat16 (~4e-3 relative error): equal
+  to the float32 table only up to a rotation (see docs/distill.md).
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
+
+from ._bert import CompactBert, compact_bert
 
 Pooling = Literal["mean", "first", "last", "pooler"]
 POOLINGS = ("mean", "first", "last", "pooler")
@@ -71,15 +77,20 @@ def bf16_matmul_available(device: torch.device) -> bool:
     )
 
 
-def resolve_precision(forward_dtype: str, device: torch.device) -> str:
+def resolve_precision(forward_dtype: str, device: torch.device, *, compact: bool = False) -> str:
     """The precision to run: "float32", "bf16-matmul" or "bfloat16".
 
-    "auto" is "bf16-matmul" where it is available (a CPU with bfloat16 units and a torch
-    with oneDNN), else "float32". Warns when bfloat16 would be emulated (slow).
+    "auto" is "float32" when the teacher runs as a ``CompactBert`` (``compact``: its float32
+    products already go through oneDNN, which is where "bf16-matmul" got its speed on the
+    CPUs we measured, so the sample check would only cost time), else "bf16-matmul" where it
+    is available (a CPU with bfloat16 units and a torch with oneDNN), else "float32". Warns
+    when bfloat16 would be emulated (slow).
     """
     if forward_dtype not in FORWARD_DTYPES:
         raise ValueError(f"forward_dtype must be one of {FORWARD_DTYPES}, got {forward_dtype!r}")
     if forward_dtype == "auto":
+        if compact:
+            return "float32"
         return "bf16-matmul" if bf16_matmul_available(device) else "float32"
     if forward_dtype == "bf16-matmul" and not bf16_matmul_available(device):
         warnings.warn(
@@ -177,8 +188,17 @@ def embed_sequences(
     if not sequences:
         raise ValueError("no sequences to embed")
     model = model.to(device).eval()
+    # BERT teachers on CPU: the same float32 arithmetic in fewer steps (see _bert.py);
+    # bfloat16 autocast keeps the teacher's own modules, which autocast knows.
+    compact = compact_bert(model, device) if precision != "bfloat16" else None
     run = functools.partial(
-        _embed, model, pad_id=pad_id, pooling=pooling, batch_size=batch_size, device=device
+        _embed,
+        model,
+        compact,
+        pad_id=pad_id,
+        pooling=pooling,
+        batch_size=batch_size,
+        device=device,
     )
     if precision == "bf16-matmul" and not _bf16_matmul_agrees(run, sequences):
         precision = "float32"
@@ -221,6 +241,7 @@ def default_batch_size(device: torch.device) -> int:
 @torch.inference_mode()
 def _embed(
     model: torch.nn.Module,
+    compact: CompactBert | None,
     sequences: list[list[int]],
     *,
     pad_id: int,
@@ -238,9 +259,12 @@ def _embed(
     for start in range(0, len(order), batch_size):
         rows = order[start : start + batch_size]
         width = int(lengths[rows].max())
-        ids = np.full((len(rows), width), pad_id, dtype=np.int64)
-        for j, r in enumerate(rows):
-            ids[j, : lengths[r]] = sequences[r]
+        if int(lengths[rows].min()) == width:  # no padding (the usual case: one token each)
+            ids = np.array([sequences[r] for r in rows], dtype=np.int64)
+        else:
+            ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+            for j, r in enumerate(rows):
+                ids[j, : lengths[r]] = sequences[r]
         mask = np.arange(width) < lengths[rows][:, None]
         inputs = {
             "input_ids": torch.from_numpy(ids).to(device),
@@ -248,12 +272,18 @@ def _embed(
         }
         if takes_token_types:
             inputs["token_type_ids"] = torch.zeros_like(inputs["input_ids"])
-        with autocast:
-            result = model(**inputs)
-        pooler = getattr(result, "pooler_output", None)
+        if compact is not None:
+            hidden = compact(inputs["input_ids"], inputs["attention_mask"])
+            head = getattr(model, "pooler", None)  # BertModel's pooler: dense + tanh on [CLS]
+            pooler = head(hidden) if pooling == "pooler" and head is not None else None
+        else:
+            with autocast:
+                result = model(**inputs)
+            hidden = result.last_hidden_state
+            pooler = getattr(result, "pooler_output", None)
         pooled = _pool(
             pooling,
-            result.last_hidden_state.float(),
+            hidden.float(),
             None if pooler is None else pooler.float(),
             inputs["attention_mask"],
         )
