@@ -81,7 +81,8 @@ def _run(benchmark, name, group, n_threads, n_tokens, fn, bytes_per_token=0):
 def test_fastpool(benchmark, batch, n_threads, dtype):
     group, ids, offsets, tables = batch
     table = tables[dtype]
-    out = np.empty((len(offsets) - 1, DIM), np.float32)
+    # fastpool's own allocation: 64-byte aligned, so large outputs are streamed (pool.cpp)
+    out = _core.empty_rows(len(offsets) - 1, DIM)
     _run(
         benchmark,
         f"fastpool-{dtype}",

@@ -46,6 +46,9 @@ struct PoolArgs {
     // Tokens ahead whose table rows are prefetched; pool<T> sets it for this CPU
     // and T (see prefetch_distance in pool.cpp), so callers leave it alone.
     std::int64_t prefetch_distance = 16;
+    // Write finished rows with non-temporal stores; pool<T> sets it (see streams_output),
+    // so callers leave it alone.
+    bool stream_out = false;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
@@ -60,6 +63,14 @@ int max_threads() noexcept;
 
 // True when compiled with OpenMP.
 bool has_openmp() noexcept;
+
+// Outputs of at least this many bytes are written with non-temporal stores when
+// their rows are 64-byte aligned (see streams_output in pool.cpp). Python allocates
+// outputs this large on a 64-byte boundary for that reason.
+inline constexpr std::int64_t kStreamOutputBytes = std::int64_t{8} << 20;
+
+// Whether pool<T> writes this call's output with non-temporal stores.
+bool streams_output(const PoolArgs& args, const float* out) noexcept;
 
 // Tokens ahead whose rows pool<T> prefetches for tables of this element size
 // on this CPU (chosen once; see pool.cpp for the measurements behind it).

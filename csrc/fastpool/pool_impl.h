@@ -208,6 +208,11 @@ inline void finish_block(const PoolArgs& a, std::int64_t count, std::int64_t c0,
 #pragma GCC unroll 16
             for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
         }
+        if (a.stream_out) {  // whole rows are 64-byte aligned: see streams_output
+#pragma GCC unroll 16
+            for (int i = 0; i < R; ++i) V::stream(out_row + i * L, acc[i]);
+            return;
+        }
     }
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) V::store(out_row + c0 + i * L, acc[i]);
@@ -307,6 +312,10 @@ void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
             scalar_row(a, ids, table, r, out + r * a.dim);
         else
             simd_row<V>(a, ids, table, r, out + r * a.dim);
+    }
+    // Streamed rows must be visible before the caller (or the team's barrier) goes on.
+    if constexpr (!std::is_void_v<V> && !std::is_same_v<T, double>) {
+        if (a.stream_out) V::fence();
     }
 }
 

@@ -29,6 +29,10 @@ struct Avx2 {
         return _mm_cvtss_f32(_mm_add_ss(pair, _mm_shuffle_ps(pair, pair, 1)));
     }
     static void store(float* p, Reg r) noexcept { _mm256_storeu_ps(p, r); }
+    // Non-temporal store: p must be aligned to the register width.
+    static void stream(float* p, Reg r) noexcept { _mm256_stream_ps(p, r); }
+    // Orders this thread's non-temporal stores before its later stores.
+    static void fence() noexcept { _mm_sfence(); }
 
     using IReg = __m256i;
     static IReg zero_i32() noexcept { return _mm256_setzero_si256(); }

@@ -23,6 +23,10 @@ struct Avx512 {
     static Reg mul(Reg a, Reg b) noexcept { return _mm512_mul_ps(a, b); }
     static float sum(Reg r) noexcept { return _mm512_reduce_add_ps(r); }
     static void store(float* p, Reg r) noexcept { _mm512_storeu_ps(p, r); }
+    // Non-temporal store: p must be aligned to the register width.
+    static void stream(float* p, Reg r) noexcept { _mm512_stream_ps(p, r); }
+    // Orders this thread's non-temporal stores before its later stores.
+    static void fence() noexcept { _mm_sfence(); }
 
     using IReg = __m512i;
     static IReg zero_i32() noexcept { return _mm512_setzero_si512(); }

@@ -9,9 +9,12 @@ cnp.import_array()
 
 
 from fastpool._kernel cimport (
-    PoolArgs, bfloat16_t, half_t, has_openmp, max_threads, min_work_per_thread, pool,
-    prefetch_distance, set_min_work_per_thread, table_args,
+    PoolArgs, bfloat16_t, half_t, has_openmp, kStreamOutputBytes, max_threads,
+    min_work_per_thread, pool, prefetch_distance, set_min_work_per_thread, streams_output,
+    table_args,
 )
+
+import numpy as np
 
 
 cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
@@ -40,6 +43,36 @@ cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
 
 
 ISA_LEVELS = ("baseline", "avx2", "avx512")
+
+# Outputs this large are written with non-temporal stores when their rows are 64-byte
+# aligned (csrc/fastpool/pool.cpp, streams_output); empty_rows allocates them so.
+STREAM_OUTPUT_BYTES = kStreamOutputBytes
+
+
+cpdef cnp.ndarray empty_rows(int64_t n_rows, int64_t dim):
+    """An uninitialised C-order float32 array of shape (n_rows, dim) for the kernel to fill.
+
+    From STREAM_OUTPUT_BYTES up, its data starts on a 64-byte boundary (numpy promises 16),
+    so that the kernel can stream whole rows past the caches: one spare cache line is
+    allocated and the array is a view into it. Smaller outputs are plain np.empty."""
+    cdef cnp.npy_intp shape[2]
+    shape[0] = n_rows
+    shape[1] = dim
+    cdef int64_t n = n_rows * dim
+    if n * 4 < kStreamOutputBytes:
+        return cnp.PyArray_EMPTY(2, shape, cnp.NPY_FLOAT32, 0)
+    cdef cnp.ndarray raw = np.empty(n + 16, dtype=np.float32)
+    cdef size_t start = (64 - <size_t>cnp.PyArray_DATA(raw) % 64) % 64 // 4
+    return raw[start:start + n].reshape(n_rows, dim)
+
+
+def kernel_streams_output(cnp.ndarray out):
+    """Whether the kernel would write this (n_rows, dim) float32 output with
+    non-temporal stores (large enough, rows 64-byte aligned). For tests."""
+    cdef PoolArgs args
+    args.n_rows = cnp.PyArray_DIM(out, 0)
+    args.dim = cnp.PyArray_DIM(out, 1)
+    return streams_output(args, <const float*>cnp.PyArray_DATA(out))
 
 
 def pool_csr(
@@ -172,11 +205,8 @@ def encode_fast(object ids, object offsets, object table, object out, bint mean,
         return None
     if out_of_range(i, cnp.PyArray_DIM(t, 0)) >= 0:
         return None
-    cdef cnp.npy_intp shape[2]
     if out is None:
-        shape[0] = n_rows
-        shape[1] = dim
-        out = cnp.PyArray_EMPTY(2, shape, cnp.NPY_FLOAT32, 0)
+        out = empty_rows(n_rows, dim)
     elif not (type(out) is cnp.ndarray
               and cnp.PyArray_TYPE(<cnp.ndarray>out) == cnp.NPY_FLOAT32
               and cnp.PyArray_NDIM(<cnp.ndarray>out) == 2

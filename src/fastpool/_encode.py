@@ -220,7 +220,7 @@ def encode(
     scale_arr = None if scale is None else _scale(scale, table_arr)
 
     n_rows = offsets_arr.size - 1
-    out_arr = np.empty((n_rows, dim), np.float32) if out is None else _out(out, n_rows, dim)
+    out_arr = _core.empty_rows(n_rows, dim) if out is None else _out(out, n_rows, dim)
     _core.pool_csr(
         ids_arr,
         offsets_arr,

@@ -32,7 +32,9 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
         cbool normalize
         int n_threads
 
+    const int64_t kStreamOutputBytes
     void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
+    cbool streams_output(const PoolArgs& args, const float* out) noexcept
     int max_threads() noexcept
     cbool has_openmp() noexcept
     int64_t min_work_per_thread() noexcept

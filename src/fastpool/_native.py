@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _tokenizer
+from . import _core, _tokenizer
 from ._encode import _float_vector, _integer_vector, _scale, _table
 from ._threads import effective_n_threads
 
@@ -321,7 +321,7 @@ class NativeTokenizer:
         sc = None if scale is None else _scale(scale, tab)
         shape = (len(items), tab.shape[1])
         if out is None:
-            out = np.empty(shape, dtype=np.float32)
+            out = _core.empty_rows(*shape)
         elif (
             not isinstance(out, np.ndarray)
             or out.dtype != np.float32

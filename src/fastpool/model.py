@@ -843,7 +843,7 @@ class StaticModel:
             raise ValueError("offsets must be non-decreasing")
         n_ids = self._table.shape[0] if self._mapping is None else self._mapping.size
         _check_range(ids_arr, "ids", n_ids, "token ids")
-        out = np.empty((offsets_arr.size - 1, self.dim), dtype=np.float32)
+        out = _core.empty_rows(offsets_arr.size - 1, self.dim)
         norm = self._normalize if normalize is None else bool(normalize)
         _core.pool_csr(
             ids_arr,
@@ -1025,12 +1025,12 @@ class StaticModel:
     ) -> np.ndarray:
         o = options
         if o.normalize_full:
-            full = np.empty((n, int(self._table.shape[1])), dtype=np.float32)
+            full = _core.empty_rows(n, int(self._table.shape[1]))
             self._encode_into(texts, self._table, o.limit, True, full, o.batch_size,
                               progress, o.threads)  # fmt: skip
             out = np.ascontiguousarray(full[:, : o.dim])
         else:
-            out = np.empty((n, o.dim), dtype=np.float32)
+            out = _core.empty_rows(n, o.dim)
             # A column slice of the table: the kernel reads only these columns.
             self._encode_into(texts, self._table[:, : o.dim], o.limit, o.norm, out, o.batch_size,
                               progress, o.threads)  # fmt: skip
