@@ -162,7 +162,10 @@ def encode(
     mode : "mean" or "sum"
     normalize : bool
     out : float32 array of shape (n_rows, dim), optional
-        Written in place and returned, to reuse a buffer.
+        Written in place and returned, to reuse a buffer. Outputs of 8 MiB or more are
+        written with non-temporal stores (past the caches, ~1.2x faster for short rows)
+        when each row is 64-byte aligned, as the arrays fastpool allocates are; an ``out``
+        that is not aligned gets the same values through ordinary stores.
     n_threads : int, optional
         None uses every usable core (honouring OMP_NUM_THREADS, CPU affinity,
         cgroup limits and threadpoolctl); -1 likewise, -2 all but one; 0 is an
