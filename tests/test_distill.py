@@ -310,6 +310,21 @@ def test_compact_bert_declines_what_it_does_not_reproduce(
     np.testing.assert_allclose(got, want.numpy(), rtol=1e-5, atol=1e-6)
 
 
+def test_compact_bert_declines_a_onednn_op_that_computes_something_else(
+    teacher: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastpool.distill import _bert
+
+    model = transformers.BertModel.from_pretrained(str(teacher)).eval()
+    monkeypatch.setattr(_bert._Linear, "__call__", lambda self, x: torch.zeros(1))
+    _bert._onednn_linear_available.cache_clear()
+    try:
+        assert _bert.compact_bert(model, torch.device("cpu")) is None
+    finally:
+        monkeypatch.undo()
+        _bert._onednn_linear_available.cache_clear()
+
+
 def test_compact_bert_declines_training_mode_and_other_devices(teacher: Path) -> None:
     from fastpool.distill._bert import compact_bert
 

@@ -24,6 +24,7 @@ runs the teacher itself.
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -35,8 +36,29 @@ import torch.nn.functional as F
 SHORT_SEQUENCE = 4
 
 
+@functools.lru_cache(maxsize=1)
 def _onednn_linear_available() -> bool:
-    return torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
+    """Whether oneDNN's fused linear op exists here and computes what F.linear + GELU does.
+
+    It is a private torch op: a torch that renamed or changed it makes the teacher run its own
+    modules instead of failing (or, worse, computing something else).
+    """
+    if not torch.backends.mkldnn.is_available():
+        return False
+    if not hasattr(torch.ops.mkldnn, "_linear_pointwise"):
+        return False
+    g = torch.Generator().manual_seed(0)
+    x, w, b = (torch.randn(*shape, generator=g) for shape in ((3, 8), (5, 8), (5,)))
+    try:
+        with torch.inference_mode():
+            plain, fused = _Linear(w, b)(x), _Linear(w, b, gelu=True)(x)
+            want = F.linear(x, w, b)
+            return bool(
+                torch.allclose(plain, want, rtol=1e-5, atol=1e-6)
+                and torch.allclose(fused, F.gelu(want), rtol=1e-5, atol=1e-6)
+            )
+    except (RuntimeError, TypeError, AttributeError):
+        return False
 
 
 class _Linear:
