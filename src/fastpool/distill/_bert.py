@@ -9,8 +9,9 @@ problem, a softmax over rows of three, copies between head layouts), and its flo
 
 ``CompactBert`` does the same float32 arithmetic in fewer steps:
 
-- every linear layer through oneDNN (``torch.ops.mkldnn._linear_pointwise``), with the GELU fused
-  into the intermediate layer and the query, key and value products merged into one;
+- every linear layer through oneDNN (``torch.ops.mkldnn._linear_pointwise``, a private torch op,
+  so it is first checked once against ``F.linear``), with the GELU fused into the intermediate
+  layer and the query, key and value products merged into one;
 - attention over sequences of at most ``SHORT_SEQUENCE`` positions as broadcast products and an
   explicit softmax (no per-problem kernel set-up); longer ones use
   ``scaled_dot_product_attention``.
@@ -18,8 +19,8 @@ problem, a softmax over rows of three, copies between head layouts), and its flo
 It reproduces ``BertModel(...).last_hidden_state`` to float32 rounding (tests compare the two;
 measured max relative difference ~1e-6). ``compact_bert`` returns None for anything it does not
 reproduce exactly (other architectures or position encodings, other activations, decoders,
-pruned heads, non-float32 weights, non-CPU devices, a torch without oneDNN), and the caller
-runs the teacher itself.
+pruned heads, non-float32 weights, non-CPU devices, a torch without that op or where it fails
+its check), and the caller runs the teacher itself.
 """
 
 from __future__ import annotations
