@@ -14,8 +14,6 @@ from fastpool._kernel cimport (
     table_args,
 )
 
-import numpy as np
-
 
 cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
     const char* compiled_isa() noexcept
@@ -61,7 +59,8 @@ cpdef cnp.ndarray empty_rows(int64_t n_rows, int64_t dim):
     cdef int64_t n = n_rows * dim
     if n * 4 < kStreamOutputBytes:
         return cnp.PyArray_EMPTY(2, shape, cnp.NPY_FLOAT32, 0)
-    cdef cnp.ndarray raw = np.empty(n + 16, dtype=np.float32)
+    cdef cnp.npy_intp padded = n + 16
+    cdef cnp.ndarray raw = cnp.PyArray_EMPTY(1, &padded, cnp.NPY_FLOAT32, 0)
     cdef size_t start = (64 - <size_t>cnp.PyArray_DATA(raw) % 64) % 64 // 4
     return raw[start:start + n].reshape(n_rows, dim)
 
