@@ -94,13 +94,17 @@ Isa detect_isa() noexcept {
 // Tokens ahead to prefetch, by element size, from interleaved A/B builds at 1
 // thread on the benchmark tables (benchmarks/bench_kernel.py data; min of 3-4
 // runs, noise ~3-5% on one machine, ~10% on the other):
-//   AMD EPYC (Zen 5): float32 16 (12/20/24 no better); float16 32 (+10-14% vs
-//     16 in all four groups; 24: -5..+3%, 40 and 48 equal to 32); int8 24
-//     (large table, short | long rows, ms: 16: 3.9 | 3.2, 20: 3.45 | 2.76,
-//     24: 3.20 | 2.57, 28: 3.08 | 2.49, 32: 3.72 | 2.86, 64: -22..-27%).
-//   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at those distances
-//     were 20-26% slower on the large table than at 16 (8.97 vs 11.98 ms,
-//     6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for every size.
+//   AMD EPYC (Zen 5), swept again once rows that start inside a cache line had
+//     their last line prefetched too (rows_straddle_lines; before that every
+//     distance was measured with one line per row left to a demand miss):
+//     float32 16 (12, 24, 32: 0-10% slower in every group); float16 40 (vs 32:
+//     large table +7-9%, small -2..+2%; 48 and 64 equal on the large table but
+//     2-7% slower on the small one; 24 8-13% slower on the large); int8 40 (vs
+//     24: large +15-25%, small -1..+1%; 48/64 +20-34% large but 3-8% slower small).
+//   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at the AMD distances
+//     of the time (32 and 24) were 20-26% slower on the large table than at 16
+//     (8.97 vs 11.98 ms, 6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for
+//     every size.
 // One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
 // macros override the table for such sweeps.
 bool cpu_is_amd() noexcept {
@@ -123,8 +127,8 @@ struct PrefetchDistances {
 PrefetchDistances choose_prefetch_distances() noexcept {
     PrefetchDistances d;
     if (cpu_is_amd()) {
-        d.bytes2 = 32;
-        d.bytes1 = 24;
+        d.bytes2 = 40;
+        d.bytes1 = 40;
     }
 #ifdef FASTPOOL_PREFETCH_DISTANCE
     d.bytes4 = FASTPOOL_PREFETCH_DISTANCE;
@@ -189,6 +193,8 @@ void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     PoolArgs args = caller_args;
     args.prefetch_distance = prefetch_distance(sizeof(T));
     args.stream_out = streams_output(args, out);
+    args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
+                               args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
         case Isa::avx512: pool_avx512(args, table, out); return;

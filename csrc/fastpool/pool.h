@@ -49,6 +49,9 @@ struct PoolArgs {
     // Write finished rows with non-temporal stores; pool<T> sets it (see streams_output),
     // so callers leave it alone.
     bool stream_out = false;
+    // Table rows start inside a cache line (the table or its row stride is not
+    // 64-byte aligned), so each spans one line more; pool<T> sets it.
+    bool rows_straddle_lines = false;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -33,6 +34,10 @@ namespace {
 
 // A row costs its tokens plus a fixed share for zeroing, the mean and the norm.
 constexpr std::int64_t kRowCost = 4;
+#ifndef FASTPOOL_CHUNKS_PER_THREAD
+#define FASTPOOL_CHUNKS_PER_THREAD 8
+#endif
+constexpr std::int64_t kChunksPerThread = FASTPOOL_CHUNKS_PER_THREAD;
 // Columns the scalar path pools per pass over a row's tokens: small enough for
 // the accumulators to stay in registers, so each output is written once.
 constexpr std::int64_t kScalarBlock = 32;
@@ -182,8 +187,10 @@ template <class T, class Id>
 inline void prefetch_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t k,
                          std::int64_t c0, std::int64_t n) noexcept {
     const char* p = reinterpret_cast<const char*>(table + table_row(a, ids, k) * a.row_stride + c0);
-    for (std::int64_t byte = 0; byte < n * static_cast<std::int64_t>(sizeof(T)); byte += FASTPOOL_PREFETCH_STEP)
-        prefetch_line(p + byte);
+    const std::int64_t bytes = n * static_cast<std::int64_t>(sizeof(T));
+    for (std::int64_t byte = 0; byte < bytes; byte += FASTPOOL_PREFETCH_STEP) prefetch_line(p + byte);
+    // A row that starts inside a cache line ends inside one more than the loop reached.
+    if (a.rows_straddle_lines) prefetch_line(p + bytes - 1);
 }
 
 // Store a finished block; for a whole row held in registers, apply the mean
@@ -340,6 +347,7 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
         return;
     }
 #ifdef _OPENMP
+#ifdef FASTPOOL_STATIC_SLICES
     // One region; each thread takes a contiguous slice of rows of equal cost
     // (rows range from empty to thousands of tokens, so equal row counts would
     // leave threads idle). Slices depend only on the data, never on timing.
@@ -351,6 +359,23 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
         const std::int64_t r1 = t + 1 == nt ? a.n_rows : row_at_cost(a, total * (t + 1) / nt);
         pool_range<V, T, Id>(a, table, out, r0, r1);
     }
+#else
+    // Chunks of rows of equal cost, kChunksPerThread per thread, handed out in
+    // order to whichever thread is free. Each row is still pooled by one thread
+    // in token order, so the result does not depend on which thread took it.
+    const std::int64_t n_chunks = static_cast<std::int64_t>(n_threads) * kChunksPerThread;
+    std::atomic<std::int64_t> next_chunk{0};
+#pragma omp parallel num_threads(n_threads)
+    {
+        for (std::int64_t c = next_chunk.fetch_add(1, std::memory_order_relaxed); c < n_chunks;
+             c = next_chunk.fetch_add(1, std::memory_order_relaxed)) {
+            const std::int64_t r0 = row_at_cost(a, total * c / n_chunks);
+            const std::int64_t r1 =
+                c + 1 == n_chunks ? a.n_rows : row_at_cost(a, total * (c + 1) / n_chunks);
+            pool_range<V, T, Id>(a, table, out, r0, r1);
+        }
+    }
+#endif
 #else
     pool_range<V, T, Id>(a, table, out, 0, a.n_rows);
 #endif
