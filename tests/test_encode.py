@@ -197,6 +197,28 @@ def test_every_instruction_set_matches_reference(rng, isa):
     assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), "float16")
 
 
+# Widths that take each block layout of the SIMD kernels (a register holds 16
+# floats with AVX-512, 8 with AVX2): whole rows of 1-16 registers in one pass,
+# passes of 16 registers with the rest in halving blocks (AVX-512: 192 = 8 + 4
+# registers, 272 = 16 + 1, 384 = 16 + 8), and widths with scalar tail columns
+# (100, 520).
+@pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
+@pytest.mark.parametrize("dim", [8, 16, 24, 32, 64, 100, 128, 192, 256, 272, 384, 520])
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_every_row_width_matches_reference(rng, isa, dim, dtype, weighted):
+    table = make_table(rng, 120, dim, dtype)
+    weights = rng.random(120).astype(np.float32) if weighted else None
+    ids, offsets = make_batch(rng, 30, 120)
+    before = fastpool.build_info()["isa"]
+    try:
+        fastpool.set_isa(isa)
+        got = fastpool.encode(ids, offsets, table, weights=weights, n_threads=2)
+    finally:
+        fastpool.set_isa(before)
+    assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), dtype)
+
+
 def test_set_isa_rejects_unknown_names():
     with pytest.raises(ValueError, match="isa must be one of baseline, avx2, avx512, got 'sse9'"):
         fastpool.set_isa("sse9")
