@@ -100,7 +100,10 @@ def test_write_file_keeps_element_alignment_when_the_largest_tensor_is_odd(
 ) -> None:
     # 1,001 float16 values (2,002 bytes) first would misalign the float32 after it:
     # then the usual order (larger element sizes first) stands.
-    tensors = {"big": np.ones(1001, dtype=np.float16), "small": np.ones(5, dtype=np.float32)}
+    tensors: dict[str, np.ndarray] = {
+        "big": np.ones(1001, dtype=np.float16),
+        "small": np.ones(5, dtype=np.float32),
+    }
     path = tmp_path / "m.safetensors"
     write_file(path, tensors)
     infos, _, data_start = read_header(path)

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "dispatch.h"
 
@@ -188,6 +189,16 @@ bool streams_output(const PoolArgs& a, const float* out) noexcept {
            reinterpret_cast<std::uintptr_t>(out) % 64 == 0;
 }
 
+// The AVX-512 kernel reads rows that start inside a cache line as whole lines and
+// shifts the sums once per row, instead of splitting every load across two lines
+// (see shifted_sum_block in pool_impl.h).
+int float_row_shift(const float* table, std::int64_t row_stride) noexcept {
+    const auto address = reinterpret_cast<std::uintptr_t>(table);
+    if (address % sizeof(float) != 0 || row_stride * static_cast<std::int64_t>(sizeof(float)) % 64 != 0)
+        return 0;
+    return static_cast<int>(address % 64 / sizeof(float));
+}
+
 template <class T>
 void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     PoolArgs args = caller_args;
@@ -195,6 +206,7 @@ void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
                                args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
+    if constexpr (std::is_same_v<T, float>) args.row_shift = float_row_shift(table, args.row_stride);
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
         case Isa::avx512: pool_avx512(args, table, out); return;

@@ -52,6 +52,9 @@ struct PoolArgs {
     // Table rows start inside a cache line (the table or its row stride is not
     // 64-byte aligned), so each spans one line more; pool<T> sets it.
     bool rows_straddle_lines = false;
+    // float32 tables whose rows all start the same number of floats (1-15) into a
+    // 64-byte line: that number, else 0; pool<T> sets it (see float_row_shift).
+    int row_shift = 0;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
@@ -71,6 +74,11 @@ bool has_openmp() noexcept;
 // their rows are 64-byte aligned (see streams_output in pool.cpp). Python allocates
 // outputs this large on a 64-byte boundary for that reason.
 inline constexpr std::int64_t kStreamOutputBytes = std::int64_t{8} << 20;
+
+// How many floats (1-15) into a 64-byte line every row of this float32 table
+// starts; 0 when the rows are aligned, or when they differ (the stride is not a
+// whole number of lines), or the table is not float-aligned.
+int float_row_shift(const float* table, std::int64_t row_stride) noexcept;
 
 // Whether pool<T> writes this call's output with non-temporal stores.
 bool streams_output(const PoolArgs& args, const float* out) noexcept;

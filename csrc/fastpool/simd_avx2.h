@@ -43,6 +43,7 @@ struct Avx2 {
     static Reg to_float(IReg r) noexcept { return _mm256_cvtepi32_ps(r); }
 
     static Reg load(const float* p) noexcept { return _mm256_loadu_ps(p); }
+    static constexpr bool kShiftsRows = false;  // no two-register permute before AVX-512
     static Reg load(const half_t* p) noexcept {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     }

@@ -37,6 +37,24 @@ struct Avx512 {
     static Reg to_float(IReg r) noexcept { return _mm512_cvtepi32_ps(r); }
 
     static Reg load(const float* p) noexcept { return _mm512_loadu_ps(p); }
+
+    // For rows that start `shift` floats into a cache line (shifted_sum_block):
+    // whole-line loads, lanes outside the row masked off (never read), and the
+    // sums shifted back into place once per row.
+    static constexpr bool kShiftsRows = true;
+    using Mask = __mmask16;
+    static Mask head_mask(int shift) noexcept { return static_cast<Mask>(0xFFFFu << shift); }
+    static Mask tail_mask(int shift) noexcept { return static_cast<Mask>((1u << shift) - 1); }
+    static Reg load_line(const float* p) noexcept { return _mm512_load_ps(p); }
+    static Reg load_line(const float* p, Mask m) noexcept { return _mm512_maskz_load_ps(m, p); }
+    // Lanes shift..15 of lo, then 0..shift-1 of hi.
+    static __m512i shift_index(int shift) noexcept {
+        return _mm512_add_epi32(_mm512_set1_epi32(shift),
+                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    }
+    static Reg shift_down(Reg lo, Reg hi, __m512i index) noexcept {
+        return _mm512_permutex2var_ps(lo, index, hi);
+    }
     static Reg load(const half_t* p) noexcept {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     }

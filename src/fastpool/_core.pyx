@@ -10,7 +10,8 @@ cnp.import_array()
 
 from fastpool._kernel cimport (
     PoolArgs, bfloat16_t, half_t, has_openmp, kStreamOutputBytes, max_threads,
-    min_work_per_thread, pool, prefetch_distance, set_min_work_per_thread, streams_output,
+    float_row_shift, min_work_per_thread, pool, prefetch_distance, set_min_work_per_thread,
+    streams_output,
     table_args,
 )
 
@@ -72,6 +73,15 @@ def kernel_streams_output(cnp.ndarray out):
     args.n_rows = cnp.PyArray_DIM(out, 0)
     args.dim = cnp.PyArray_DIM(out, 1)
     return streams_output(args, <const float*>cnp.PyArray_DATA(out))
+
+
+def kernel_row_shift(cnp.ndarray table):
+    """How many floats into a 64-byte line the rows of this 2-D float32 table start
+    (0: aligned, or rows that differ). For tests of the kernel's shifted reads."""
+    if cnp.PyArray_TYPE(table) != cnp.NPY_FLOAT32 or cnp.PyArray_NDIM(table) != 2:
+        raise TypeError("kernel_row_shift needs a 2-D float32 array")
+    return float_row_shift(<const float*>cnp.PyArray_DATA(table),
+                           cnp.PyArray_STRIDE(table, 0) // 4)
 
 
 def pool_csr(

@@ -35,6 +35,7 @@ cdef extern from "fastpool/pool.h" namespace "fastpool" nogil:
     const int64_t kStreamOutputBytes
     void pool[T](const PoolArgs& args, const T* table, float* out) noexcept
     cbool streams_output(const PoolArgs& args, const float* out) noexcept
+    int float_row_shift(const float* table, int64_t row_stride) noexcept
     int max_threads() noexcept
     cbool has_openmp() noexcept
     int64_t min_work_per_thread() noexcept
