@@ -206,7 +206,9 @@ void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
                                args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
+#ifndef FASTPOOL_NO_ROW_SHIFT  // defined for A/B builds against plain split loads
     if constexpr (std::is_same_v<T, float>) args.row_shift = float_row_shift(table, args.row_stride);
+#endif
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
         case Isa::avx512: pool_avx512(args, table, out); return;
