@@ -38,7 +38,7 @@ from fastpool._threads import effective_n_threads
 
 # Ceilings for thread scaling, where the cores share nothing they read: "l1", a
 # 16 KiB float32 table every core holds in L1 (the kernel's arithmetic alone),
-# and "l2", 1 MiB in every core's L2. What these lose from 1 to N threads is the
+# and "l2", 1 MiB, about what one core's L2 holds. What these lose from 1 to N threads is the
 # machine's (clock speed with all cores busy, a VM's neighbours, the team's start
 # and barrier), not the shared memory system's.
 TABLES = {**BENCH_TABLES, "l1": 16, "l2": 1_024}
