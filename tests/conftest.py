@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
+import fastpool
+
 TABLE_DTYPES = ["float32", "float16", "bfloat16", "float64", "int8"]
+
+
+@contextlib.contextmanager
+def kernel_isa(name: str) -> Iterator[str]:
+    """The kernel on instruction set `name` (or the widest below it this CPU has)
+    inside the block, which receives the set in use; the previous one after it."""
+    before = fastpool.build_info()["isa"]
+    try:
+        yield fastpool.set_isa(name)
+    finally:
+        fastpool.set_isa(before)
 
 
 def make_table(rng: np.random.Generator, rows: int, dim: int, dtype: str) -> np.ndarray:

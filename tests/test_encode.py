@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TABLE_DTYPES, make_batch, make_table
+from conftest import TABLE_DTYPES, kernel_isa, make_batch, make_table
 from reference import TOLERANCES, assert_pooled_close, pool_reference
 
 import fastpool
@@ -187,12 +187,8 @@ def test_every_instruction_set_matches_reference(rng, isa):
     table = make_table(rng, 300, 256, "float16")
     weights = rng.random(300).astype(np.float32)
     ids, offsets = make_batch(rng, 40, 300)
-    before = fastpool.build_info()["isa"]
-    try:
-        used = fastpool.set_isa(isa)
+    with kernel_isa(isa) as used:
         got = fastpool.encode(ids, offsets, table, weights=weights)
-    finally:
-        fastpool.set_isa(before)
     assert used in ("baseline", "avx2", "avx512")
     assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), "float16")
 
@@ -210,12 +206,8 @@ def test_every_row_width_matches_reference(rng, isa, dim, dtype, weighted):
     table = make_table(rng, 120, dim, dtype)
     weights = rng.random(120).astype(np.float32) if weighted else None
     ids, offsets = make_batch(rng, 30, 120)
-    before = fastpool.build_info()["isa"]
-    try:
-        fastpool.set_isa(isa)
+    with kernel_isa(isa):
         got = fastpool.encode(ids, offsets, table, weights=weights, n_threads=2)
-    finally:
-        fastpool.set_isa(before)
     assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), dtype)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_batch
+from conftest import kernel_isa, make_batch
 from reference import assert_pooled_close, pool_reference
 
 import fastpool
@@ -35,13 +35,9 @@ def test_rows_inside_cache_lines_match_reference(rng, isa, shift):
     # The first and the last table row read memory around the table, masked.
     ids = np.concatenate([[0, 39], ids, [39, 0]]).astype(ids.dtype)
     offsets = np.concatenate([[0], offsets + 2, [offsets[-1] + 4]])
-    before = fastpool.build_info()["isa"]
-    try:
-        fastpool.set_isa(isa)
+    with kernel_isa(isa):
         got = fastpool.encode(ids, offsets, table, n_threads=2)
         summed = fastpool.encode(ids, offsets, table, mode="sum", normalize=False)
-    finally:
-        fastpool.set_isa(before)
     assert np.isfinite(got).all() and np.isfinite(summed).all()
     assert_pooled_close(got, pool_reference(ids, offsets, table), "float32")
     want_sum = pool_reference(ids, offsets, table, mode="sum", normalize=False)

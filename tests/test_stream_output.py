@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_batch, make_table
+from conftest import kernel_isa, make_batch, make_table
 from reference import assert_pooled_close, pool_reference
 
 import fastpool
@@ -37,12 +37,8 @@ def test_streamed_output_matches_reference(rng, isa, dim, dtype):
     table = make_table(rng, 500, dim, dtype)
     weights = rng.random(500).astype(np.float32) if dtype == "float16" else None
     ids, offsets = make_batch(rng, n_rows, 500, max_len=6)
-    before = fastpool.build_info()["isa"]
-    try:
-        fastpool.set_isa(isa)
+    with kernel_isa(isa):
         got = fastpool.encode(ids, offsets, table, weights=weights, n_threads=2)
-    finally:
-        fastpool.set_isa(before)
     assert _core.kernel_streams_output(got)
     assert_pooled_close(got, pool_reference(ids, offsets, table, weights=weights), dtype)
 
