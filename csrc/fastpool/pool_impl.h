@@ -469,22 +469,13 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
         return;
     }
 #ifdef _OPENMP
-#ifdef FASTPOOL_STATIC_SLICES
-    // One region; each thread takes a contiguous slice of rows of equal cost
-    // (rows range from empty to thousands of tokens, so equal row counts would
-    // leave threads idle). Slices depend only on the data, never on timing.
-#pragma omp parallel num_threads(n_threads)
-    {
-        const std::int64_t t = omp_get_thread_num();
-        const std::int64_t nt = omp_get_num_threads();
-        const std::int64_t r0 = row_at_cost(a, total * t / nt);
-        const std::int64_t r1 = t + 1 == nt ? a.n_rows : row_at_cost(a, total * (t + 1) / nt);
-        pool_range<V, T, Id>(a, table, out, r0, r1);
-    }
-#else
-    // Chunks of rows of equal cost, kChunksPerThread per thread, handed out in
-    // order to whichever thread is free. Each row is still pooled by one thread
-    // in token order, so the result does not depend on which thread took it.
+    // One region; chunks of rows of equal cost (rows range from empty to thousands
+    // of tokens, so equal row counts would leave threads idle), kChunksPerThread per
+    // thread, handed out in order to whichever thread is free. Against one fixed
+    // slice per thread (16-vCPU Xeon, 16 threads, float32, long rows, 29,525-row
+    // table): 0.63-0.66 vs 1.02-1.05 ms, since a fixed slice waits for the slowest
+    // vCPU. Each row is still pooled by one thread in token
+    // order, so the result does not depend on which thread took it.
     const std::int64_t n_chunks = static_cast<std::int64_t>(n_threads) * kChunksPerThread;
     std::atomic<std::int64_t> next_chunk{0};
 #pragma omp parallel num_threads(n_threads)
@@ -497,7 +488,6 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
             pool_range<V, T, Id>(a, table, out, r0, r1);
         }
     }
-#endif
 #else
     pool_range<V, T, Id>(a, table, out, 0, a.n_rows);
 #endif

@@ -17,6 +17,9 @@ struct Avx2 {
     // registers meant four passes, measured 1.5x slower on long rows; float32
     // adds take their operand from memory, so few loads need a register.
     static constexpr int kRegs = 16;
+    // No shifted reads of rows inside cache lines (pool_impl.h, shifted_sum_block):
+    // they need AVX-512's two-register permute and masked loads.
+    static constexpr bool kShiftsRows = false;
 
     static Reg zero() noexcept { return _mm256_setzero_ps(); }
     static Reg broadcast(float x) noexcept { return _mm256_set1_ps(x); }
@@ -43,7 +46,6 @@ struct Avx2 {
     static Reg to_float(IReg r) noexcept { return _mm256_cvtepi32_ps(r); }
 
     static Reg load(const float* p) noexcept { return _mm256_loadu_ps(p); }
-    static constexpr bool kShiftsRows = false;  // no two-register permute before AVX-512
     static Reg load(const half_t* p) noexcept {
         return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
     }
