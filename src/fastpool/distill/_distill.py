@@ -13,8 +13,8 @@ from transformers import AutoModel
 from ..model import StaticModel, quantize_table
 from ._bert import compact_supported
 from ._forward import (
-    FORWARD_DTYPES,
     POOLINGS,
+    check_forward_dtype,
     embed_sequences,
     resolve_device,
     resolve_precision,
@@ -81,8 +81,7 @@ def distill(
     """See :func:`fastpool.distill.distill`."""
     _check(sif_coefficient, token_remove_pattern, pooling, quantize_to, pca_dims)
     torch_device = resolve_device(device)
-    if forward_dtype not in FORWARD_DTYPES:  # before any loading
-        raise ValueError(f"forward_dtype must be one of {FORWARD_DTYPES}, got {forward_dtype!r}")
+    check_forward_dtype(forward_dtype)  # before any loading
     folder = _teacher_folder(teacher)
 
     vocab = prune(read_tokenizer_json(folder), token_remove_pattern)

@@ -77,6 +77,12 @@ def bf16_matmul_available(device: torch.device) -> bool:
     )
 
 
+def check_forward_dtype(forward_dtype: str) -> None:
+    """Raise ValueError unless ``forward_dtype`` is one of FORWARD_DTYPES."""
+    if forward_dtype not in FORWARD_DTYPES:
+        raise ValueError(f"forward_dtype must be one of {FORWARD_DTYPES}, got {forward_dtype!r}")
+
+
 def resolve_precision(forward_dtype: str, device: torch.device, *, compact: bool = False) -> str:
     """The precision to run: "float32", "bf16-matmul" or "bfloat16".
 
@@ -86,8 +92,7 @@ def resolve_precision(forward_dtype: str, device: torch.device, *, compact: bool
     is available (a CPU with bfloat16 units and a torch with oneDNN), else "float32". Warns
     when bfloat16 would be emulated (slow).
     """
-    if forward_dtype not in FORWARD_DTYPES:
-        raise ValueError(f"forward_dtype must be one of {FORWARD_DTYPES}, got {forward_dtype!r}")
+    check_forward_dtype(forward_dtype)
     if forward_dtype == "auto":
         if compact:
             return "float32"
