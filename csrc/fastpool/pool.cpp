@@ -102,6 +102,11 @@ Isa detect_isa() noexcept {
 //     large table +7-9%, small -2..+2%; 48 and 64 equal on the large table but
 //     2-7% slower on the small one; 24 8-13% slower on the large); int8 40 (vs
 //     24: large +15-25%, small -1..+1%; 48/64 +20-34% large but 3-8% slower small).
+//     Swept a third time after the token loop lost its per-token bounds tests and
+//     compare-and-moves (pool_impl.h, for_tokens; 4-5 interleaved rounds):
+//     float32 24 (vs 16: +0-8%; 32: -6..+2%); int8 56 (vs 40: large table
+//     +11-23%, small -0..+4%; 72: the same as 56 on the large, no better small);
+//     float16 stays 40 (56: -2..+6%, mixed).
 //   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at the AMD distances
 //     of the time (32 and 24) were 20-26% slower on the large table than at 16
 //     (8.97 vs 11.98 ms, 6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for
@@ -128,8 +133,9 @@ struct PrefetchDistances {
 PrefetchDistances choose_prefetch_distances() noexcept {
     PrefetchDistances d;
     if (cpu_is_amd()) {
+        d.bytes4 = 24;
         d.bytes2 = 40;
-        d.bytes1 = 40;
+        d.bytes1 = 56;
     }
 #ifdef FASTPOOL_PREFETCH_DISTANCE
     d.bytes4 = FASTPOOL_PREFETCH_DISTANCE;

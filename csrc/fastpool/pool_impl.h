@@ -37,6 +37,14 @@
 #endif
 #endif
 
+#ifndef FASTPOOL_ALWAYS_INLINE
+#if defined(_MSC_VER) && !defined(__clang__)
+#define FASTPOOL_ALWAYS_INLINE __forceinline
+#else
+#define FASTPOOL_ALWAYS_INLINE inline __attribute__((always_inline))
+#endif
+#endif
+
 namespace fastpool {
 namespace {
 
@@ -82,13 +90,28 @@ inline void prefetch_line(const char* p) noexcept {
 // v if v < limit, else 0. Python checked every id and mapping value, but
 // another thread may rewrite them during the call; reading each once (relaxed
 // atomic: a plain load) and bounding it keeps that race a wrong result instead
-// of an out-of-bounds read. One compare and cmov per token: min-of-60 A/B against
-// the unguarded kernel, 1 thread, 29,525 x 256: +-5% (noise) with AVX-512, +1-3%
-// with AVX2, up to +7% for int8 on the baseline ISA.
+// of an out-of-bounds read. A compare and a branch that is never taken (with a
+// compare-and-move instead, each row address waited for the compare). The empty
+// asm statements keep GCC from rewriting either: it turned the branch back into a
+// compare-and-move, or, knowing the value is 0 on the rare path, duplicated the
+// token loop for that case, after which the float16 loop kept 16 row addresses in
+// registers instead of one. Against the compare-and-move, interleaved A/B, 1
+// thread (AMD EPYC, with for_tokens below): float32 small table +10% long rows,
+// int8 +4-7%, the rest within noise.
 template <class I>
 inline std::int64_t bounded(const I* p, std::int64_t limit) noexcept {
     const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(load_once(p)));
-    return v < static_cast<std::uint64_t>(limit) ? static_cast<std::int64_t>(v) : 0;
+    std::int64_t id = static_cast<std::int64_t>(v);
+#if defined(__GNUC__)
+    if (__builtin_expect(v >= static_cast<std::uint64_t>(limit), 0)) {
+        id = 0;
+        __asm__ volatile("" : "+r"(id));  // a branch, not a compare-and-move
+    }
+    __asm__("" : "+r"(id));  // no code specialised for id == 0
+#else
+    if (v >= static_cast<std::uint64_t>(limit)) id = 0;
+#endif
+    return id;
 }
 
 // Row r's token range. Python checked the offsets, but another thread may
@@ -190,22 +213,66 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 #define FASTPOOL_PREFETCH_STEP 64
 #endif
 
-// Ask for the bytes of columns [c0, c0 + n) of token k's table row.
+// Rows of later tokens (also of the next rows) are fetched while this one sums:
+// the last token index whose row may be prefetched.
+inline std::int64_t last_token(const PoolArgs& a) noexcept {
+    return a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
+}
+
+// The table rows of upcoming tokens: kBytes from column c0 of token k's row,
+// one hint per line. The loop invariants live in members: read through PoolArgs,
+// GCC reloaded the stride and the straddle flag from memory every token.
 template <class T, class Id>
-inline void prefetch_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t k,
-                         std::int64_t c0, std::int64_t n) noexcept {
-    const char* p = reinterpret_cast<const char*>(table + table_row(a, ids, k) * a.row_stride + c0);
-    const std::int64_t bytes = n * static_cast<std::int64_t>(sizeof(T));
-    for (std::int64_t byte = 0; byte < bytes; byte += FASTPOOL_PREFETCH_STEP) prefetch_line(p + byte);
-    // A row that starts inside a cache line ends inside one more than the loop reached.
-    if (a.rows_straddle_lines) prefetch_line(p + bytes - 1);
+struct RowPrefetcher {
+    const PoolArgs& a;
+    const Id* ids;
+    const char* base;         // column c0 of row 0
+    std::int64_t row_bytes;   // between rows
+    bool straddles;
+
+    RowPrefetcher(const PoolArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
+        : a(args), ids(ids_), base(reinterpret_cast<const char*>(table + c0)),
+          row_bytes(args.row_stride * static_cast<std::int64_t>(sizeof(T))),
+          straddles(args.rows_straddle_lines) {}
+
+    template <std::int64_t kBytes>
+    FASTPOOL_ALWAYS_INLINE void fetch(std::int64_t k) const noexcept {
+        const char* p = base + table_row(a, ids, k) * row_bytes;
+#pragma GCC unroll 32
+        for (std::int64_t byte = 0; byte < kBytes; byte += FASTPOOL_PREFETCH_STEP) prefetch_line(p + byte);
+        // A row that starts inside a cache line ends inside one more than the loop reached.
+        if (straddles) prefetch_line(p + kBytes - 1);
+    }
+};
+
+// Calls step(k) for the tokens [begin, end) of a row, each after the hint for
+// the row of token k + prefetch_distance (later rows' tokens too: the next row
+// starts warm). Tokens past the last one to prefetch run in a second loop, so
+// the first tests no bounds.
+template <std::int64_t kBytes, class T, class Id, class Step>
+FASTPOOL_ALWAYS_INLINE void for_tokens(const PoolArgs& a, const Id* ids, const T* table,
+                                       std::int64_t c0, std::int64_t begin, std::int64_t end,
+                                       Step step) noexcept {
+    const std::int64_t ahead = a.prefetch_distance;
+    std::int64_t k = begin;
+    if (ahead > 0) {
+        const RowPrefetcher<T, Id> prefetcher(a, ids, table, c0);
+        const std::int64_t fetch_end = std::min(end, last_token(a) - ahead);
+        for (; k < fetch_end; ++k) {
+            prefetcher.template fetch<kBytes>(k + ahead);
+            step(k);
+        }
+    }
+    for (; k < end; ++k) step(k);
 }
 
 // Store a finished block; for a whole row held in registers, apply the mean
-// and the normalisation first, so every output element is written once.
+// and the normalisation first, so every output element is written once. Always
+// inlined: as a call, the R accumulators went to the stack and back every row.
 template <class V, int R, bool kWholeRow>
-inline void finish_block(const PoolArgs& a, std::int64_t count, std::int64_t c0,
-                         typename V::Reg* acc, float* out_row) noexcept {
+FASTPOOL_ALWAYS_INLINE void finish_block(const PoolArgs& a, std::int64_t count,
+                                         std::int64_t c0, typename V::Reg* acc,
+                                         float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
     if constexpr (kWholeRow) {
@@ -216,10 +283,20 @@ inline void finish_block(const PoolArgs& a, std::int64_t count, std::int64_t c0,
             for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
         }
         if (a.normalize) {
-            Reg sq = V::zero();
+            // Four partial sums: one chain of R dependent FMAs (4 cycles each)
+            // was the longest latency of a short row.
+            constexpr int P = R < 4 ? R : 4;
+            Reg sq[P];
+#pragma GCC unroll 4
+            for (int j = 0; j < P; ++j) sq[j] = V::mul(acc[j], acc[j]);
 #pragma GCC unroll 16
-            for (int i = 0; i < R; ++i) sq = V::fmadd(acc[i], acc[i], sq);
-            const Reg inv = V::broadcast(inverse_norm(V::sum(sq)));
+            for (int i = P; i < R; ++i) sq[i % P] = V::fmadd(acc[i], acc[i], sq[i % P]);
+            if constexpr (P == 4) {
+                sq[0] = V::add(sq[0], sq[1]);
+                sq[2] = V::add(sq[2], sq[3]);
+            }
+            if constexpr (P >= 2) sq[0] = V::add(sq[0], sq[P / 2]);
+            const Reg inv = V::broadcast(inverse_norm(V::sum(sq[0])));
 #pragma GCC unroll 16
             for (int i = 0; i < R; ++i) acc[i] = V::mul(acc[i], inv);
         }
@@ -231,12 +308,6 @@ inline void finish_block(const PoolArgs& a, std::int64_t count, std::int64_t c0,
     }
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) V::store(out_row + c0 + i * L, acc[i]);
-}
-
-// Rows of later tokens (also of the next rows) are fetched while this one sums:
-// the last token index whose row may be prefetched.
-inline std::int64_t last_token(const PoolArgs& a) noexcept {
-    return a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
 }
 
 // The token loops of simd_block, one function each. Inlined into one function,
@@ -251,16 +322,16 @@ FASTPOOL_NOINLINE void sum_block(const PoolArgs& a, const Id* ids, const T* tabl
                                  float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
-    const std::int64_t last = last_token(a), ahead = a.prefetch_distance;
+    const std::int64_t stride = a.row_stride;
     Reg acc[R];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) acc[i] = V::zero();
-    for (std::int64_t k = begin; k < end; ++k) {
-        if (ahead > 0 && k + ahead < last) prefetch_row(a, ids, table, k + ahead, c0, R * L);
-        const T* src = table + table_row(a, ids, k) * a.row_stride + c0;
+    const T* const base = table + c0;
+    for_tokens<R * L * sizeof(T)>(a, ids, table, c0, begin, end, [&](std::int64_t k) {
+        const T* src = base + table_row(a, ids, k) * stride;
 #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) acc[i] = V::add(acc[i], V::load(src + i * L));
-    }
+    });
     finish_block<V, R, kWholeRow>(a, end - begin, c0, acc, out_row);
 }
 
@@ -271,19 +342,19 @@ FASTPOOL_NOINLINE void weighted_block(const PoolArgs& a, const Id* ids, const T*
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
-    const std::int64_t last = last_token(a), ahead = a.prefetch_distance;
+    const std::int64_t stride = a.row_stride;
+    const T* const base = table + c0;
     Reg acc[R];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) acc[i] = V::zero();
-    for (std::int64_t k = begin; k < end; ++k) {
-        if (ahead > 0 && k + ahead < last) prefetch_row(a, ids, table, k + ahead, c0, R * L);
+    for_tokens<R * L * sizeof(T)>(a, ids, table, c0, begin, end, [&](std::int64_t k) {
         const std::int64_t id = token_id(a, ids, k);
         const std::int64_t row = id_row(a, id);
         const Reg coef = V::broadcast(coefficient(a, id, row));
-        const T* src = table + row * a.row_stride + c0;
+        const T* src = base + row * stride;
 #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) acc[i] = V::fmadd(coef, V::load(src + i * L), acc[i]);
-    }
+    });
     finish_block<V, R, kWholeRow>(a, end - begin, c0, acc, out_row);
 }
 
@@ -296,16 +367,16 @@ FASTPOOL_NOINLINE void int8_sum_block(const PoolArgs& a, const Id* ids,
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
-    const std::int64_t last = last_token(a), ahead = a.prefetch_distance;
+    const std::int64_t stride = a.row_stride;
     typename V::IReg iacc[R];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) iacc[i] = V::zero_i32();
-    for (std::int64_t k = begin; k < end; ++k) {
-        if (ahead > 0 && k + ahead < last) prefetch_row(a, ids, table, k + ahead, c0, R * L);
-        const std::int8_t* src = table + table_row(a, ids, k) * a.row_stride + c0;
+    const std::int8_t* const base = table + c0;
+    for_tokens<R * L>(a, ids, table, c0, begin, end, [&](std::int64_t k) {
+        const std::int8_t* src = base + table_row(a, ids, k) * stride;
 #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) iacc[i] = V::add_i32(iacc[i], V::load_i32(src + i * L));
-    }
+    });
     Reg acc[R];
 #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) acc[i] = V::to_float(iacc[i]);
@@ -325,7 +396,7 @@ FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const
                                          float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
-    const std::int64_t last = last_token(a), ahead = a.prefetch_distance;
+    const std::int64_t stride = a.row_stride;
     const int shift = a.row_shift;
     const auto head = V::head_mask(shift), tail = V::tail_mask(shift);
     // Row starts minus shift floats: the line each row begins in, as an address
@@ -334,15 +405,14 @@ FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const
     Reg acc[R + 1];
 #pragma GCC unroll 17
     for (int i = 0; i <= R; ++i) acc[i] = V::zero();
-    for (std::int64_t k = begin; k < end; ++k) {
-        if (ahead > 0 && k + ahead < last) prefetch_row(a, ids, table, k + ahead, 0, R * L);
+    for_tokens<R * L * sizeof(float)>(a, ids, table, 0, begin, end, [&](std::int64_t k) {
         const auto* line = reinterpret_cast<const float*>(
-            lines + static_cast<std::uintptr_t>(table_row(a, ids, k) * a.row_stride) * sizeof(float));
+            lines + static_cast<std::uintptr_t>(table_row(a, ids, k) * stride) * sizeof(float));
         acc[0] = V::add(acc[0], V::load_line(line, head));
 #pragma GCC unroll 16
         for (int i = 1; i < R; ++i) acc[i] = V::add(acc[i], V::load_line(line + i * L));
         acc[R] = V::add(acc[R], V::load_line(line + R * L, tail));
-    }
+    });
     const auto index = V::shift_index(shift);
     Reg row[R];
 #pragma GCC unroll 16
