@@ -9,13 +9,14 @@ Compare with an earlier run:
 
 Groups are "kernel-<table>-<rows>-<threads>t": fastpool on float32, float16 and
 int8 tables, torch.nn.functional.embedding_bag ("mean" and "sum", float32 table;
-skipped without torch), the numpy reference (small table, 1 thread), and a
-roofline row: a plain C++ loop reading a buffer of the float32 table's size
-once. Tables: 29,525 x 256 ("small", like potion-base-8M; it fits this CPU's
-L3, not L2) and 500,000 x 256 ("large", like potion-multilingual-128M; larger
-than any cache). Ids are Zipf-distributed; rows average 16 ("short") or 128
-("long") tokens. extra_info records tokens/s, and for fastpool the effective
-bytes/s of table rows read.
+skipped without torch), the numpy reference (small table, 1 thread), a gather
+floor (the float32 rows summed and stored by a bare loop, 1 thread) and a
+roofline row: a plain C++ loop reading a buffer of the float32 table's size once.
+Tables: 29,525 x 256 ("small", like potion-base-8M; it fits this CPU's L3, not
+L2) and 500,000 x 256 ("large", like potion-multilingual-128M; larger than any
+cache). Ids are Zipf-distributed; rows average 16 ("short") or 128 ("long")
+tokens. extra_info records tokens/s, and for fastpool the effective bytes/s of
+table rows read.
 """
 
 from __future__ import annotations
@@ -134,6 +135,29 @@ def test_embedding_bag(benchmark, batch, n_threads, mode):
             )
     finally:
         torch.set_num_threads(previous)
+
+
+def test_gather_floor(benchmark, batch):
+    """The float32 table's rows summed and stored, nothing else: what no pooling kernel can beat.
+
+    No id checks, no mean, no normalisation; rows prefetched as far ahead as the
+    kernel prefetches float32 rows, one hint per line. A bar set above this row's
+    ratio to embedding_bag-mean cannot be met by any kernel on this machine."""
+    group, ids, offsets, tables = batch
+    table = tables["float32"]
+    out = np.empty((len(offsets) - 1, DIM), dtype=np.float32)
+    ahead = fastpool.build_info()["prefetch_distance"][4]
+    if not _core.gather_floor(ids, offsets, table, out, ahead):
+        pytest.skip("gather_floor needs AVX-512")
+    _run(
+        benchmark,
+        "gather-floor",
+        group,
+        1,
+        len(ids),
+        lambda: _core.gather_floor(ids, offsets, table, out, ahead),
+        bytes_per_token=DIM * table.itemsize,
+    )
 
 
 def test_roofline(benchmark, batch):

@@ -14,9 +14,12 @@ rows then compares both at their best moment of the same run.
 
 Data as in bench_kernel.py (same seeds, same Zipf ids, tables and row lengths).
 Peers are torch.nn.functional.embedding_bag "mean" and "sum" on the float32
-table. torch and fastpool each have an OpenMP runtime whose idle threads spin
-for a while after a parallel region, so configurations are separated by a short
-sleep; --no-peers leaves torch out of the process altogether.
+table; "gather-floor" (1 thread, float32, AVX-512 CPUs) is the least any pooling
+kernel does: the same rows summed and stored, prefetched as the kernel does,
+nothing else (see bench_kernel.py). torch and fastpool each have an OpenMP
+runtime whose idle threads spin for a while after a parallel region, so
+configurations are separated by a short sleep; --no-peers leaves torch out of
+the process altogether.
 """
 
 from __future__ import annotations
@@ -82,6 +85,13 @@ def configurations(
         for dtype, table in tables.items():
             configs[f"fastpool-{dtype} {n}t"] = lambda t=table, n=n: fastpool.encode(
                 ids, offsets, t, out=out, n_threads=n
+            )
+    if "float32" in tables and 1 in threads:
+        floor_out = np.empty((n_rows, DIM), dtype=np.float32)
+        ahead = fastpool.build_info()["prefetch_distance"][4]
+        if _core.gather_floor(ids, offsets, tables["float32"], floor_out, ahead):
+            configs["gather-floor 1t"] = lambda: _core.gather_floor(
+                ids, offsets, tables["float32"], floor_out, ahead
             )
     if peers and "float32" in tables:
         import torch
