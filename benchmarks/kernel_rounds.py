@@ -124,8 +124,8 @@ def report(group: str, best: dict[str, list[float]], threads: list[int]) -> None
     if len(threads) > 1:
         one = threads[0]
         for name in sorted({n.rsplit(" ", 1)[0] for n in best}):
-            if f"{name} {one}t" not in best:
-                continue
+            if any(f"{name} {n}t" not in best for n in threads):
+                continue  # measured at some thread counts only (gather-floor: 1)
             steps = "  ".join(
                 f"{n}t {min(best[f'{name} {one}t']) / min(best[f'{name} {n}t']):5.2f}x"
                 for n in threads[1:]
