@@ -156,7 +156,7 @@ def test_build_info():
 
 
 def test_prefetch_distances_follow_the_cpu_vendor():
-    """AMD CPUs prefetch further ahead (measured there); others keep 16."""
+    """Distances by vendor, as measured on one machine of each (see pool.cpp)."""
     vendor = ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -167,7 +167,7 @@ def test_prefetch_distances_follow_the_cpu_vendor():
     if vendor == "AuthenticAMD":
         assert distances == {1: 56, 2: 40, 4: 24, 8: 24}
     elif vendor == "GenuineIntel":
-        assert distances == {1: 16, 2: 16, 4: 16, 8: 16}
+        assert distances == {1: 16, 2: 16, 4: 8, 8: 8}
     else:
         pytest.skip(f"no expectation for vendor {vendor!r}")
 

@@ -110,7 +110,12 @@ Isa detect_isa() noexcept {
 //   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at the AMD distances
 //     of the time (32 and 24) were 20-26% slower on the large table than at 16
 //     (8.97 vs 11.98 ms, 6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for
-//     every size.
+//     2- and 1-byte elements. float32 takes 8 there since the token loop lost its
+//     per-token bounds tests: against 16, interleaved, float32 was as fast or faster
+//     in 18 of 20 comparisons (1, 4, 8 and 16 threads x four tables/row lengths;
+//     1.11-1.17x at 1 thread on three of them, 1.05-1.21x at 4 and 16 threads);
+//     float16 was mixed (0.84-1.29x) and int8 at 1 thread mostly slower (0.71-1.25x).
+//     That VM moved up to 1.5x between rounds, so only the float32 change was taken.
 // One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
 // macros override the table for such sweeps.
 bool cpu_is_amd() noexcept {
@@ -127,7 +132,7 @@ bool cpu_is_amd() noexcept {
 }
 
 struct PrefetchDistances {
-    std::int64_t bytes4 = 16, bytes2 = 16, bytes1 = 16;
+    std::int64_t bytes4 = 8, bytes2 = 16, bytes1 = 16;
 };
 
 PrefetchDistances choose_prefetch_distances() noexcept {
