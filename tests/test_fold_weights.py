@@ -21,6 +21,7 @@ def test_folded_model_encodes_like_the_weighted_one(tmp_path: Path, dtype: str) 
     assert weighted.weights is not None
     assert folded.weights is None
     assert folded.table.dtype == (np.float64 if dtype == "float64" else np.float32)
+    assert folded.table.ctypes.data % 64 == 0  # rows on cache lines
     expected = np.asarray(weighted.table, dtype=np.float64) * weighted.weights[:, None]
     np.testing.assert_allclose(folded.table, expected, rtol=1e-6, atol=1e-7)
     for normalize in (True, False):

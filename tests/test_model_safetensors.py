@@ -252,3 +252,23 @@ def test_table_pages_are_shared_file_pages(tmp_path: Path) -> None:
     # No anonymous (private, copy-on-write) page: every page is the page cache's.
     # (Private_Dirty may be non-zero here only because this process just wrote the file.)
     assert stats.get("Anonymous", 0) == 0
+
+
+@pytest.mark.parametrize("metadata_chars", [0, 5, 13, 40])
+def test_read_without_mmap_aligns_the_largest_tensor(tmp_path: Path, metadata_chars: int) -> None:
+    """mmap=False places the table on a 64-byte boundary, whatever the header's length."""
+    rng = np.random.default_rng(metadata_chars)
+    small = np.arange(6, dtype=np.float32)
+    table = rng.standard_normal((40, 16)).astype(np.float32)
+    path = tmp_path / "m.safetensors"
+    metadata = {"note": "x" * metadata_chars}
+    safetensors_numpy.save_file({"a_small": small, "b_table": table}, str(path), metadata)
+    mapped = SafetensorsFile(path)
+    copied = SafetensorsFile(path, mmap=False)
+    got = copied.get("b_table")
+    assert got.ctypes.data % 64 == 0
+    assert not isinstance(_base_of(got), mmap.mmap)
+    assert not got.flags.writeable
+    np.testing.assert_array_equal(got, table)
+    np.testing.assert_array_equal(got, mapped.get("b_table"))
+    np.testing.assert_array_equal(copied.get("a_small"), small)

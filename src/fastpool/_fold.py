@@ -26,6 +26,19 @@ def fold_weights(table: np.ndarray, weights: np.ndarray, mapping: np.ndarray | N
             f"{weights.shape} for a table of shape {table.shape}"
         )
     dtype = np.float64 if table.dtype == np.float64 else np.float32
-    folded: np.ndarray = table.astype(dtype)  # a copy in every case (bfloat16 via ml_dtypes)
+    folded = _empty_on_cache_lines(table.shape, np.dtype(dtype))
+    np.copyto(folded, table, casting="unsafe")  # as astype would (bfloat16 via ml_dtypes)
     np.multiply(folded, weights.astype(dtype)[:, None], out=folded)
     return folded
+
+
+def _empty_on_cache_lines(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array that starts on a 64-byte boundary.
+
+    numpy places large arrays 16 bytes into a line; the kernel pools rows that start
+    on one faster (~10% for a 500,000 x 256 float32 table, see _safetensors.py).
+    """
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    buffer = np.empty(nbytes + 64, dtype=np.uint8)
+    start = -buffer.ctypes.data % 64
+    return buffer[start : start + nbytes].view(dtype).reshape(shape)

