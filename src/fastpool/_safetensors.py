@@ -14,6 +14,7 @@ share its pages in the page cache.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import mmap as _mmap
@@ -21,7 +22,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -180,12 +180,12 @@ def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> Tens
 _TABLE_ALIGNMENT = 64
 
 
-def _read_aligned(f: BinaryIO, aligned_offset: int) -> memoryview:
+def _read_aligned(f: io.BufferedReader, aligned_offset: int) -> memoryview:
     """The rest of file f in private memory, byte aligned_offset on a 64-byte boundary."""
     size = os.fstat(f.fileno()).st_size
     buffer = np.empty(size + _TABLE_ALIGNMENT, dtype=np.uint8)
     start = -(buffer.ctypes.data + aligned_offset) % _TABLE_ALIGNMENT
-    view = memoryview(buffer)[start : start + size]
+    view = memoryview(buffer.data)[start : start + size]
     filled = 0
     while filled < size:  # readinto may return less than asked
         n = f.readinto(view[filled:])
