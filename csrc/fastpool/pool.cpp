@@ -111,9 +111,9 @@ Isa detect_isa() noexcept {
 //     of the time (32 and 24) were 20-26% slower on the large table than at 16
 //     (8.97 vs 11.98 ms, 6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for
 //     2- and 1-byte elements. float32 takes 8 there since the token loop lost its
-//     per-token bounds tests: against 16, interleaved, float32 was as fast or faster
-//     in 18 of 20 comparisons (1, 4, 8 and 16 threads x four tables/row lengths;
-//     1.11-1.17x at 1 thread on three of them, 1.05-1.21x at 4 and 16 threads);
+//     per-token bounds tests: against 16, interleaved, float32 was faster in 17 of 20
+//     comparisons and 0.94-0.98x in three (1, 4, 8 and 16 threads x four tables/row
+//     lengths; 1.11-1.17x at 1 thread on three of them, 1.08-1.20x at 4 threads);
 //     float16 was mixed (0.84-1.29x) and int8 at 1 thread mostly slower (0.71-1.25x).
 //     That VM moved up to 1.5x between rounds, so only the float32 change was taken.
 // One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
