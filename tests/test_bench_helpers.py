@@ -52,6 +52,8 @@ def test_gather_floor_sums_rows(rng, misaligned, ahead):
         ("wrong width", ValueError),
         ("out rows", ValueError),
         ("negative ahead", ValueError),
+        ("big-endian table", ValueError),
+        ("read-only out", ValueError),
     ],
 )
 def test_gather_floor_rejects_bad_input(case, error):
@@ -77,5 +79,9 @@ def test_gather_floor_rejects_bad_input(case, error):
         out = np.zeros((3, 256), dtype=np.float32)
     elif case == "negative ahead":
         ahead = -1
+    elif case == "big-endian table":
+        table = table.astype(">f4")
+    elif case == "read-only out":
+        out.flags.writeable = False
     with pytest.raises(error):
         _core.gather_floor(ids, offsets, table, out, ahead)

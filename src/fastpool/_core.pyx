@@ -301,8 +301,12 @@ def gather_floor(object ids, object offsets, cnp.ndarray table, cnp.ndarray out,
         raise TypeError("gather_floor needs contiguous int64 ids and offsets")
     for name, a in (("table", table), ("out", out)):
         if (cnp.PyArray_TYPE(a) != cnp.NPY_FLOAT32 or cnp.PyArray_NDIM(a) != 2
-                or not cnp.PyArray_IS_C_CONTIGUOUS(a) or a.shape[1] != 256):
-            raise ValueError(f"gather_floor needs {name} as a C-contiguous float32 (n, 256) array")
+                or not cnp.PyArray_IS_C_CONTIGUOUS(a) or not cnp.PyArray_ISNOTSWAPPED(a)
+                or a.shape[1] != 256):
+            raise ValueError(
+                f"gather_floor needs {name} as a C-contiguous native float32 (n, 256) array")
+    if not cnp.PyArray_ISWRITEABLE(out):
+        raise ValueError("gather_floor needs a writable out")
     cdef int64_t n_ids = cnp.PyArray_SIZE(<cnp.ndarray>ids)
     cdef int64_t n_rows = cnp.PyArray_SIZE(<cnp.ndarray>offsets) - 1
     if n_rows < 0 or out.shape[0] != n_rows:
