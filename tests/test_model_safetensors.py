@@ -269,6 +269,8 @@ def test_read_without_mmap_aligns_the_largest_tensor(tmp_path: Path, metadata_ch
     assert got.ctypes.data % 64 == 0
     assert not isinstance(_base_of(got), mmap.mmap)
     assert not got.flags.writeable
+    with pytest.raises(ValueError):
+        got.flags.writeable = True  # private, but as read-only as the mapping
     np.testing.assert_array_equal(got, table)
     np.testing.assert_array_equal(got, mapped.get("b_table"))
     np.testing.assert_array_equal(copied.get("a_small"), small)

@@ -181,7 +181,8 @@ _TABLE_ALIGNMENT = 64
 
 
 def _read_aligned(f: io.BufferedReader, aligned_offset: int) -> memoryview:
-    """The rest of file f in private memory, byte aligned_offset on a 64-byte boundary."""
+    """File f from its position on, in private read-only memory, its byte aligned_offset
+    on a 64-byte boundary."""
     size = os.fstat(f.fileno()).st_size
     buffer = np.empty(size + _TABLE_ALIGNMENT, dtype=np.uint8)
     start = -(buffer.ctypes.data + aligned_offset) % _TABLE_ALIGNMENT
@@ -192,7 +193,7 @@ def _read_aligned(f: io.BufferedReader, aligned_offset: int) -> memoryview:
         if not n:
             break  # the file shrank meanwhile: the caller checks the length
         filled += n
-    return view[:filled]
+    return view[:filled].toreadonly()  # like the mapping: arrays over it stay read-only
 
 
 class SafetensorsFile:
