@@ -50,3 +50,14 @@ def make_batch(
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(20261126)
+
+
+def table_at_shift(rng, n_rows: int, dim: int, shift: int) -> np.ndarray:
+    """A float32 table starting `shift` floats past a 64-byte boundary, with NaN
+    just before and after it: any lane from outside a row that reached an output
+    (a wrong shift of the sums) would show as NaN."""
+    buffer = np.full(n_rows * dim + 64, np.nan, dtype=np.float32)
+    start = (-buffer.ctypes.data) % 64 // 4 + shift
+    table = buffer[start : start + n_rows * dim].reshape(n_rows, dim)
+    table[...] = rng.standard_normal((n_rows, dim), dtype=np.float32)
+    return table

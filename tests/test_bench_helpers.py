@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import table_at_shift
 
 from fastpool import _core
 
@@ -26,10 +27,7 @@ def test_stream_read_sums_the_buffer(rng):
 @pytest.mark.parametrize("ahead", [0, 1, 16, 1_000])
 def test_gather_floor_sums_rows(rng, misaligned, ahead):
     rows = 300
-    buffer = np.empty(rows * 256 + 64, dtype=np.float32)
-    start = (-buffer.ctypes.data % 64) // 4 + (4 if misaligned else 0)
-    table = buffer[start : start + rows * 256].reshape(rows, 256)
-    table[...] = rng.standard_normal((rows, 256))
+    table = table_at_shift(rng, rows, 256, 4 if misaligned else 0)
     lengths = rng.integers(0, 40, size=50)
     lengths[[0, 7]] = 0  # empty rows, first included
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

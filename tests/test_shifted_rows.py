@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import kernel_isa, make_batch
+from conftest import kernel_isa, make_batch, table_at_shift
 from reference import assert_pooled_close, pool_reference
 
 import fastpool
@@ -15,21 +15,10 @@ from fastpool import _core
 DIM = 256  # a whole AVX-512 row: the width the shifted reads serve
 
 
-def _table_at(rng, n_rows: int, dim: int, shift: int) -> np.ndarray:
-    """A float32 table starting `shift` floats past a 64-byte boundary, with NaN
-    just before and after it: any lane from outside a row that reached an output
-    (a wrong shift of the sums) would show as NaN."""
-    buffer = np.full(n_rows * dim + 64, np.nan, dtype=np.float32)
-    start = (-buffer.ctypes.data) % 64 // 4 + shift
-    table = buffer[start : start + n_rows * dim].reshape(n_rows, dim)
-    table[...] = rng.standard_normal((n_rows, dim), dtype=np.float32)
-    return table
-
-
 @pytest.mark.parametrize("isa", ["baseline", "avx2", "avx512"])
 @pytest.mark.parametrize("shift", range(16))
 def test_rows_inside_cache_lines_match_reference(rng, isa, shift):
-    table = _table_at(rng, 40, DIM, shift)
+    table = table_at_shift(rng, 40, DIM, shift)
     assert _core.kernel_row_shift(table) == shift
     ids, offsets = make_batch(rng, 25, 40)
     # The first and the last table row read memory around the table, masked.
@@ -46,7 +35,7 @@ def test_rows_inside_cache_lines_match_reference(rng, isa, shift):
 
 @pytest.mark.parametrize("shift", [1, 4, 15])
 def test_shifted_rows_with_mapping_and_weights(rng, shift):
-    table = _table_at(rng, 30, DIM, shift)
+    table = table_at_shift(rng, 30, DIM, shift)
     mapping = rng.integers(0, 30, size=50).astype(np.int32)
     mapping[:2] = [0, 29]
     weights = rng.random(50).astype(np.float32)
@@ -58,11 +47,11 @@ def test_shifted_rows_with_mapping_and_weights(rng, shift):
 
 
 def test_row_shift_needs_rows_a_whole_number_of_lines_apart(rng):
-    aligned = _table_at(rng, 8, DIM, 0)
+    aligned = table_at_shift(rng, 8, DIM, 0)
     assert _core.kernel_row_shift(aligned) == 0
     # Rows 100 floats apart start at a different place in their line each: no one shift.
-    uneven = _table_at(rng, 8, 100, 3)
+    uneven = table_at_shift(rng, 8, 100, 3)
     assert _core.kernel_row_shift(uneven) == 0
-    assert _core.kernel_row_shift(_table_at(rng, 8, DIM, 5)[:, :128]) == 5
+    assert _core.kernel_row_shift(table_at_shift(rng, 8, DIM, 5)[:, :128]) == 5
     with pytest.raises(TypeError, match="float32"):
         _core.kernel_row_shift(aligned.astype(np.float16))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._aligned import empty_bytes
+
 
 def fold_weights(table: np.ndarray, weights: np.ndarray, mapping: np.ndarray | None) -> np.ndarray:
     """``table * weights[:, None]`` as a new float32 table (float64 stays float64).
@@ -26,19 +28,8 @@ def fold_weights(table: np.ndarray, weights: np.ndarray, mapping: np.ndarray | N
             f"{weights.shape} for a table of shape {table.shape}"
         )
     dtype = np.float64 if table.dtype == np.float64 else np.float32
-    folded = _empty_on_cache_lines(table.shape, np.dtype(dtype))
+    # Rows on cache lines, unlike numpy's own large arrays (see _aligned).
+    folded = empty_bytes(table.size * np.dtype(dtype).itemsize).view(dtype).reshape(table.shape)
     np.copyto(folded, table, casting="unsafe")  # as astype would (bfloat16 via ml_dtypes)
     np.multiply(folded, weights.astype(dtype)[:, None], out=folded)
     return folded
-
-
-def _empty_on_cache_lines(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    """An uninitialised C-contiguous array that starts on a 64-byte boundary.
-
-    numpy places large arrays 16 bytes into a line; the kernel pools rows that start
-    on one faster (~10% for a 500,000 x 256 float32 table, see _safetensors.py).
-    """
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    buffer = np.empty(nbytes + 64, dtype=np.uint8)
-    start = -buffer.ctypes.data % 64
-    return buffer[start : start + nbytes].view(dtype).reshape(shape)
