@@ -75,7 +75,7 @@ def main() -> None:
 
     import fastpool
     import fastpool.ray
-    from fastpool._default import default_model_path
+    from fastpool._api import default_model_path
     from fastpool._threads import usable_cpu_count
 
     cores = usable_cpu_count()

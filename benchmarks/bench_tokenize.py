@@ -44,7 +44,7 @@ import pytest
 from conftest import repeat_to, split_corpus, stdlib_docstrings, tokenizers_parallelism
 
 import fastpool
-from fastpool._native import NativeTokenizer
+from fastpool.tokenizer.native import NativeTokenizer
 
 tokenizers = pytest.importorskip("tokenizers")
 N_TEXTS = 8_000

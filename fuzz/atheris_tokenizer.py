@@ -20,7 +20,7 @@ import atheris
 with atheris.instrument_imports():
     import numpy as np
 
-    from fastpool._native import NativeTokenizer
+    from fastpool.tokenizer.native import NativeTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from model_factory import make_tokenizer  # noqa: E402

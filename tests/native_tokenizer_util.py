@@ -60,7 +60,7 @@ def variant_json(name: str, added_tokens: bool = True) -> str:
 
 @cache
 def pair(tj: str):
-    from fastpool._native import NativeTokenizer
+    from fastpool.tokenizer.native import NativeTokenizer
 
     return tokenizers.Tokenizer.from_str(tj), NativeTokenizer.from_json(tj)
 

@@ -194,7 +194,7 @@ def test_corrupt_offsets_raise(native, offsets, large, row, span):
 def test_short_buffers_raise():
     """Buffer sizes are checked before any offset is read (pyarrow itself rejects such
     arrays, so a stand-in chunk exercises the check)."""
-    from fastpool._arrow import arrow_texts
+    from fastpool.tokenizer.arrow import arrow_texts
 
     class Chunk:
         def __init__(self, offsets, validity, length, offset=0):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import fastpool
-from fastpool._default import default_model, default_model_path
+from fastpool._api import default_model, default_model_path
 
 
 def test_load_without_path_is_the_bundled_model():

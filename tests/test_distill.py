@@ -558,7 +558,7 @@ def test_missing_extra_says_what_to_install() -> None:
 
 
 def test_default_model_ships_and_loads() -> None:
-    from fastpool._default import default_model_path
+    from fastpool._api import default_model_path
 
     folder = default_model_path()
     size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())

@@ -178,7 +178,7 @@ def test_big_endian_ids_offsets_and_out(rng):
     want = pool_reference(ids, offsets, table)
     got = fastpool.encode(ids.astype(">i8"), offsets.astype(">i8"), table)
     assert_pooled_close(got, want, "float32")
-    with pytest.raises(ValueError, match="out must have dtype float32, got >f4"):
+    with pytest.raises(TypeError, match="out must have dtype float32, got >f4"):
         fastpool.encode(ids, offsets, table, out=np.zeros((5, 8), ">f4"))
 
 

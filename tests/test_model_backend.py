@@ -22,7 +22,7 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def bert_folder():
     """The bundled model: the real all-MiniLM-L6-v2 tokenizer (BERT WordPiece)."""
-    from fastpool._default import default_model_path
+    from fastpool._api import default_model_path
 
     return default_model_path()
 

@@ -11,7 +11,7 @@ import pytest
 from model_factory import make_model_folder, write_safetensors
 
 import fastpool
-from fastpool._safetensors import SafetensorsFile, read_header, write_file
+from fastpool.persistence.safetensors import SafetensorsFile, read_header, write_file
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 

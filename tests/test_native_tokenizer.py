@@ -29,7 +29,7 @@ from native_tokenizer_util import (
     variant_json,
 )
 
-from fastpool._native import NativeTokenizer, native_support
+from fastpool.tokenizer.native import NativeTokenizer, native_support
 
 ALL_VARIANTS = [*VARIANTS, "no_normalizer"]
 
@@ -332,7 +332,7 @@ def test_texts_must_be_a_sequence_of_str():
         nt.tokenize_csr("hello")
     with pytest.raises(TypeError, match="texts must be str .* got int at index 1"):
         nt.tokenize_csr(["a", 3])
-    with pytest.raises(ValueError, match="max_tokens must be >= 0 or None, got -2"):
+    with pytest.raises(ValueError, match="max_tokens must be a non-negative int or None, got -2"):
         nt.tokenize_csr(["a"], max_tokens=-2)
 
 

@@ -91,13 +91,23 @@ def test_matches_model2vec(nt, table):
 
 def test_empty_batch_and_errors(nt, table):
     assert nt.encode([], table).shape == (0, 48)
-    with pytest.raises(ValueError, match="table must have a row per token id \\(>= 30522 rows\\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"the tokenizer has 30522 token ids but the model has only 100 \(table rows\)",
+    ):
         nt.encode(["a"], table[:100])
     with pytest.raises(ValueError, match="mapping must be in \\[0, 100\\)"):
         nt.encode(["a"], table[:100], mapping=np.arange(30522))
     with pytest.raises(ValueError, match="weights must be 1-D with one entry per token id"):
         nt.encode(["a"], table, weights=np.ones(10))
-    with pytest.raises(ValueError, match="out must be a writeable C-contiguous float32 array"):
+    with pytest.raises(ValueError, match=r"out must have shape \(1, 48\), got \(2, 48\)"):
         nt.encode(["a"], table, out=np.empty((2, 48), dtype=np.float32))
+    # The same inputs as fastpool.encode: one weight per token id, exactly, and no
+    # out that overlaps the table.
+    with pytest.raises(ValueError, match=r"one entry per token id \(table rows = 30522\)"):
+        nt.encode(["a"], table, weights=np.ones(30523))
+    with pytest.raises(ValueError, match="out must not share memory"):
+        own = table.copy()
+        nt.encode(["a"], own, out=own[:1])
     with pytest.raises(TypeError, match="table dtype must be"):
         nt.encode(["a"], table.astype(np.complex64))

@@ -24,7 +24,7 @@ pa = pytest.importorskip("pyarrow")
 
 import fastpool  # noqa: E402
 import fastpool.ray  # noqa: E402
-from fastpool._default import default_model_path  # noqa: E402
+from fastpool._api import default_model_path  # noqa: E402
 
 pytestmark = pytest.mark.ray
 

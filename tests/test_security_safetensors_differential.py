@@ -30,7 +30,7 @@ import pytest
 safetensors = pytest.importorskip("safetensors")
 from safetensors import safe_open  # noqa: E402
 
-from fastpool._safetensors import _DTYPES, SafetensorsFile  # noqa: E402
+from fastpool.persistence.safetensors import _DTYPES, SafetensorsFile  # noqa: E402
 
 N_FILES = int(os.environ.get("FASTPOOL_DIFF_FILES", "10000"))
 SEED = int(os.environ.get("FASTPOOL_DIFF_SEED", "0"))

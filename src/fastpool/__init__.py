@@ -1,14 +1,13 @@
 """fastpool: static embeddings (Model2Vec-style lookup tables) on an OpenMP C++ kernel."""
 
-from ._build import _apply_isa_env, build_info, set_isa
-from ._encode import encode
+from ._api import encode, load
+from ._build import build_info, set_isa
 from ._similarity import similarity
 from ._st import quantize_embeddings
+from ._version import __version__
 from .distill import distill  # torch is imported on call, not here
-from .model import StaticModel, load
+from .model import StaticModel
 from .patch import patch_model2vec  # imports model2vec on call, not here
-
-__version__ = "0.1.0"
 
 __all__ = [
     "__version__",
@@ -22,5 +21,3 @@ __all__ = [
     "set_isa",
     "similarity",
 ]
-
-_apply_isa_env()

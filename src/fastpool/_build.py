@@ -7,6 +7,7 @@ from typing import Any
 
 from . import _core
 from ._threads import effective_n_threads
+from ._version import __version__
 
 ISA_ENV = "FASTPOOL_ISA"
 
@@ -24,7 +25,8 @@ def set_isa(name: str) -> str:
     return _core.kernel_set_isa(_core.ISA_LEVELS.index(name))
 
 
-def _apply_isa_env() -> None:
+def apply_isa_env() -> None:
+    """Honour ``FASTPOOL_ISA`` (run once, when the package is imported)."""
     requested = os.environ.get(ISA_ENV)
     if requested:
         try:
@@ -44,8 +46,6 @@ def build_info() -> dict[str, Any]:
     table element size in bytes, chosen for this CPU) and ``n_threads`` (what
     ``n_threads=None`` resolves to now).
     """
-    from . import __version__
-
     return {
         "version": __version__,
         "openmp": bool(_core.openmp_enabled()),
@@ -55,3 +55,7 @@ def build_info() -> dict[str, Any]:
         "prefetch_distance": _core.kernel_prefetch_distances(),
         "n_threads": effective_n_threads(None),
     }
+
+
+# The environment's choice takes effect before any kernel call can run.
+apply_isa_env()

@@ -1,5 +1,5 @@
 # The C++ pooling kernel's declarations (csrc/fastpool/pool.h), shared by every
-# Cython module that calls it (_core.pyx, _tokenizer.pyx).
+# Cython module that calls it (_core.pyx, tokenizer/_bridge.pyx).
 
 from libc.stdint cimport int32_t, int64_t
 from libcpp cimport bool as cbool

@@ -60,6 +60,8 @@ _OMP_NUM_THREADS_SET = bool(os.environ.get("OMP_NUM_THREADS"))
 # longer exist. A forked child therefore runs every kernel on its calling
 # thread (tests/test_concurrency.py checks both sides of a fork).
 _in_forked_child = False
+# Far above any machine's core count, far below the C int the kernel takes.
+MAX_THREADS = 1 << 15
 
 
 def _after_fork_in_child() -> None:
@@ -78,6 +80,8 @@ def effective_n_threads(n_threads: int | None) -> int:
         isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral)
     ):
         raise TypeError(f"n_threads must be an int or None, got {type(n_threads).__name__}")
+    if n_threads is not None and abs(n_threads) > MAX_THREADS:
+        raise ValueError(f"n_threads must be in [-{MAX_THREADS}, {MAX_THREADS}], got {n_threads}")
     if n_threads == 0:
         raise ValueError(
             "n_threads must be a positive count, a negative count (-1 for every usable "

@@ -1,136 +1,39 @@
 """``StaticModel``: a Model2Vec-compatible static embedding model on the fastpool kernel.
 
-Loading memory-maps the table (no copy) and checks every array once; ``encode``
-then tokenizes into CSR and calls the kernel directly, with no per-call work
+A model is built from parts (``persistence.load_parts`` reads them from a folder)
+and checks its arrays once; ``encode`` then tokenizes through its
+``TokenizerPipeline`` and pools on the kernel, with no per-call work
 proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 ``docs/models.md``), except that fastpool always returns float32.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar, overload
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
 from tokenizers import Tokenizer
 
-from . import _core
-from ._arrow import arrow_texts, check_arrow_texts, first_null, null_error, with_prompt
-from ._encode import _check_range, _integer_vector
-from ._fold import fold_weights as _fold_weights
-from ._folder import find_model_files, read_card_metadata, read_config
-from ._hf_tokenize import (
-    check_texts,
-    median_token_length,
-    private_tokenizer,
-    tokenize_csr,
-    tokenize_csr_batches,
-    unknown_token_id,
-    vocabulary,
-)
-from ._native import NativeTokenizer, native_support
-from ._safetensors import SafetensorsFile
-from ._save import save_model_folder
-from ._similarity import SIMILARITY_FUNCTIONS
-from ._similarity import similarity as _similarity
-from ._st import (
-    PRECISIONS,
-    STSettings,
-    keep_last_tokens,
-    quantize_embeddings,
-    read_st_settings,
-    resolve_prompt,
-)
+from . import _checks, _core
+from ._checks import UNSET
+from ._encode import pool_chunks
+from ._progress import progress
+from ._similarity import SIMILARITY_FUNCTIONS, similarity
+from ._st import PRECISIONS, quantize_embeddings, resolve_prompt
 from ._threads import effective_n_threads
-from ._tokenizer import ArrowTexts
+from .persistence import ModelParts, load_parts, save_model_folder
+from .tokenizer import TokenizerPipeline, arrow, model2vec_tokenizer, private_tokenizer, vocabulary
+from .tokenizer.pipeline import PIPELINE_BATCH
 
-__all__ = ["DEFAULT_MAX_LENGTH", "StaticModel", "load"]
+__all__ = ["DEFAULT_MAX_LENGTH", "StaticModel"]
 
 DEFAULT_MAX_LENGTH = 512
-_T = TypeVar("_T")
-# Texts per tokenizer call when tokenizing on helper threads. Measured on 2 cores
-# (stdlib docstrings, all-MiniLM-L6-v2 tokenizer): 2 helpers x 256 texts beat one
-# helper x 1,024 by 10-20%, as two calls in flight keep the tokenizers pool busy
-# through each call's tail.
-_PIPELINE_BATCH = 256
-# Tokens tokenized before one kernel call (4 MiB of int32 ids).
-_POOL_CHUNK_TOKENS = 1 << 20
-_QUANTIZE_TO = ("float16", "float32", "float64", "int8")
-_BACKENDS = ("auto", "native", "tokenizers")
-_SEMANTICS = ("auto", "model2vec", "sentence-transformers")
-
-
-class _Unset:
-    """Marker for "argument not passed" where None has a meaning (no truncation)."""
-
-    def __repr__(self) -> str:
-        return "<unset>"
-
-
-_UNSET: Any = _Unset()
-
-
-def _check_max_length(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(
-            f"max_length must be a non-negative int or None, got {type(value).__name__}"
-        )
-    if value < 0:
-        raise ValueError(f"max_length must be a non-negative int or None, got {value}")
-    return int(value)
-
-
-def _is_bfloat16(dtype: np.dtype) -> bool:
-    return dtype.name == "bfloat16" and dtype.itemsize == 2
-
-
-def quantize_table(table: np.ndarray, quantize_to: str) -> np.ndarray:
-    """model2vec 0.10's ``quantize_embeddings``, step for step (same int8 rounding)."""
-    quantize_to = str(getattr(quantize_to, "value", quantize_to))
-    if quantize_to not in _QUANTIZE_TO:
-        raise ValueError(
-            f"quantize_to must be one of {', '.join(_QUANTIZE_TO)}, got {quantize_to!r}"
-        )
-    target = np.dtype(quantize_to)
-    if table.dtype == target:
-        return table
-    if target.kind == "f":
-        return table.astype(target)
-    scale = np.max(np.abs(table)) / 127.0
-    buf = table.astype(np.float16, copy=True)
-    np.divide(buf, scale, out=buf)
-    np.rint(buf, out=buf)
-    np.clip(buf, -127, 127, out=buf)
-    return buf.astype(np.int8)
-
-
-def _quantize_vocabulary(
-    n_clusters: int,
-    table: np.ndarray,
-    weights: np.ndarray | None,
-    mapping: np.ndarray | None,
-    tokenizer: Tokenizer,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """model2vec's vocabulary quantization (k-means over rows), run by model2vec itself."""
-    if mapping is not None or np.shape(table)[0] != tokenizer.get_vocab_size():
-        raise ValueError("the model's vocabulary is already quantized; cannot quantize it again")
-    try:
-        from model2vec.vocabulary_quantization import quantize_vocabulary
-    except ImportError as err:
-        raise ImportError(
-            "vocabulary_quantization needs model2vec and scikit-learn: "
-            "pip install 'model2vec[quantization]'"
-        ) from err
-    weights_arr = None if weights is None else np.asarray(weights)
-    return quantize_vocabulary(  # type: ignore[no-any-return]
-        n_clusters=int(n_clusters), weights=weights_arr, embeddings=np.asarray(table)
-    )
+# from_pretrained arguments a pickled model does not keep (the path is kept resolved).
+_NOT_PICKLED = ("cls", "path", "subfolder", "token", "force_download")
 
 
 class _EncodeOptions(NamedTuple):
@@ -190,170 +93,94 @@ class StaticModel:
         mapping: npt.ArrayLike | None = None,
         config: Mapping[str, Any] | None = None,
         normalize: bool | None = None,
-        max_length: int | None = _UNSET,
+        max_length: int | None = UNSET,
         base_model: str | None = None,
         language: list[str] | str | None = None,
         tokenizer_backend: str = "auto",
         truncate_dim: int | None = None,
-        _source: str = "StaticModel",
-        _tokenizer_json: str | None = None,
-        _private: bool = False,
-        _st_settings: STSettings | None = None,
     ) -> None:
-        config = dict(config or {})
-        # sentence-transformers semantics (see _st.py) when loaded from its layouts.
-        self._st = _st_settings
-        self._compat_tokenizer: Tokenizer | None = None
-        self._source_padding = tokenizer.padding
-        if _private:  # loaded from a file by from_pretrained: already ours
-            tokenizer.no_truncation()
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
-        else:
-            self._tokenizer = private_tokenizer(tokenizer)
-        self._unk_id = unknown_token_id(self._tokenizer, _tokenizer_json)
-        # The token id encode drops: model2vec drops the unknown token,
-        # sentence-transformers keeps every token.
-        self._drop_id = None if self._st is not None else self._unk_id
-        self._native = self._native_tokenizer(
-            tokenizer_backend, _tokenizer_json or self._tokenizer.to_str(), _source
-        )
-        # The median is order-free, so the sorted vocabulary is only built when
-        # `tokens` is first read (it costs more than the rest of loading).
-        vocab = self._tokenizer.get_vocab()
-        self._n_tokens = len(vocab)
-        self._tokens: tuple[str, ...] | None = None
-        self._median_token_length = median_token_length(list(vocab))
-        max_id = int(max(vocab.values(), default=-1))
-        del vocab
+        copy = private_tokenizer(tokenizer)
+        parts = ModelParts(
+            table=np.asarray(table), tokenizer=copy, tokenizer_json=copy.to_str(),
+            weights=None if weights is None else np.asarray(weights),
+            mapping=None if mapping is None else np.asarray(mapping),
+            config=dict(config or {}), padding=tokenizer.padding, base_model=base_model,
+            language=language,
+        )  # fmt: skip
+        self._build(parts, normalize, max_length, tokenizer_backend, truncate_dim)
 
-        self._table = self._check_table(table, _source)
-        self._mapping_saved, self._mapping = self._check_mapping(mapping, max_id, _source)
-        self._weights_saved, self._weights = self._check_weights(weights, _source)
-        n_rows = self._table.shape[0]
-        if self._mapping is None:
-            if n_rows != self._n_tokens:
+    @classmethod
+    def from_parts(
+        cls,
+        parts: ModelParts,
+        *,
+        normalize: bool | None = None,
+        max_length: int | None = UNSET,
+        tokenizer_backend: str = "auto",
+        truncate_dim: int | None = None,
+    ) -> StaticModel:
+        """A model from :class:`fastpool.persistence.ModelParts` (what loading a folder
+        gives), used as they are: the tokenizer is not copied, the table not touched."""
+        model = cls.__new__(cls)
+        model._build(parts, normalize, max_length, tokenizer_backend, truncate_dim)
+        return model
+
+    def _build(
+        self,
+        parts: ModelParts,
+        normalize: bool | None,
+        max_length: object,
+        tokenizer_backend: str,
+        truncate_dim: int | None,
+    ) -> None:
+        """Check the parts against each other and take them (every array check is here)."""
+        st = parts.st_settings
+        source = parts.source
+        self._st = st
+        self._tokenizer = parts.tokenizer
+        self._padding = parts.padding
+        self._compat_tokenizer: Tokenizer | None = None
+        self._tokens: tuple[str, ...] | None = None
+        self._pipeline = TokenizerPipeline(
+            parts.tokenizer, parts.tokenizer_json, backend=tokenizer_backend,
+            sentence_transformers=st is not None, keep_last=st is not None and st.keep_last,
+            source=source,
+        )  # fmt: skip
+        pipe = self._pipeline
+        with _checks.naming(source, a_file=parts.from_file):
+            arrays = _checks.pool_arrays(parts.table, parts.weights, parts.mapping)
+            if arrays.mapping is None and arrays.table.shape[0] != pipe.n_tokens:
                 raise ValueError(
-                    f"{_source}: the table has {n_rows} rows but the tokenizer has "
-                    f"{self._n_tokens} tokens; a table needs one row per token unless "
+                    f"the table has {arrays.table.shape[0]} rows but the tokenizer has "
+                    f"{pipe.n_tokens} tokens; a table needs one row per token unless "
                     "the model has a mapping"
                 )
-            if max_id >= n_rows:
+            if pipe.max_id >= arrays.n_ids:
                 raise ValueError(
-                    f"{_source}: the tokenizer has token id {max_id} but the table has only "
-                    f"{n_rows} rows"
+                    f"the tokenizer has token id {pipe.max_id} but the model has only "
+                    f"{arrays.n_ids} ({arrays.ids_are})"
                 )
+        self._arrays = arrays
+        self._table = arrays.table
+        self._weights, self._weights_saved = arrays.weights, parts.weights
+        self._mapping, self._mapping_saved = arrays.mapping, parts.mapping
 
-        if max_length is _UNSET:
-            if self._st is not None:  # the tokenizer's own truncation
-                max_length = self._st.max_tokens
-            else:
-                max_length = config.get("max_length", DEFAULT_MAX_LENGTH)
+        config = dict(parts.config)
+        if max_length is UNSET:  # sentence-transformers: the tokenizer's own truncation
+            max_length = st.max_tokens if st is not None else config.get("max_length", 512)
         if normalize is None:
-            normalize = (
-                self._st.normalize if self._st is not None else config.get("normalize", False)
-            )
-        self._truncate_dim = self._check_truncate_dim(truncate_dim)
-        self._max_length = _check_max_length(max_length)
+            normalize = st.normalize if st is not None else config.get("normalize", False)
+        columns = int(self._table.shape[1])
+        self._truncate_dim = _checks.column_count(truncate_dim, "truncate_dim", columns)
+        self._max_length = _checks.max_length(max_length)
         self._normalize = bool(normalize)
         config["max_length"] = self._max_length
         config["normalize"] = self._normalize
         self._config = config
-        self._base_model = base_model
-        self._language = language
+        self._base_model = parts.base_model
+        self._language = parts.language
         # (folder, from_pretrained options) when loaded from a folder: see __reduce__.
         self._pickle_as: tuple[str, dict[str, Any]] | None = None
-
-    # -- checks, once per model -------------------------------------------------------------
-
-    def _native_tokenizer(
-        self, backend: str, tokenizer_json: str, source: str
-    ) -> NativeTokenizer | None:
-        if backend not in _BACKENDS:
-            raise ValueError(
-                f"tokenizer_backend must be one of {', '.join(_BACKENDS)}, got {backend!r}"
-            )
-        if backend == "tokenizers":
-            return None
-        ok, reason = native_support(tokenizer_json)
-        native = NativeTokenizer(tokenizer_json) if ok else None
-        if native is not None and native.unk_id != self._unk_id:
-            native, reason = None, "its unknown token differs from model2vec's choice"
-        if native is None and backend == "native":
-            raise ValueError(f"{source}: the native tokenizer cannot run this model: {reason}")
-        return native
-
-    @staticmethod
-    def _check_table(table: npt.ArrayLike, source: str) -> np.ndarray:
-        arr = np.asarray(table)
-        if arr.ndim != 2:
-            raise ValueError(f"{source}: the table must be 2-D (rows, dim), got shape {arr.shape}")
-        if arr.dtype not in (np.float32, np.float16, np.float64, np.int8) and not _is_bfloat16(
-            arr.dtype
-        ):
-            raise ValueError(
-                f"{source}: the table dtype must be float32, float16, bfloat16, float64 or int8, "
-                f"got {arr.dtype}"
-            )
-        if not arr.dtype.isnative:
-            arr = arr.astype(arr.dtype.newbyteorder("="))
-        itemsize = arr.dtype.itemsize
-        unit_columns = arr.shape[1] <= 1 or arr.strides[1] == itemsize
-        if not unit_columns or arr.strides[0] < 0 or arr.strides[0] % itemsize:
-            arr = np.ascontiguousarray(arr)
-        return arr
-
-    def _check_mapping(
-        self, mapping: npt.ArrayLike | None, max_id: int, source: str
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        if mapping is None:
-            return None, None
-        original = np.asarray(mapping)
-        if original.dtype.kind not in "iu" or original.ndim != 1:
-            raise ValueError(
-                f"{source}: mapping must be a 1-D integer array, got dtype {original.dtype} "
-                f"and shape {original.shape}"
-            )
-        arr = _integer_vector(original, "mapping")
-        try:
-            _check_range(arr, "mapping", self._table.shape[0], "table rows")
-        except ValueError as err:
-            raise ValueError(f"{source}: {err}") from None
-        if max_id >= arr.size:
-            raise ValueError(
-                f"{source}: the tokenizer has token id {max_id} but the mapping has only "
-                f"{arr.size} entries"
-            )
-        return original, np.ascontiguousarray(arr, dtype=np.int32)
-
-    def _check_weights(
-        self, weights: npt.ArrayLike | None, source: str
-    ) -> tuple[np.ndarray | None, np.ndarray | None]:
-        if weights is None:
-            return None, None
-        original = np.asarray(weights)
-        if original.dtype.kind not in "fiu" and not _is_bfloat16(original.dtype):
-            raise ValueError(f"{source}: weights must be real numbers, got dtype {original.dtype}")
-        n_ids = self._table.shape[0] if self._mapping is None else self._mapping.size
-        if original.ndim != 1 or original.size != n_ids:
-            what = "mapping entries" if self._mapping is not None else "table rows"
-            raise ValueError(
-                f"{source}: weights must be 1-D with one entry per token id ({n_ids} {what}), "
-                f"got shape {original.shape}"
-            )
-        return original, np.ascontiguousarray(original, dtype=np.float32)
-
-    def _check_truncate_dim(self, truncate_dim: object) -> int | None:
-        if truncate_dim is None:
-            return None
-        if isinstance(truncate_dim, bool) or not isinstance(truncate_dim, (int, np.integer)):
-            raise TypeError(
-                f"truncate_dim must be an int or None, got {type(truncate_dim).__name__}"
-            )
-        columns = int(self._table.shape[1])
-        if not 1 <= truncate_dim <= columns:
-            raise ValueError(f"truncate_dim must be in [1, {columns}], got {truncate_dim}")
-        return int(truncate_dim)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -367,7 +194,7 @@ class StaticModel:
         quantize_to: str | None = None,
         dimensionality: int | None = None,
         vocabulary_quantization: int | None = None,
-        max_length: int | None = _UNSET,
+        max_length: int | None = UNSET,
         force_download: bool = True,
         *,
         tokenizer_backend: str = "auto",
@@ -442,92 +269,17 @@ class StaticModel:
         # Every option but the path, first thing (so locals() holds only the arguments).
         options = {k: v for k, v in locals().items() if k not in _NOT_PICKLED}
         del token, force_download  # hub-only arguments: fastpool is offline
-        if semantics not in _SEMANTICS:
-            raise ValueError(f"semantics must be one of {', '.join(_SEMANTICS)}, got {semantics!r}")
-        if subfolder:
-            path = Path(path).expanduser() / subfolder
-        files = find_model_files(path)
-        config = read_config(files.config)
-        tensors = SafetensorsFile(files.tensors, mmap=mmap)
-        if files.table_name not in tensors:
-            raise ValueError(
-                f"{files.tensors}: no tensor {files.table_name!r} (has {sorted(tensors.tensors)})"
-            )
-        table = tensors.get(files.table_name)
-        weights = tensors.get("weights") if "weights" in tensors else None
-        mapping = tensors.get("mapping") if "mapping" in tensors else None
-        try:
-            tokenizer_json = files.tokenizer.read_text(encoding="utf-8")
-            tokenizer = Tokenizer.from_str(tokenizer_json)
-        except Exception as err:  # tokenizers raises a bare Exception on bad JSON
-            raise ValueError(f"{files.tokenizer}: not a valid tokenizer ({err})") from None
-        # WordPiece and BPE raise a bare Exception on every unknown word when their
-        # unk_token is not in the vocabulary: a broken file, reported here.
-        unk_token = getattr(tokenizer.model, "unk_token", None)
-        if unk_token is not None and tokenizer.model.token_to_id(unk_token) is None:
-            raise ValueError(
-                f"{files.tokenizer}: the unknown token {unk_token!r} is not in the vocabulary"
-            )
-        n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
-        if mapping is None and vocabulary_quantization is None and np.ndim(table) == 2:
-            # Checked again in __init__; here first, before a hostile vocabulary of
-            # millions of tokens is copied into Python objects.
-            if np.shape(table)[0] != n_tokens:
-                raise ValueError(
-                    f"{files.tensors}: the table has {np.shape(table)[0]} rows but the "
-                    f"tokenizer has {n_tokens} tokens ({files.tokenizer})"
-                )
-
-        if vocabulary_quantization is not None:
-            table, mapping, weights = _quantize_vocabulary(
-                vocabulary_quantization, table, weights, mapping, tokenizer
-            )
-        if quantize_to is not None:
-            table = quantize_table(cls._check_table(table, str(files.tensors)), quantize_to)
-        if dimensionality is not None:
-            if isinstance(dimensionality, bool) or not isinstance(
-                dimensionality, (int, np.integer)
-            ):
-                raise TypeError(
-                    f"dimensionality must be an int, got {type(dimensionality).__name__}"
-                )
-            dim = np.shape(table)[1] if np.ndim(table) == 2 else 0
-            if not 1 <= dimensionality <= dim:
-                raise ValueError(f"dimensionality must be in [1, {dim}], got {dimensionality}")
-            table = table[:, :dimensionality]
-        if fold_weights and weights is not None:
-            try:
-                table, weights = _fold_weights(table, weights, mapping), None
-            except ValueError as err:
-                raise ValueError(f"{files.tensors}: {err}") from None
-        meta = read_card_metadata(files.folder)
-        st_settings = None
-        if semantics == "sentence-transformers" or (
-            semantics == "auto" and files.is_sentence_transformers
-        ):
-            st_config = config
-            if not files.is_sentence_transformers:
-                st_path = files.folder / "config_sentence_transformers.json"
-                st_config = read_config(st_path) if st_path.is_file() else {}
-            st_settings = read_st_settings(files.folder, st_config, json.loads(tokenizer_json))
-        model = cls(
-            table,
-            tokenizer,
-            weights=weights,
-            mapping=mapping,
-            config=config,
-            normalize=normalize,
-            max_length=max_length,
-            base_model=meta.get("base_model"),
-            language=meta.get("language"),
-            tokenizer_backend=tokenizer_backend,
-            truncate_dim=truncate_dim,
-            _source=str(files.tensors),
-            _tokenizer_json=tokenizer_json,
-            _private=True,
-            _st_settings=st_settings,
-        )
-        model._pickle_as = (os.path.abspath(os.path.expanduser(os.fspath(path))), options)
+        parts = load_parts(
+            path, subfolder=subfolder, quantize_to=quantize_to, dimensionality=dimensionality,
+            vocabulary_quantization=vocabulary_quantization, semantics=semantics, mmap=mmap,
+            fold_weights=fold_weights,
+        )  # fmt: skip
+        model = cls.from_parts(
+            parts, normalize=normalize, max_length=max_length,
+            tokenizer_backend=tokenizer_backend, truncate_dim=truncate_dim,
+        )  # fmt: skip
+        folder = Path(path).expanduser() / subfolder if subfolder else Path(path).expanduser()
+        model._pickle_as = (os.path.abspath(folder), options)
         return model
 
     @classmethod
@@ -555,7 +307,7 @@ class StaticModel:
 
     @truncate_dim.setter
     def truncate_dim(self, value: int | None) -> None:
-        self._truncate_dim = self._check_truncate_dim(value)
+        self._truncate_dim = _checks.column_count(value, "truncate_dim", int(self._table.shape[1]))
 
     @property
     def semantics(self) -> str:
@@ -582,7 +334,7 @@ class StaticModel:
         """``(n, m)`` float32 similarities of the rows of ``a`` and ``b`` (1-D: one row),
         with :attr:`similarity_fn_name` (cosine unless the config says otherwise),
         as sentence-transformers' ``model.similarity``."""
-        return _similarity(a, b, fn=self.similarity_fn_name)
+        return similarity(a, b, fn=self.similarity_fn_name)
 
     # model2vec's attribute names.
     @property
@@ -594,6 +346,11 @@ class StaticModel:
     def token_mapping(self) -> np.ndarray | None:
         """model2vec's name: the mapping as loaded (None when there is none)."""
         return self._mapping_saved
+
+    @property
+    def source_weights(self) -> np.ndarray | None:
+        """The weights as loaded, in their own dtype (model2vec's ``weights``), or None."""
+        return self._weights_saved
 
     @property
     def base_model_name(self) -> str | None:
@@ -613,16 +370,9 @@ class StaticModel:
         It is a copy: changing it does not change what ``encode`` does.
         """
         if self._compat_tokenizer is None:
-            tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
-            if self._max_length is not None:
-                tokenizer.enable_truncation(self._max_length)
-            padding = self._source_padding
-            if padding is not None:
-                tokenizer.enable_padding(
-                    pad_id=padding["pad_id"], pad_token=padding["pad_token"],
-                    pad_type_id=padding["pad_type_id"], length=0,
-                )  # fmt: skip
-            self._compat_tokenizer = tokenizer
+            self._compat_tokenizer = model2vec_tokenizer(
+                self._tokenizer, self._max_length, self._padding
+            )
         return self._compat_tokenizer
 
     @property
@@ -649,19 +399,19 @@ class StaticModel:
 
     @max_length.setter
     def max_length(self, value: int | None) -> None:
-        self._max_length = _check_max_length(value)
+        self._max_length = _checks.max_length(value)
         self._config["max_length"] = self._max_length
         self._compat_tokenizer = None
 
     @property
     def tokenizer_backend(self) -> str:
         """``"native"`` (fastpool's C++ WordPiece) or ``"tokenizers"`` (Hugging Face)."""
-        return "tokenizers" if self._native is None else "native"
+        return self._pipeline.backend
 
     @property
     def median_token_length(self) -> int:
         """Median token length in code points; texts are cut to ``max_length`` times this."""
-        return self._median_token_length
+        return self._pipeline.median_token_length
 
     @property
     def embedding_dtype(self) -> str:
@@ -671,7 +421,7 @@ class StaticModel:
     @property
     def vocabulary_quantization(self) -> int | None:
         """Number of table rows for a vocabulary-quantized model, else None."""
-        quantized = self._mapping is not None or self._table.shape[0] != self._n_tokens
+        quantized = self._mapping is not None or self._table.shape[0] != self._pipeline.n_tokens
         return int(self._table.shape[0]) if quantized else None
 
     @property
@@ -697,12 +447,13 @@ class StaticModel:
     @property
     def unk_token_id(self) -> int | None:
         """The token id dropped after tokenizing (model2vec's rule), or None."""
-        return self._unk_id
+        return self._pipeline.unk_id
 
     def __repr__(self) -> str:
         vq = self.vocabulary_quantization
         return (
-            f"StaticModel(tokens={self._n_tokens}, dim={self.dim}, dtype={self.embedding_dtype}"
+            f"StaticModel(tokens={self._pipeline.n_tokens}, dim={self.dim}, "
+            f"dtype={self.embedding_dtype}"
             f"{f', vocabulary_quantization={vq}' if vq else ''}, normalize={self._normalize}, "
             f"max_length={self._max_length})"
         )
@@ -728,74 +479,24 @@ class StaticModel:
             table = (tuple(self._table.shape), self._table.dtype.name)
             return (_unpickle_from_folder, (type(self), path, options, table))
         state = dict(self.__dict__)
-        state["_native"] = state.get("_native") is not None  # a C++ object: rebuilt on load
+        state["_compat_tokenizer"] = None
         return (_unpickle_from_state, (type(self), state))
 
     # -- tokenizing -----------------------------------------------------------------------------
 
     def _resolve_max_length(self, max_length: object) -> int | None:
-        return self._max_length if max_length is _UNSET else _check_max_length(max_length)
-
-    def _char_limit(self, max_length: int | None) -> int | None:
-        """model2vec cuts texts to max_length * median_token_length code points;
-        sentence-transformers does not."""
-        if max_length is None or self._st is not None:
-            return None
-        return max_length * self._median_token_length
-
-    def _keeps_last(self, max_length: int | None) -> bool:
-        """True for a sentence-transformers tokenizer that truncates on the left."""
-        return self._st is not None and self._st.keep_last and max_length is not None
-
-    def _tokenize(
-        self, texts: Sequence[str], max_length: int | None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        char_limit = self._char_limit(max_length)
-        keep_last = self._keeps_last(max_length)
-        limit = None if keep_last else max_length
-        if self._native is not None:
-            ids, offsets = self._native.tokenize_csr(
-                texts, max_chars=char_limit, max_tokens=limit, drop_unk=self._drop_id is not None
-            )
-        else:
-            ids, offsets = tokenize_csr(
-                self._tokenizer,
-                texts,
-                max_length=limit,
-                char_limit=char_limit,
-                unk_id=self._drop_id,
-            )
-        if keep_last:
-            assert max_length is not None
-            return keep_last_tokens(ids, offsets, max_length)
-        return ids, offsets
-
-    def _csr_batches(
-        self, texts: Sequence[str], max_length: int | None, batch_size: int, *, pipelined: bool
-    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if self._native is not None or self._keeps_last(max_length):
-            return (
-                self._tokenize(texts[start : start + batch_size], max_length)
-                for start in range(0, len(texts), batch_size)
-            )
-        if pipelined:  # smaller batches on 2 helper threads (see _PIPELINE_BATCH)
-            batch_size = min(batch_size, _PIPELINE_BATCH)
-        return tokenize_csr_batches(
-            self._tokenizer, texts, batch_size=batch_size, max_length=max_length,
-            char_limit=self._char_limit(max_length), unk_id=self._drop_id,
-            workers=2 if pipelined else 0,
-        )  # fmt: skip
+        return self._max_length if max_length is UNSET else _checks.max_length(max_length)
 
     def tokenize_csr(
-        self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET
+        self, sentences: str | Sequence[str], *, max_length: int | None = UNSET
     ) -> tuple[np.ndarray, np.ndarray]:
         """The token ids ``encode`` pools, as CSR: int32 ``ids`` and int64 ``offsets``.
 
         Text ``i`` is ``ids[offsets[i]:offsets[i + 1]]``. ``pool(*tokenize_csr(x))``
         equals ``encode(x)`` for a list ``x``. ``max_length`` as in :meth:`encode`.
         """
-        texts = _texts(sentences)
-        return self._tokenize(texts, self._resolve_max_length(max_length))
+        texts = _checks.texts(sentences)
+        return self._pipeline.tokenize(texts, self._resolve_max_length(max_length))
 
     @overload
     def tokenize(  # type: ignore[overload-overlap]  # a str is also a Sequence[str]
@@ -807,7 +508,7 @@ class StaticModel:
     ) -> list[list[int]]: ...
 
     def tokenize(
-        self, sentences: str | Sequence[str], *, max_length: int | None = _UNSET
+        self, sentences: str | Sequence[str], *, max_length: int | None = UNSET
     ) -> list[int] | list[list[int]]:
         """Token ids per text, exactly those ``encode`` pools (cut, limit, unknown token dropped).
 
@@ -831,34 +532,18 @@ class StaticModel:
     ) -> np.ndarray:
         """Mean-pool CSR token ids (e.g. from :meth:`tokenize_csr`) into float32 vectors.
 
-        ``ids`` and ``offsets`` are checked (range, monotone offsets); the
-        model's own arrays were checked at load.
+        ``ids`` and ``offsets`` are checked as :func:`fastpool.encode` checks them
+        (range, monotone offsets); the model's own arrays were checked at load.
         """
-        ids_arr = _integer_vector(ids, "ids")
-        offsets_arr = _integer_vector(offsets, "offsets").astype(np.int64, copy=False)
-        if offsets_arr.size == 0 or offsets_arr[0] != 0 or offsets_arr[-1] != ids_arr.size:
-            raise ValueError(
-                f"offsets must start at 0 and end at len(ids) = {ids_arr.size}, got "
-                f"{offsets_arr[:1].tolist()} ... {offsets_arr[-1:].tolist()}"
-            )
-        if np.any(offsets_arr[1:] < offsets_arr[:-1]):
-            raise ValueError("offsets must be non-decreasing")
-        n_ids = self._table.shape[0] if self._mapping is None else self._mapping.size
-        _check_range(ids_arr, "ids", n_ids, "token ids")
+        ids_arr = _checks.integer_vector(ids, "ids")
+        offsets_arr = _checks.offsets(offsets, ids_arr.size)
+        _checks.in_range(ids_arr, "ids", self._arrays.n_ids, self._arrays.ids_are)
         out = _core.empty_rows(offsets_arr.size - 1, self.dim)
         norm = self._normalize if normalize is None else bool(normalize)
         _core.pool_csr(
-            ids_arr,
-            offsets_arr,
-            self._table[:, : self.dim],
-            out,
-            self._weights,
-            self._mapping,
-            None,
-            True,
-            norm,
-            effective_n_threads(n_threads),
-        )
+            ids_arr, offsets_arr, self._table[:, : self.dim], out, self._weights, self._mapping,
+            None, True, norm, effective_n_threads(n_threads),
+        )  # fmt: skip
         return out
 
     # -- encoding -------------------------------------------------------------------------------
@@ -868,7 +553,7 @@ class StaticModel:
         sentences: str | Sequence[str],
         *,
         show_progress_bar: bool = False,
-        max_length: int | None = _UNSET,
+        max_length: int | None = UNSET,
         normalize: bool | None = None,
         batch_size: int = 1024,
         use_multiprocessing: bool = True,
@@ -930,7 +615,7 @@ class StaticModel:
             max_length, normalize, batch_size, truncate_dim, precision, n_threads, kwargs
         )
         single = isinstance(sentences, str)
-        texts = _texts(sentences)
+        texts = _checks.texts(sentences)
         used_prompt = resolve_prompt(self.prompts, self.default_prompt_name, prompt, prompt_name)
         if used_prompt:
             texts = [used_prompt + text for text in texts]
@@ -941,7 +626,7 @@ class StaticModel:
         self,
         texts: Any,
         *,
-        max_length: int | None = _UNSET,
+        max_length: int | None = UNSET,
         normalize: bool | None = None,
         batch_size: int = 1024,
         prompt_name: str | None = None,
@@ -971,20 +656,20 @@ class StaticModel:
         options = self._encode_options(
             max_length, normalize, batch_size, truncate_dim, precision, n_threads, kwargs
         )
-        texts = check_arrow_texts(texts)
-        row = first_null(texts)
+        texts = arrow.check_arrow_texts(texts)
+        row = arrow.first_null(texts)
         if row is not None:
-            raise null_error(texts, row)
+            raise arrow.null_error(texts, row)
         used_prompt = resolve_prompt(self.prompts, self.default_prompt_name, prompt, prompt_name)
-        if not self._fuses(options.limit):
+        if not self._pipeline.fuses(options.limit):
             return self.encode(
                 texts.to_pylist(), max_length=max_length, normalize=normalize,
                 batch_size=batch_size, prompt_name=prompt_name, prompt=prompt,
                 truncate_dim=truncate_dim, precision=precision, n_threads=n_threads, **kwargs,
             )  # fmt: skip
         if used_prompt:
-            texts = with_prompt(texts, used_prompt)
-        batch = arrow_texts(texts)
+            texts = arrow.with_prompt(texts, used_prompt)
+        batch = arrow.arrow_texts(texts)
         return self._encode_texts(batch, len(batch), options, False)
 
     def _encode_options(
@@ -998,61 +683,45 @@ class StaticModel:
         kwargs: Mapping[str, Any],
     ) -> _EncodeOptions:
         """``encode``'s options, checked and resolved against the model's defaults."""
-        if precision not in PRECISIONS:
-            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
+        _checks.one_of(precision, "precision", PRECISIONS)
         if normalize is None and kwargs.get("normalize_embeddings"):
             normalize = True
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        batch = _checks.positive_int(batch_size, "batch_size")
         norm = self._normalize if normalize is None else bool(normalize)
         columns = int(self._table.shape[1])
-        dim = self._check_truncate_dim(truncate_dim) or self.dim
+        dim = _checks.column_count(truncate_dim, "truncate_dim", columns) or self.dim
         return _EncodeOptions(
             limit=self._resolve_max_length(max_length),
             norm=norm,
             # sentence-transformers' Normalize module runs before the cut.
             normalize_full=self._st is not None and normalize is None and norm and dim < columns,
-            batch_size=int(batch_size),
+            batch_size=batch,
             dim=dim,
             precision=precision,
             threads=effective_n_threads(n_threads),
         )
 
     def _encode_texts(
-        self, texts: list[str] | ArrowTexts, n: int, options: _EncodeOptions, progress: bool
+        self, texts: list[str] | arrow.ArrowTexts, n: int, options: _EncodeOptions, progress: bool
     ) -> np.ndarray:
         o = options
+        columns = int(self._table.shape[1])
+        width = columns if o.normalize_full else o.dim
+        out = _core.empty_rows(n, width)
+        # A column slice of the table: the kernel reads only these columns.
+        arrays = self._arrays._replace(table=self._table[:, :width])
+        self._encode_into(texts, arrays, o.limit, o.norm or o.normalize_full, out,
+                          o.batch_size, progress, o.threads)  # fmt: skip
         if o.normalize_full:
-            full = _core.empty_rows(n, int(self._table.shape[1]))
-            self._encode_into(texts, self._table, o.limit, True, full, o.batch_size,
-                              progress, o.threads)  # fmt: skip
-            out = np.ascontiguousarray(full[:, : o.dim])
-        else:
-            out = _core.empty_rows(n, o.dim)
-            # A column slice of the table: the kernel reads only these columns.
-            self._encode_into(texts, self._table[:, : o.dim], o.limit, o.norm, out, o.batch_size,
-                              progress, o.threads)  # fmt: skip
+            out = np.ascontiguousarray(out[:, : o.dim])
         if o.precision != "float32":
             out = quantize_embeddings(out, o.precision)
         return out
 
-    def _fuses(self, limit: int | None) -> bool:
-        """Whether encode runs the fused native pass (the only one that takes ArrowTexts).
-
-        It always drops the unknown token (model2vec's rule); sentence-transformers
-        semantics keep it, so they tokenize, then pool.
-        """
-        fused = self._drop_id is not None or self._unk_id is None
-        return self._native is not None and fused and not self._keeps_last(limit)
-
     def _encode_into(
         self,
-        texts: list[str] | ArrowTexts,
-        table: np.ndarray,
+        texts: list[str] | arrow.ArrowTexts,
+        arrays: _checks.PoolArrays,
         limit: int | None,
         norm: bool,
         out: np.ndarray,
@@ -1060,73 +729,23 @@ class StaticModel:
         show_progress_bar: bool,
         threads: int,
     ) -> None:
-        if self._fuses(limit):
-            self._encode_native(texts, table, limit, norm, out, batch_size, show_progress_bar,
-                                threads)  # fmt: skip
+        pipe = self._pipeline
+        if pipe.fuses(limit):
+            pipe.encode_fused(texts, arrays, out, limit, norm, show_progress_bar, batch_size,
+                              threads)  # fmt: skip
             return
         assert isinstance(texts, list)  # encode_arrow sends Arrow texts only to the fused pass
         n = len(texts)
-        # Tokenize batch by batch but pool whole chunks: every switch between the
-        # tokenizers thread pool and the OpenMP team costs the spin-wait of the idle
-        # one (measured: pooling per 1,024-text batch made encode ~35% slower than
-        # pooling once, at 2 threads on 2 cores).
-        # With more than one thread, helper threads tokenize the next batches
-        # while this one converts finished batches to CSR.
-        pipelined = threads > 1 and n > min(batch_size, _PIPELINE_BATCH)
-        if self._native is not None and not show_progress_bar:
+        # With more than one thread, helper threads tokenize the next batches while
+        # this one converts finished batches to CSR.
+        pipelined = threads > 1 and n > min(batch_size, PIPELINE_BATCH)
+        if pipe.native is not None and not show_progress_bar:
             # One native call: each call has a fixed cost (measured: 23 calls of
             # 1,024 docstrings took 5x as long as one call over all 23,040).
             batch_size = max(1, n)
-        batches = self._csr_batches(texts, limit, batch_size, pipelined=pipelined)
-        n_batches = -(-n // (min(batch_size, _PIPELINE_BATCH) if pipelined else batch_size))
-        pieces: list[tuple[np.ndarray, np.ndarray]] = []
-        chunk_start = chunk_tokens = stop = 0
-        for piece in _progress(batches, show_progress_bar, n_batches):
-            pieces.append(piece)
-            stop += piece[1].size - 1
-            chunk_tokens += piece[0].size
-            if chunk_tokens >= _POOL_CHUNK_TOKENS or stop == n:
-                ids, offsets = _concat_csr(pieces)
-                _core.pool_csr(
-                    ids, offsets, table, out[chunk_start:stop], self._weights,
-                    self._mapping, None, True, norm, threads,
-                )  # fmt: skip
-                pieces, chunk_start, chunk_tokens = [], stop, 0
-
-    def _encode_native(
-        self,
-        texts: list[str] | ArrowTexts,
-        table: np.ndarray,
-        limit: int | None,
-        normalize: bool,
-        out: np.ndarray,
-        batch_size: int,
-        show_progress_bar: bool,
-        n_threads: int,
-    ) -> None:
-        """Tokenize and pool in one native pass per batch (GIL released, no Python
-        object per token). The model's arrays were checked at load, so the
-        native entry is called directly, with no per-call O(vocabulary) check."""
-        assert self._native is not None
-        char_limit = self._char_limit(limit)
-        max_chars = -1 if char_limit is None else char_limit
-        max_tokens = -1 if limit is None else limit
-        if isinstance(texts, ArrowTexts):  # already a native batch (every chunk of a column)
-            self._native.encode_into(
-                texts, table, out, self._weights, self._mapping, max_chars, max_tokens,
-                normalize, n_threads,
-            )  # fmt: skip
-            return
-        # One call for everything unless a progress bar needs steps: the native
-        # pass parallelises inside, so batches only add thread-team wake-ups.
-        step = batch_size if show_progress_bar else max(1, len(texts))
-        starts = range(0, len(texts), step)
-        for start in _progress(starts, show_progress_bar, len(starts)):
-            stop = min(start + step, len(texts))
-            self._native.encode_into(
-                tuple(texts[start:stop]), table, out[start:stop], self._weights,
-                self._mapping, max_chars, max_tokens, normalize, n_threads,
-            )  # fmt: skip
+        batches = pipe.csr_batches(texts, limit, batch_size, pipelined=pipelined)
+        n_batches = -(-n // (min(batch_size, PIPELINE_BATCH) if pipelined else batch_size))
+        pool_chunks(progress(batches, show_progress_bar, n_batches), arrays, out, norm, threads)
 
     def encode_as_sequence(
         self,
@@ -1144,17 +763,12 @@ class StaticModel:
         ``(0, dim)`` array.
         """
         single = isinstance(sentences, str)
-        texts = _texts(sentences)
-        limit = _check_max_length(max_length)
-        if (
-            isinstance(batch_size, bool)
-            or not isinstance(batch_size, (int, np.integer))
-            or batch_size < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        texts = _checks.texts(sentences)
+        limit = _checks.max_length(max_length)
+        batch = _checks.positive_int(batch_size, "batch_size")
         result: list[np.ndarray] = []
-        batches = self._csr_batches(texts, limit, batch_size, pipelined=False)
-        for ids, offsets in _progress(batches, show_progress_bar, -(-len(texts) // batch_size)):
+        batches = self._pipeline.csr_batches(texts, limit, batch, pipelined=False)
+        for ids, offsets in progress(batches, show_progress_bar, -(-len(texts) // batch)):
             rows = ids if self._mapping is None else self._mapping[ids]
             vectors = self._table[rows].astype(np.float32)
             if self._weights is not None:
@@ -1184,26 +798,12 @@ class StaticModel:
             path = Path(path) / subfolder
         config = dict(self._config)
         config["model_type"] = "model2vec"
-        tokenizer = Tokenizer.from_str(self._tokenizer.to_str())
-        # model2vec's tokenizer holds its max_length as truncation and padding of length 0.
-        if self._max_length is None:
-            tokenizer.no_truncation()
-        else:
-            tokenizer.enable_truncation(self._max_length)
-        padding = self._source_padding
-        if padding is not None:
-            tokenizer.enable_padding(
-                pad_id=padding["pad_id"],
-                pad_token=padding["pad_token"],
-                pad_type_id=padding["pad_type_id"],
-                length=0,
-            )
         return save_model_folder(
             path,
             table=self._table,
             weights=self._weights_saved,
             mapping=self._mapping_saved,
-            tokenizer=tokenizer,
+            tokenizer=model2vec_tokenizer(self._tokenizer, self._max_length, self._padding),
             config=config,
             model_name=model_name,
             base_model=self._base_model,
@@ -1211,31 +811,11 @@ class StaticModel:
         )
 
 
-def _concat_csr(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Join CSR batches into one (ids int32, offsets int64)."""
-    if len(pieces) == 1:
-        return pieces[0]
-    ids = np.concatenate([p[0] for p in pieces])
-    offsets = np.empty(sum(p[1].size - 1 for p in pieces) + 1, dtype=np.int64)
-    row = base = 0
-    for piece_ids, piece_offsets in pieces:
-        k = piece_offsets.size - 1
-        np.add(piece_offsets[:-1], base, out=offsets[row : row + k])
-        row += k
-        base += piece_ids.size
-    offsets[row] = base
-    return ids, offsets
-
-
-# from_pretrained arguments a pickled model does not keep (the path is kept resolved).
-_NOT_PICKLED = ("cls", "path", "subfolder", "token", "force_download")
-
-
 def _unpickle_from_folder(
     cls: type[StaticModel], path: str, options: dict[str, Any], table: tuple[Any, str]
 ) -> StaticModel:
     model = cls.from_pretrained(path, **options)
-    now = (tuple(model._table.shape), model._table.dtype.name)
+    now = (tuple(model.table.shape), model.table.dtype.name)
     if now != tuple(table):
         raise ValueError(
             f"{path}: the model folder changed since the model was pickled "
@@ -1246,63 +826,5 @@ def _unpickle_from_folder(
 
 def _unpickle_from_state(cls: type[StaticModel], state: dict[str, Any]) -> StaticModel:
     model = cls.__new__(cls)
-    native = state.pop("_native", False)
     model.__dict__.update(state)
-    model._native = NativeTokenizer(model._tokenizer.to_str()) if native else None
     return model
-
-
-def _texts(sentences: str | Iterable[str]) -> list[str]:
-    """A single text as a one-item list, any other sequence as a list (no copy of a list)."""
-    if isinstance(sentences, str):
-        return [sentences]
-    if isinstance(sentences, (bytes, bytearray)):
-        raise TypeError("sentences must be a str or a sequence of str, got bytes")
-    texts = sentences if isinstance(sentences, list) else list(sentences)
-    if not all(isinstance(text, str) for text in texts):
-        check_texts(texts)  # raises, naming the first non-str and its index
-    return texts
-
-
-def _progress(items: Iterable[_T], show: bool, total: int) -> Iterable[_T]:
-    if not show:
-        return items
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return items
-    return tqdm(items, total=total)
-
-
-def load(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    normalize: bool | None = None,
-    max_length: int | None = _UNSET,
-    quantize_to: str | None = None,
-    dimensionality: int | None = None,
-    tokenizer_backend: str = "auto",
-    truncate_dim: int | None = None,
-    semantics: str = "auto",
-    fold_weights: bool = False,
-) -> StaticModel:
-    """Load a local model folder; shorthand for :meth:`StaticModel.from_pretrained`.
-
-    Without ``path``, loads the model bundled with fastpool (all-MiniLM-L6-v2
-    distilled by ``fastpool.distill``; see ``fastpool/models/default/README.md``).
-    """
-    if path is None:
-        from ._default import default_model_path
-
-        path = default_model_path()
-    return StaticModel.from_pretrained(
-        path,
-        normalize=normalize,
-        max_length=max_length,
-        quantize_to=quantize_to,
-        dimensionality=dimensionality,
-        tokenizer_backend=tokenizer_backend,
-        truncate_dim=truncate_dim,
-        semantics=semantics,
-        fold_weights=fold_weights,
-    )

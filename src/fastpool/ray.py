@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from .model import StaticModel, load
+from ._api import load
+from .model import StaticModel
 
 __all__ = ["Embedder", "assigned_cpus"]
 

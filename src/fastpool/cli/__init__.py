@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=raw,
     )
-    from .. import __version__
+    from .._version import __version__
 
     parser.add_argument("--version", action="version", version=f"fastpool {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

@@ -12,7 +12,7 @@ from ._model import load_model, resolve_model
 
 
 def _layout(path: str) -> str:
-    from .._folder import find_model_files
+    from ..persistence.folder import find_model_files
 
     files = find_model_files(path)
     if not files.is_sentence_transformers:
@@ -22,7 +22,7 @@ def _layout(path: str) -> str:
 
 
 def _tokenizer_type(path: str) -> str | None:
-    from .._folder import find_model_files
+    from ..persistence.folder import find_model_files
 
     try:
         with open(find_model_files(path).tokenizer, encoding="utf-8") as f:

@@ -9,14 +9,14 @@ from ._errors import CLIError
 
 
 def default_model_path() -> str | None:
-    """The bundled default model, when this build ships one (``fastpool._default``)."""
+    """The bundled default model, when this build ships one (``fastpool._api``)."""
     return _bundled()[0]
 
 
 def _bundled() -> tuple[str | None, str]:
     """(path, "") or (None, why there is no default)."""
     try:
-        from .._default import default_model_path as bundled
+        from .._api import default_model_path as bundled
     except ImportError:
         return None, "this build ships no default model"
     try:

@@ -10,7 +10,8 @@ from typing import Any
 from tokenizers import Tokenizer
 from transformers import AutoModel
 
-from ..model import StaticModel, quantize_table
+from ..model import StaticModel
+from ..persistence import quantize_table
 from ._bert import compact_supported
 from ._forward import (
     POOLINGS,

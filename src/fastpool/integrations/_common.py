@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..model import StaticModel, load
+from .._api import load
+from ..model import StaticModel
 
 
 def resolve_model(

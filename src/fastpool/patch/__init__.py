@@ -36,7 +36,8 @@ _REPLACED: list[tuple[Any, str]] = []
 def _make_class(original: type) -> type:
     import numpy as np
 
-    from ..model import _UNSET, StaticModel
+    from .._checks import UNSET
+    from ..model import StaticModel
 
     class FastpoolStaticModel(original):  # type: ignore[misc, valid-type]
         """``model2vec.StaticModel`` backed by a :class:`fastpool.StaticModel`.
@@ -86,18 +87,18 @@ def _make_class(original: type) -> type:
             quantize_to: Any = None,
             dimensionality: int | None = None,
             vocabulary_quantization: int | None = None,
-            max_length: Any = _UNSET,
+            max_length: Any = UNSET,
             force_download: bool = True,
         ) -> Any:
             from model2vec.types import _UnsetType
 
             if isinstance(max_length, _UnsetType):
-                max_length = _UNSET
+                max_length = UNSET
             local = Path(path).expanduser()
             if subfolder:
                 local = local / subfolder
             if not local.is_dir():  # a hub id: model2vec downloads, fastpool encodes
-                kwargs = {} if max_length is _UNSET else {"max_length": max_length}
+                kwargs = {} if max_length is UNSET else {"max_length": max_length}
                 return super().from_pretrained(
                     path, token=token, normalize=normalize, subfolder=subfolder,
                     quantize_to=quantize_to, dimensionality=dimensionality,
@@ -126,7 +127,7 @@ def _make_class(original: type) -> type:
 
         @property
         def weights(self) -> np.ndarray | None:  # type: ignore[override]
-            return self._fastpool._weights_saved
+            return self._fastpool.source_weights
 
         @property
         def token_mapping(self) -> np.ndarray | None:  # type: ignore[override]

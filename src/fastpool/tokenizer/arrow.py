@@ -2,7 +2,7 @@
 
 ``StaticModel.encode_arrow`` calls this module. With the native tokenizer the rows
 are handed to C++ as pointers into the arrays' UTF-8 data buffers
-(``_tokenizer.ArrowTexts``): no Python ``str`` per row. pyarrow stays optional:
+(``tokenizer._bridge.ArrowTexts``): no Python ``str`` per row. pyarrow stays optional:
 it is imported here only when a caller passes an Arrow array, which means it is
 installed.
 
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._tokenizer import ArrowTexts
+from ._bridge import ArrowTexts
 
 __all__ = ["arrow_texts", "check_arrow_texts", "first_null", "with_prompt"]
 

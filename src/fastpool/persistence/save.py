@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from tokenizers import Tokenizer
 
-from ._safetensors import write_file
+from .safetensors import write_file
 
 _CARD = """\
 ---

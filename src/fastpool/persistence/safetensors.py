@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._aligned import empty_bytes
+from .._aligned import empty_bytes
 
 # The safetensors reference implementation refuses headers above 100 MB.
 _MAX_HEADER_BYTES = 100_000_000

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._aligned import empty_bytes
+from .._aligned import empty_bytes
 
 
 def fold_weights(table: np.ndarray, weights: np.ndarray, mapping: np.ndarray | None) -> np.ndarray:

@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import _core, _tokenizer
-from ._encode import _float_vector, _integer_vector, _scale, _table
-from ._threads import effective_n_threads
+from .. import _checks, _core
+from .._threads import effective_n_threads
+from . import _bridge
 
 __all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
 
 #: The `tokenizers` version whose character classes the native tables reproduce
 #: (tools/gen_unicode_tables.py measured them; the every-code-point tests check them).
-TABLES_TOKENIZERS_VERSION: str = _tokenizer.tables_tokenizers_version()
+TABLES_TOKENIZERS_VERSION: str = _bridge.tables_tokenizers_version()
 
 _TOP_KEYS = {
     "version",
@@ -180,18 +180,8 @@ def _string_table(items: Iterable[tuple[str, int]]) -> tuple[bytes, np.ndarray, 
     return b"".join(b for b, _ in encoded), offsets, ids
 
 
-def _limit(value: int | None, name: str) -> int:
-    if value is None:
-        return -1
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int or None, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0 or None, got {value}")
-    return int(value)
-
-
-def _texts(texts: Sequence[str] | str) -> tuple:
-    if isinstance(texts, (str, bytes)):
+def _text_tuple(texts: Sequence[str] | str) -> tuple:
+    if isinstance(texts, str | bytes):
         raise TypeError("texts must be a sequence of str, got a single str; wrap it in a list")
     return tuple(texts)
 
@@ -218,7 +208,7 @@ class NativeTokenizer:
         self.unk_id = int(vocab[model["unk_token"]])
         #: One past the largest id the tokenizer can produce.
         self.vocab_size = max([len(vocab)] + [i + 1 for _, i in added])
-        self._tok = _tokenizer.Tokenizer(
+        self._tok = _bridge.Tokenizer(
             *_string_table(vocab.items()),
             *_string_table(added),
             model.get("continuing_subword_prefix", "##").encode("utf-8"),
@@ -241,7 +231,7 @@ class NativeTokenizer:
         Compare with ``tokenizer.pre_tokenizer.pre_tokenize_str(
         tokenizer.normalizer.normalize_str(text))`` (for texts without added tokens).
         """
-        return self._tok.pretokenize(_texts(texts))
+        return self._tok.pretokenize(_text_tuple(texts))
 
     def tokenize_csr(
         self,
@@ -258,11 +248,11 @@ class NativeTokenizer:
         cut to its first ``max_tokens`` tokens and, with ``drop_unk``, stripped
         of the unknown id (model2vec's order). None means no limit.
         """
-        items = _texts(texts)
+        items = _text_tuple(texts)
         return self._tok.tokenize_csr(
             items,
-            _limit(max_chars, "max_chars"),
-            _limit(max_tokens, "max_tokens"),
+            _checks.native_limit(max_chars, "max_chars"),
+            _checks.native_limit(max_tokens, "max_tokens"),
             bool(drop_unk),
             effective_n_threads(n_threads),
         )
@@ -288,68 +278,36 @@ class NativeTokenizer:
         (or ``table[t]``) times ``weights[t]`` (and, for an int8 table, times
         ``scale`` of that row or of the whole table); empty rows are zeros.
         """
-        items = _texts(texts)
-        tab = _table(table)
-        n_ids = self.vocab_size
-        w = None
-        if weights is not None:
-            w = _float_vector(weights, "weights")
-            if w.ndim != 1 or w.shape[0] < n_ids:
-                raise ValueError(
-                    f"weights must be 1-D with one entry per token id (>= {n_ids}), "
-                    f"got shape {w.shape}"
-                )
-        m = None
-        if mapping is not None:
-            m = _integer_vector(mapping, "mapping")
-            if m.shape[0] < n_ids:
-                raise ValueError(
-                    f"mapping must have one entry per token id (>= {n_ids}), got {m.shape[0]}"
-                )
-            m = m[:n_ids]
-            if m.size and (int(m.min()) < 0 or int(m.max()) >= tab.shape[0]):
-                raise ValueError(
-                    f"mapping must be in [0, {tab.shape[0]}) (table rows), "
-                    f"got range [{int(m.min())}, {int(m.max())}]"
-                )
-            m = np.ascontiguousarray(m, dtype=np.int32)
-        elif tab.shape[0] < n_ids:
+        items = _text_tuple(texts)
+        arrays = _checks.pool_arrays(table, weights, mapping, scale)
+        if arrays.n_ids < self.vocab_size:
             raise ValueError(
-                f"table must have a row per token id (>= {n_ids} rows) when no mapping "
-                f"is given, got {tab.shape[0]} rows"
+                f"the tokenizer has {self.vocab_size} token ids but the model has only "
+                f"{arrays.n_ids} ({arrays.ids_are})"
             )
-        sc = None if scale is None else _scale(scale, tab)
-        shape = (len(items), tab.shape[1])
+        shape = (len(items), arrays.table.shape[1])
         if out is None:
             out = _core.empty_rows(*shape)
-        elif (
-            not isinstance(out, np.ndarray)
-            or out.dtype != np.float32
-            or out.shape != shape
-            or not out.flags.c_contiguous
-            or not out.flags.writeable
-        ):
-            raise ValueError(
-                f"out must be a writeable C-contiguous float32 array of shape {shape}, got "
-                f"{getattr(out, 'dtype', type(out).__name__)} {getattr(out, 'shape', '')}"
-            )
+        else:
+            inputs = (arrays.table, arrays.weights, arrays.mapping, arrays.scale)
+            out = _checks.out(out, shape, inputs)
         self.encode_into(
             items,
-            tab,
+            arrays.table,
             out,
-            w,
-            m,
-            _limit(max_chars, "max_chars"),
-            _limit(max_tokens, "max_tokens"),
+            arrays.weights,
+            arrays.mapping,
+            _checks.native_limit(max_chars, "max_chars"),
+            _checks.native_limit(max_tokens, "max_tokens"),
             bool(normalize),
             effective_n_threads(n_threads),
-            sc,
+            arrays.scale,
         )
         return out
 
     def encode_into(
         self,
-        texts: tuple | _tokenizer.ArrowTexts,
+        texts: tuple | _bridge.ArrowTexts,
         table: np.ndarray,
         out: np.ndarray,
         weights: np.ndarray | None,
@@ -362,7 +320,7 @@ class NativeTokenizer:
     ) -> None:
         """``encode`` without its checks, for callers that checked once already
         (``StaticModel`` validates its arrays at load): a tuple of texts (or
-        ``_tokenizer.ArrowTexts``, rows read from Arrow buffers), arrays
+        ``_bridge.ArrowTexts``, rows read from Arrow buffers), arrays
         in the kernel's dtypes and layout, limits as ints (-1: none), a resolved
         thread count."""
         self._tok.encode(

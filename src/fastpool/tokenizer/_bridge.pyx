@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
 """Typed bridge to the native BERT WordPiece tokenizer (csrc/fastpool/tokenizer).
 
-Trusts its caller (fastpool._native checks support, dtypes, shapes and id
+Trusts its caller (fastpool.tokenizer.native checks support, dtypes, shapes and id
 ranges). Texts are read in place: a str's UTF-8 form comes from
 PyUnicode_AsUTF8AndSize (no copy for ASCII; cached on the str otherwise), a
 bytes object's buffer is used as is. The GIL is released for all the work.
@@ -176,7 +176,7 @@ cdef class ArrowTexts(_Batch):
     """Rows of Arrow string / large_string arrays read in place from their buffers.
 
     ``add_chunk`` appends one array's rows (no Python object per row) and keeps
-    its buffers alive. It trusts the caller (fastpool._arrow) for the buffer
+    its buffers alive. It trusts the caller (fastpool.tokenizer.arrow) for the buffer
     sizes: the offsets buffer holds ``offset + length + 1`` entries and the
     validity bitmap (or None) ``offset + length`` bits. It checks the offsets
     themselves and the validity bits.
@@ -224,7 +224,7 @@ cdef _Batch _as_batch(object texts):
 
 
 cdef class Tokenizer:
-    """A built native tokenizer; construct through fastpool._native.NativeTokenizer."""
+    """A built native tokenizer; construct through fastpool.tokenizer.native.NativeTokenizer."""
     cdef BertTokenizer tok
 
     def __cinit__(

@@ -21,12 +21,32 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import numpy as np
 from tokenizers import Encoding, Tokenizer
 
+from .. import _checks
+
 
 def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
     """A copy of ``tokenizer`` with truncation and padding off."""
     copy = Tokenizer.from_str(tokenizer.to_str())
     copy.no_truncation()
     copy.no_padding()
+    return copy
+
+
+def model2vec_tokenizer(
+    tokenizer: Tokenizer, max_length: int | None, padding: dict | None
+) -> Tokenizer:
+    """A copy set up as model2vec 0.10 holds its tokenizer: truncation at
+    ``max_length`` and, when the source had padding, padding of length 0."""
+    copy = Tokenizer.from_str(tokenizer.to_str())
+    if max_length is None:
+        copy.no_truncation()
+    else:
+        copy.enable_truncation(max_length)
+    if padding is not None:
+        copy.enable_padding(
+            pad_id=padding["pad_id"], pad_token=padding["pad_token"],
+            pad_type_id=padding["pad_type_id"], length=0,
+        )  # fmt: skip
     return copy
 
 
@@ -59,12 +79,6 @@ def median_token_length(tokens: Sequence[str]) -> int:
     return int(np.median(lengths))
 
 
-def check_texts(texts: Sequence[object]) -> None:
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise TypeError(f"sentences must be strings, got {type(text).__name__} at index {i}")
-
-
 def encode_texts(
     tokenizer: Tokenizer, texts: Sequence[str], *, char_limit: int | None
 ) -> list[Encoding]:
@@ -76,7 +90,7 @@ def encode_texts(
     batch = texts if isinstance(texts, list) else list(texts)
     # tokenizers would read a 2-item list as a (text, pair) input: accept str only.
     if not all(isinstance(text, str) for text in batch):
-        check_texts(batch)
+        _checks.texts(batch)  # raises, naming the first item that is not a str
     if char_limit is not None:
         batch = [text[:char_limit] for text in batch]
     return tokenizer.encode_batch_fast(batch, add_special_tokens=False)

@@ -1,0 +1,217 @@
+"""One model's way from text to token ids: the backend, and the limits of its semantics.
+
+A :class:`TokenizerPipeline` picks the backend (fastpool's native tokenizer when
+it reproduces ``tokenizers`` exactly for the tokenizer.json, else Hugging Face
+``tokenizers``) and applies the rules of the model's semantics:
+
+* model2vec 0.10: cut each text to ``max_length * median_token_length`` code
+  points, tokenize without special tokens, keep the first ``max_length``
+  tokens, drop the unknown token;
+* sentence-transformers: no cut by characters, every token kept (the unknown one
+  too), truncation on the side tokenizer.json says (``keep_last``: the left).
+
+It hands out CSR ``(ids int32, offsets int64)`` batches, or tokenizes and pools
+in one native pass when the native tokenizer can run the rules alone
+(:meth:`fuses`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+from tokenizers import Tokenizer
+
+from .. import _checks
+from .._progress import progress
+from .._st import keep_last_tokens
+from ._bridge import ArrowTexts
+from .hf import median_token_length, tokenize_csr, tokenize_csr_batches, unknown_token_id
+from .native import NativeTokenizer, native_support
+
+BACKENDS = ("auto", "native", "tokenizers")
+# Texts per tokenizer call when tokenizing on helper threads. Measured on 2 cores
+# (stdlib docstrings, all-MiniLM-L6-v2 tokenizer): 2 helpers x 256 texts beat one
+# helper x 1,024 by 10-20% (two calls in flight keep the tokenizers pool busy).
+PIPELINE_BATCH = 256
+
+
+class TokenizerPipeline:
+    """Tokenizes texts for one model.
+
+    Parameters
+    ----------
+    tokenizer : tokenizers.Tokenizer
+        Private to the model, truncation and padding off.
+    tokenizer_json : str
+        Its tokenizer.json text (the native tokenizer is built from it).
+    backend : {"auto", "native", "tokenizers"}
+        "native" raises ValueError, with the reason, when the native tokenizer
+        cannot reproduce this tokenizer.json.
+    sentence_transformers : bool
+        sentence-transformers' rules instead of model2vec's.
+    keep_last : bool
+        sentence-transformers truncation on the left (keep the last tokens).
+    source : str
+        Names the model in error messages.
+    """
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        tokenizer_json: str,
+        *,
+        backend: str = "auto",
+        sentence_transformers: bool = False,
+        keep_last: bool = False,
+        source: str = "StaticModel",
+    ) -> None:
+        _checks.one_of(backend, "tokenizer_backend", BACKENDS)
+        self.tokenizer = tokenizer
+        self.sentence_transformers = sentence_transformers
+        self.keep_last = keep_last and sentence_transformers
+        self.unk_id = unknown_token_id(tokenizer, tokenizer_json)
+        #: The token id dropped after tokenizing (model2vec's rule), or None.
+        self.drop_id = None if sentence_transformers else self.unk_id
+        self.native, self.reason = self._native(backend, tokenizer_json, source)
+        self._args = (tokenizer_json, backend, sentence_transformers, keep_last, source)
+        # The median is order-free, so no sorted vocabulary is built here (it
+        # costs more than the rest of loading).
+        vocab = tokenizer.get_vocab()
+        self.n_tokens = len(vocab)
+        self.max_id = int(max(vocab.values(), default=-1))
+        self.median_token_length = median_token_length(list(vocab))
+
+    def _native(
+        self, backend: str, tokenizer_json: str, source: str
+    ) -> tuple[NativeTokenizer | None, str]:
+        if backend == "tokenizers":
+            return None, "tokenizer_backend='tokenizers' was asked for"
+        ok, reason = native_support(tokenizer_json)
+        native = NativeTokenizer(tokenizer_json) if ok else None
+        if native is not None and native.unk_id != self.unk_id:
+            native, reason = None, "its unknown token differs from model2vec's choice"
+        if native is None and backend == "native":
+            raise ValueError(f"{source}: the native tokenizer cannot run this model: {reason}")
+        return native, reason
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The native tokenizer is a C++ object: the pipeline is rebuilt from the json.
+        return (_rebuild, self._args)
+
+    @property
+    def backend(self) -> str:
+        """``"native"`` (fastpool's C++ tokenizer) or ``"tokenizers"`` (Hugging Face)."""
+        return "tokenizers" if self.native is None else "native"
+
+    # -- the rules -----------------------------------------------------------------------------
+
+    def char_limit(self, max_length: int | None) -> int | None:
+        """model2vec cuts texts to max_length * median_token_length code points;
+        sentence-transformers does not."""
+        if max_length is None or self.sentence_transformers:
+            return None
+        return max_length * self.median_token_length
+
+    def keeps_last(self, max_length: int | None) -> bool:
+        """True when this call truncates on the left (sentence-transformers)."""
+        return self.keep_last and max_length is not None
+
+    def fuses(self, max_length: int | None) -> bool:
+        """Whether :meth:`encode_fused` runs: the native pass always drops the
+        unknown token (model2vec's rule) and keeps the first tokens."""
+        drops_like_native = self.drop_id is not None or self.unk_id is None
+        return self.native is not None and drops_like_native and not self.keeps_last(max_length)
+
+    # -- tokenizing ----------------------------------------------------------------------------
+
+    def tokenize(
+        self, texts: Sequence[str], max_length: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """CSR token ids of ``texts`` under the rules, at most ``max_length`` per text."""
+        char_limit = self.char_limit(max_length)
+        keep_last = self.keeps_last(max_length)
+        limit = None if keep_last else max_length
+        if self.native is not None:
+            ids, offsets = self.native.tokenize_csr(
+                texts, max_chars=char_limit, max_tokens=limit, drop_unk=self.drop_id is not None
+            )
+        else:
+            ids, offsets = tokenize_csr(
+                self.tokenizer, texts, max_length=limit, char_limit=char_limit,
+                unk_id=self.drop_id,
+            )  # fmt: skip
+        if keep_last:
+            assert max_length is not None
+            return keep_last_tokens(ids, offsets, max_length)
+        return ids, offsets
+
+    def csr_batches(
+        self, texts: Sequence[str], max_length: int | None, batch_size: int, *, pipelined: bool
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """CSR per batch of ``batch_size`` texts, in order. ``pipelined``: on
+        ``tokenizers``, two helper threads tokenize ahead in batches of at most
+        :data:`PIPELINE_BATCH`."""
+        if self.native is not None or self.keeps_last(max_length):
+            return (
+                self.tokenize(texts[start : start + batch_size], max_length)
+                for start in range(0, len(texts), batch_size)
+            )
+        if pipelined:
+            batch_size = min(batch_size, PIPELINE_BATCH)
+        return tokenize_csr_batches(
+            self.tokenizer, texts, batch_size=batch_size, max_length=max_length,
+            char_limit=self.char_limit(max_length), unk_id=self.drop_id,
+            workers=2 if pipelined else 0,
+        )  # fmt: skip
+
+    def encode_fused(
+        self,
+        texts: list[str] | ArrowTexts,
+        arrays: _checks.PoolArrays,
+        out: np.ndarray,
+        max_length: int | None,
+        normalize: bool,
+        show_progress_bar: bool,
+        batch_size: int,
+        n_threads: int,
+    ) -> None:
+        """Tokenize and mean-pool in one native pass per step (GIL released, no
+        Python object per token) into ``out``; only when :meth:`fuses`. The
+        arrays were checked when the model was built, so nothing O(vocabulary)
+        runs per call."""
+        assert self.native is not None
+        char_limit = self.char_limit(max_length)
+        max_chars = -1 if char_limit is None else char_limit
+        max_tokens = -1 if max_length is None else max_length
+
+        def run(items: tuple | ArrowTexts, rows: np.ndarray) -> None:
+            assert self.native is not None
+            self.native.encode_into(
+                items, arrays.table, rows, arrays.weights, arrays.mapping, max_chars,
+                max_tokens, normalize, n_threads, arrays.scale,
+            )  # fmt: skip
+
+        if isinstance(texts, ArrowTexts):  # already a native batch (every chunk of a column)
+            run(texts, out)
+            return
+        # One call for everything unless a progress bar needs steps: the native
+        # pass parallelises inside, so batches only add thread-team wake-ups.
+        step = batch_size if show_progress_bar else max(1, len(texts))
+        starts = range(0, len(texts), step)
+        for start in progress(starts, show_progress_bar, len(starts)):
+            stop = min(start + step, len(texts))
+            run(tuple(texts[start:stop]), out[start:stop])
+
+
+def _rebuild(
+    tokenizer_json: str, backend: str, sentence_transformers: bool, keep_last: bool, source: str
+) -> TokenizerPipeline:
+    tokenizer = Tokenizer.from_str(tokenizer_json)
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return TokenizerPipeline(
+        tokenizer, tokenizer_json, backend=backend,
+        sentence_transformers=sentence_transformers, keep_last=keep_last, source=source,
+    )  # fmt: skip
