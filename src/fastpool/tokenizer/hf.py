@@ -22,6 +22,7 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from .. import _checks
+from .surrogates import replace_lone_surrogates
 
 
 def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
@@ -93,7 +94,13 @@ def encode_texts(
         _checks.texts(batch)  # raises, naming the first item that is not a str
     if char_limit is not None:
         batch = [text[:char_limit] for text in batch]
-    return tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+    try:
+        return tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+    except TypeError:  # tokenizers' word for a lone surrogate
+        fixed = replace_lone_surrogates(batch)
+        if fixed is batch:
+            raise
+        return tokenizer.encode_batch_fast(fixed, add_special_tokens=False)
 
 
 def encodings_to_csr(

@@ -25,6 +25,7 @@ import numpy.typing as npt
 from .. import _checks, _core
 from .._threads import effective_n_threads
 from . import _bridge
+from .surrogates import replace_lone_surrogates
 
 __all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
 
@@ -186,6 +187,14 @@ def _text_tuple(texts: Sequence[str] | str) -> tuple:
     return tuple(texts)
 
 
+def _surrogate_free(texts: tuple, err: UnicodeEncodeError) -> tuple:
+    """The texts with lone surrogates replaced (see surrogates.py); ``err`` if none had one."""
+    fixed = replace_lone_surrogates(texts)
+    if fixed is texts:
+        raise err
+    return tuple(fixed)
+
+
 class NativeTokenizer:
     """The native BERT WordPiece tokenizer built from a supported tokenizer.json."""
 
@@ -249,6 +258,16 @@ class NativeTokenizer:
         of the unknown id (model2vec's order). None means no limit.
         """
         items = _text_tuple(texts)
+        try:
+            return self._tok.tokenize_csr(
+                items,
+                _checks.native_limit(max_chars, "max_chars"),
+                _checks.native_limit(max_tokens, "max_tokens"),
+                bool(drop_unk),
+                effective_n_threads(n_threads),
+            )
+        except UnicodeEncodeError as err:
+            items = _surrogate_free(items, err)
         return self._tok.tokenize_csr(
             items,
             _checks.native_limit(max_chars, "max_chars"),
@@ -323,7 +342,14 @@ class NativeTokenizer:
         ``_bridge.ArrowTexts``, rows read from Arrow buffers), arrays
         in the kernel's dtypes and layout, limits as ints (-1: none), a resolved
         thread count."""
-        self._tok.encode(
-            texts, table, out, weights, mapping, max_chars, max_tokens, True, normalize,
-            n_threads, scale,
-        )  # fmt: skip
+        try:
+            self._tok.encode(
+                texts, table, out, weights, mapping, max_chars, max_tokens, True, normalize,
+                n_threads, scale,
+            )  # fmt: skip
+        except UnicodeEncodeError as err:
+            assert isinstance(texts, tuple)  # Arrow rows are bytes: never this error
+            self._tok.encode(
+                _surrogate_free(texts, err), table, out, weights, mapping, max_chars, max_tokens,
+                True, normalize, n_threads, scale,
+            )  # fmt: skip
