@@ -50,9 +50,10 @@ resume:
   Run the same command again after an interruption (Ctrl-C, kill -9, power
   loss) and it goes on from the last recorded part; the result is identical
   to an uninterrupted run. The arguments (except --batch-size, --threads and
-  --quiet), the model files and the input (size, mtime, first 64 KiB) must be
-  unchanged, else it stops with an error; --overwrite starts again. stdin
-  cannot resume.
+  --quiet), the model files (SHA-256) and the input (size, mtime, and a SHA-256
+  of each finished part's input, checked on resume) must be unchanged, else it
+  stops with an error naming what changed; --overwrite starts again. stdin and
+  other streams (a FIFO, /dev/stdin, <(...)) are read once and cannot resume.
 
 examples:
   fastpool encode docs.txt -o docs.emb --model ./m
