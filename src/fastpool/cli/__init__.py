@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
+from . import _numbers
 from ._errors import CLIError
 from ._readers import FORMATS
 from ._writers import OUTPUT_FORMATS
@@ -49,9 +50,10 @@ resume:
   Run the same command again after an interruption (Ctrl-C, kill -9, power
   loss) and it goes on from the last recorded part; the result is identical
   to an uninterrupted run. The arguments (except --batch-size, --threads and
-  --quiet), the model files and the input (size, mtime, first 64 KiB) must be
-  unchanged, else it stops with an error; --overwrite starts again. stdin
-  cannot resume.
+  --quiet), the model files (SHA-256) and the input (size, mtime, and a SHA-256
+  of each finished part's input, checked on resume) must be unchanged, else it
+  stops with an error naming what changed; --overwrite starts again. stdin and
+  other streams (a FIFO, /dev/stdin, <(...)) are read once and cannot resume.
 
 examples:
   fastpool encode docs.txt -o docs.emb --model ./m
@@ -63,39 +65,6 @@ examples:
 def _wrap(text: str) -> str:
     """Wrap a description: the raw formatter (kept for the examples) does not."""
     return textwrap.fill(text, width=80)
-
-
-def _positive_int(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value!r}")
-    return n
-
-
-def _threads(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {value!r}") from None
-    if n == 0:
-        raise argparse.ArgumentTypeError("0 threads: use a positive count, or -1 for all cores")
-    return n
-
-
-def _max_length(value: str) -> int:
-    """A token limit; ``none`` (no limit) is carried as -1."""
-    if value.lower() == "none":
-        return -1
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer or 'none', got {value!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value!r}")
-    return n
 
 
 def _model_help() -> str:
@@ -126,13 +95,13 @@ def _model_options(p: argparse.ArgumentParser, *, model_help: str) -> None:
     p.add_argument("--model", "-m", metavar="M", help=model_help)
     p.add_argument(
         "--threads",
-        type=_threads,
+        type=_numbers.threads,
         metavar="N",
         help="kernel threads (default: all usable cores; negative counts back)",
     )
     p.add_argument(
         "--max-length",
-        type=_max_length,
+        type=_numbers.max_length,
         metavar="N",
         help="token limit per text, or 'none' (default: the model's)",
     )
@@ -185,14 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--part-size",
-        type=_positive_int,
+        type=_numbers.positive_int,
         default=100_000,
         metavar="N",
         help="rows per part file, the unit of resumption (default: 100000)",
     )
     p.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=_numbers.positive_int,
         default=8192,
         metavar="N",
         help="texts per encode call; does not change the output (default: 8192)",
@@ -226,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="text file (one document per line), .jsonl, .csv, .parquet, or - for stdin",
     )
     p.add_argument("query", metavar="QUERY", help="the query text")
-    p.add_argument("-k", type=_positive_int, default=10, help="number of results (default: 10)")
+    p.add_argument(
+        "-k", type=_numbers.positive_int, default=10, help="number of results (default: 10)"
+    )
     _input_options(p)
     _model_options(p, model_help=model_help)
     p.add_argument("--json", action="store_true", help="print a JSON list instead")
@@ -269,25 +240,29 @@ def build_parser() -> argparse.ArgumentParser:
     _model_options(p, model_help=model_help)
     p.add_argument(
         "--sample",
-        type=_positive_int,
+        type=_numbers.positive_int,
         default=1000,
         metavar="N",
         help="texts drawn from the corpus (default: 1000)",
     )
     p.add_argument(
         "--pairs",
-        type=_positive_int,
+        type=_numbers.positive_int,
         default=10_000,
         metavar="N",
         help="random pairs for the correlation (default: 10000)",
     )
-    p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
+    p.add_argument("--seed", type=_numbers.seed, default=0, help="sampling seed, >= 0 (default: 0)")
     p.add_argument(
-        "--show", type=int, default=5, metavar="N", help="disagreeing pairs to show (default: 5)"
+        "--show",
+        type=_numbers.non_negative_int,
+        default=5,
+        metavar="N",
+        help="disagreeing pairs to show (default: 5)",
     )
     p.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=_numbers.positive_int,
         default=64,
         metavar="N",
         help="teacher batch size (default: 64)",
@@ -296,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ._distill import add_parser as add_distill
 
-    add_distill(sub, wrap=_wrap, positive_int=_positive_int, formatter=raw)
+    add_distill(sub, wrap=_wrap, formatter=raw)
     return parser
 
 

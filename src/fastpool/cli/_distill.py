@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from . import _numbers
 from ._errors import CLIError
 
 # (flag, keyword of fastpool.distill, value parser, metavar, help)
@@ -67,30 +68,32 @@ _OPTIONS = [
 
 
 def pca_dims(value: str) -> int | float | str | None:
-    """``--pca-dims``: an int, a float in (0, 1), ``auto`` or ``none``."""
-    lowered = value.lower()
+    """``--pca-dims``: an int from 1, a float in (0, 1), ``auto`` or ``none``.
+
+    Checked here (the library checks too, but only once torch has been imported) so
+    that ``10**30`` or ``nan`` is a usage error, not a traceback from PCA.
+    """
+    lowered = value.strip().lower()
     if lowered == "none":
         return None
     if lowered == "auto":
         return "auto"
     try:
-        return int(value)
+        int(value)
     except ValueError:
-        pass
-    try:
-        return float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected an int, a float in (0, 1), 'auto' or 'none', got {value!r}"
-        ) from None
+        what = "an int from 1, a float in (0, 1), 'auto' or 'none'"
+        return _numbers.open_unit_float(value, what)
+    return _numbers.positive_int(value)
 
 
 def _sif(value: str) -> float | None:
+    """``--sif-coefficient``: a float in (0, 1), or 0 for none (the library's range)."""
     try:
-        a = float(value)
+        if float(value) == 0:
+            return None
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {value!r}") from None
-    return None if a == 0 else a
+        pass
+    return _numbers.open_unit_float(value, "a number in (0, 1), or 0 for none")
 
 
 def _library_defaults() -> dict[str, Any]:
@@ -102,7 +105,7 @@ def _library_defaults() -> dict[str, Any]:
     return {k: p.default for k, p in params.items() if p.default is not inspect.Parameter.empty}
 
 
-def add_parser(sub: Any, *, wrap: Callable[[str], str], positive_int: Callable, formatter: Any):
+def add_parser(sub: Any, *, wrap: Callable[[str], str], formatter: Any) -> Any:
     """Add the ``distill`` subcommand to ``sub`` (argparse subparsers)."""
     p = sub.add_parser(
         "distill",
@@ -123,7 +126,7 @@ def add_parser(sub: Any, *, wrap: Callable[[str], str], positive_int: Callable, 
         "sif": _sif,
         "pattern": lambda v: v or None,
         "str": str,
-        "int": positive_int,
+        "int": _numbers.positive_int,
     }
     defaults = _library_defaults()
     for flag, key, kind, metavar, text in _OPTIONS:

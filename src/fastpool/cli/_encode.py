@@ -6,7 +6,11 @@ the manifest before the next is read, so memory stays constant and a restarted
 run with the same settings goes on from the last recorded part. Vectors do not
 depend on ``--batch-size`` or ``--threads`` (the kernel is invariant to both),
 so those may change between a run and its resumption; everything else that
-changes the output is part of the manifest's ``settings`` and must match.
+changes the output is part of the manifest's ``settings`` and must match, and
+the input of every finished part must hash as recorded (``_resume``).
+
+A stream (stdin, a FIFO, ``<(...)``) is read once and encoded whole; with no
+file to re-read it cannot be checked, so a run from one never resumes.
 """
 
 from __future__ import annotations
@@ -19,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from . import _writers
+from . import _resume, _writers
 from ._errors import CLIError
 from ._model import load_model, model_fingerprint, resolve_model
 from ._progress import Progress
 from ._readers import STDIN, fingerprint, open_source
+from ._surrogates import encode_error
 
 
 def default_output(path: str) -> str:
@@ -61,16 +66,27 @@ def _prepare(out: str, settings: dict, input_fp: Any, overwrite: bool) -> dict |
     if overwrite:
         _writers.remove_run(out)
         return None
-    if manifest.get("settings") != settings:
-        old = manifest.get("settings") or {}
+    if manifest.get("version") in _writers.OLD_MANIFEST_VERSIONS:
+        raise CLIError(
+            f"{out}: holds a run written by an older fastpool (manifest version "
+            f"{manifest['version']}, without content hashes), so its parts cannot be checked "
+            "against the input and model; pass --overwrite to start again"
+        )
+    old = manifest.get("settings") or {}
+    if old.get("model_files") != settings["model_files"] and all(
+        old.get(k) == v for k, v in settings.items() if k != "model_files"
+    ):
+        _resume.check_model(out, old.get("model_files"), settings["model_files"])
+    if old != settings:
         changed = sorted(k for k in settings.keys() | old.keys() if old.get(k) != settings.get(k))
         raise CLIError(
             f"{out}: holds a run with other settings (differs in: {', '.join(changed)}); "
             "use the same arguments to resume, --overwrite to start again, or another -o"
         )
-    if settings["input"] == STDIN:
+    if settings["input"] == STDIN or manifest.get("input_fingerprint") is None:
+        what = "stdin" if settings["input"] == STDIN else "a stream (not a regular file)"
         raise CLIError(
-            f"{out}: holds a run from stdin, which cannot be checked or resumed; "
+            f"{out}: holds a run from {what}, which cannot be checked or resumed; "
             "pass --overwrite to start again"
         )
     if manifest.get("input_fingerprint") != input_fp:
@@ -96,6 +112,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None:
         if source.path == STDIN:
             raise CLIError("-o/--output is required when reading stdin")
+        if not source.regular:
+            raise CLIError(f"-o/--output is required when reading a stream ({source.path})")
         args.output = default_output(source.path)
     model_path = resolve_model(args.model)
     kwargs: dict[str, Any] = {"normalize": args.normalize}
@@ -103,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         kwargs["max_length"] = None if args.max_length < 0 else args.max_length
     model = load_model(model_path, **kwargs)
     settings = _settings(args, source, model_path, model)
-    input_fp = fingerprint(source.path)
+    input_fp = fingerprint(source)
     out = args.output
 
     if os.path.exists(out) and not os.path.isdir(out):
@@ -121,10 +139,14 @@ def _run_locked(
     args: argparse.Namespace, source: Any, model: Any, settings: dict, input_fp: Any, out: str
 ) -> int:
     manifest = _prepare(out, settings, input_fp, args.overwrite)
-    if manifest is not None and manifest.get("complete"):
-        _say(args, f"{out}: already complete ({manifest['rows']:,} rows); nothing to do")
-        return 0
-    if manifest is None:
+    if manifest is not None:
+        rows = _resume.checked_rows(source, manifest, out)
+        if manifest.get("complete"):
+            _say(args, f"{out}: already complete ({manifest['rows']:,} rows); nothing to do")
+            return 0
+    else:
+        if not source.regular:
+            _say(args, f"{source.name}: a stream, read once; an interrupted run cannot resume")
         manifest = {
             "version": _writers.MANIFEST_VERSION,
             "settings": settings,
@@ -134,23 +156,29 @@ def _run_locked(
             "complete": False,
         }
         _writers.write_manifest(out, manifest)
+        rows = source.rows()
     start_row = manifest["rows"]
-    start_offset = manifest["parts"][-1]["input_offset"] if manifest["parts"] else None
     if start_row:
-        _say(args, f"{out}: resuming after {start_row:,} rows ({len(manifest['parts'])} parts)")
-
-    rows = source.rows(start_row, start_offset if source.format in ("text", "jsonl") else None)
+        n_parts = len(manifest["parts"])
+        _say(args, f"{out}: resuming after {start_row:,} rows ({n_parts} parts, input checked)")
     progress = Progress(total=source.total_rows, initial=start_row, enabled=not args.quiet)
     try:
         while True:
             texts = list(islice(rows, args.part_size))
             if not texts:
                 break
-            vectors = _encode_part(model, texts, args, progress)
+            digest = source.take_digest()
             index, first = len(manifest["parts"]), manifest["rows"]
+            vectors = _encode_part(model, texts, args, progress, (source.name, first))
             name = _writers.write_part(out, index, args.format, vectors, first)
             manifest["parts"].append(
-                {"file": name, "first_id": first, "rows": len(texts), "input_offset": source.offset}
+                {
+                    "file": name,
+                    "first_id": first,
+                    "rows": len(texts),
+                    "input_offset": source.offset,
+                    "sha256": digest,
+                }
             )
             manifest["rows"] = first + len(texts)
             _writers.write_manifest(out, manifest)
@@ -165,12 +193,23 @@ def _run_locked(
     return 0
 
 
-def _encode_part(model: Any, texts: list[str], args: argparse.Namespace, progress: Progress) -> Any:
+def _encode_part(
+    model: Any,
+    texts: list[str],
+    args: argparse.Namespace,
+    progress: Progress,
+    where: tuple[str, int],
+) -> Any:
+    """The part's vectors; ``where`` (input name, first row) names a row the encoder refuses."""
     out = np.empty((len(texts), model.dim), dtype=np.float32)
     step = args.batch_size
     for start in range(0, len(texts), step):
         stop = min(start + step, len(texts))
-        out[start:stop] = model.encode(texts[start:stop], batch_size=step, n_threads=args.threads)
+        batch = texts[start:stop]
+        try:
+            out[start:stop] = model.encode(batch, batch_size=step, n_threads=args.threads)
+        except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
+            raise encode_error(batch, where[1] + start, where[0]) from None
         progress.update(stop - start)
     return out
 

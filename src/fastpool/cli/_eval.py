@@ -28,6 +28,7 @@ import numpy as np
 from ._errors import CLIError
 from ._model import load_model, resolve_model
 from ._readers import open_source
+from ._surrogates import printable
 
 INSTALL_HINT = (
     "fastpool eval needs torch and sentence-transformers for the teacher: "
@@ -152,7 +153,13 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         raise CLIError(f"{source.name}: need at least 2 texts to compare, got {len(texts)}")
     teacher = load_teacher(args.teacher)
 
-    static, static_tps = _timed(lambda t: model.encode(t, n_threads=args.threads), texts)
+    try:
+        static, static_tps = _timed(lambda t: model.encode(t, n_threads=args.threads), texts)
+    except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
+        raise CLIError(
+            f"{source.name}: a sampled text holds a lone surrogate that this fastpool "
+            "library cannot encode"
+        ) from None
     teacher_vectors, teacher_tps = _timed(
         lambda t: teacher.encode(t, batch_size=args.batch_size, convert_to_numpy=True), texts
     )
@@ -172,8 +179,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         seen.add(key)
         disagreements.append(
             {
-                "text_a": texts[i[p]],
-                "text_b": texts[j[p]],
+                # JSONL texts may hold lone surrogates; stdout's UTF-8 cannot.
+                "text_a": printable(texts[i[p]]),
+                "text_b": printable(texts[j[p]]),
                 "static_cosine": float(static_sims[p]),
                 "teacher_cosine": float(teacher_sims[p]),
                 "static_rank": float(static_ranks[p]),

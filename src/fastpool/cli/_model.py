@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from ._errors import CLIError
+from ._hashing import file_sha256
 
 
 def default_model_path() -> str | None:
@@ -46,7 +47,12 @@ def load_model(path: str, **kwargs: Any) -> Any:
 
 
 def model_fingerprint(path: str) -> list[list[Any]]:
-    """(name, size, mtime_ns) of the model's .json and .safetensors files: detects a new model."""
+    """(name, size, SHA-256) of the model's .json and .safetensors files: detects a new model.
+
+    By content, not mtime: a table rewritten at the same size with its mtime restored
+    (``touch -r``) must not resume into a mix of old and new vectors. Hashing runs at
+    about the disk or page-cache read speed (docs/cli.md has measurements).
+    """
     out = []
     for root, dirs, files in os.walk(path):
         dirs.sort()
@@ -54,6 +60,5 @@ def model_fingerprint(path: str) -> list[list[Any]]:
             if not name.endswith((".safetensors", ".json")):
                 continue
             full = os.path.join(root, name)
-            st = os.stat(full)
-            out.append([os.path.relpath(full, path), st.st_size, st.st_mtime_ns])
+            out.append([os.path.relpath(full, path), os.path.getsize(full), file_sha256(full)])
     return out

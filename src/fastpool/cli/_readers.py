@@ -11,6 +11,15 @@ Lines end at ``\\n`` (a ``\\r`` before it is dropped; a lone ``\\r`` is text). A
 UTF-8 byte order mark at the start of a file is dropped. Every line of a text
 file is a document, empty lines included; blank JSONL lines are skipped. Row ``i``
 (counted from 0, in that sense) is the ``id`` of its embedding.
+
+A path that is not a regular file (a FIFO, ``/dev/stdin``, bash's ``<(...)``, a
+character device) is read exactly once, like ``-``: it is never opened a second
+time to fingerprint or pre-check it, since whatever that read would be lost.
+
+While rows are handed out, a SHA-256 of what they came from is kept (see
+:meth:`Source.take_digest`) so ``encode`` can record one per part and a resume can
+check the finished parts' input is unchanged: for text and JSONL the exact input
+bytes of the part, for CSV and Parquet its texts (see ``_hashing``).
 """
 
 from __future__ import annotations
@@ -19,11 +28,13 @@ import csv
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ._errors import CLIError
+from ._hashing import update_text
 
 FORMATS = ("text", "jsonl", "csv", "parquet")
 EXTENSIONS = {
@@ -59,14 +70,37 @@ def detect_format(path: str, override: str | None) -> str:
     return EXTENSIONS[ext]
 
 
-def fingerprint(path: str) -> dict[str, Any] | None:
-    """Size, mtime and a hash of the first 64 KiB (None for stdin): detects a changed input."""
+def is_regular_file(path: str) -> bool:
+    """True for a regular file (after symlinks); False for stdin, FIFOs and devices."""
     if path == STDIN:
+        return False
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def fingerprint(source: Source) -> dict[str, Any] | None:
+    """Size, mtime and a hash of the first 64 KiB: a cheap first check for a changed input.
+
+    None for stdin and any other stream: reading its head here would consume it.
+    """
+    if not source.regular:
         return None
-    st = os.stat(path)
-    with open(path, "rb") as f:
+    st = os.stat(source.path)
+    with open(source.path, "rb") as f:
         head = hashlib.sha256(f.read(_FINGERPRINT_BYTES)).hexdigest()
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256_head": head}
+
+
+def _preview(value: Any) -> str:
+    """A non-string field value for an error message: scalars as JSON, containers by kind
+    (dumping a huge or deeply nested value just to show 40 characters costs too much)."""
+    if isinstance(value, dict):
+        return "a JSON object"
+    if isinstance(value, list):
+        return "a JSON array"
+    return json.dumps(value)[:40]
 
 
 def _pick_field(names: list[str], field: str | None, where: str) -> str:
@@ -104,11 +138,14 @@ class Source:
         self.total_rows: int | None = None
         self._stream: BinaryIO | None = None
         self._csv_names: list[str] = []
+        self._hash = hashlib.sha256()
         if path != STDIN:
             if not os.path.exists(path):
                 raise CLIError(f"{path}: no such file")
             if os.path.isdir(path):
                 raise CLIError(f"{path}: is a directory, expected a file")
+        # Streams (stdin, FIFOs, devices) can be read only once, and cannot seek.
+        self.regular = is_regular_file(path)
         if fmt == "text":
             if field is not None:
                 raise CLIError("--field applies to JSONL, CSV and Parquet input, not text")
@@ -118,12 +155,13 @@ class Source:
         elif fmt == "csv":
             self.field = self._open_csv(field)
         elif fmt == "parquet":
-            if path == STDIN:
-                raise CLIError("Parquet cannot be read from stdin (it needs seeking); pass a file")
+            if not self.regular:
+                what = "stdin" if path == STDIN else f"{path} (not a regular file)"
+                raise CLIError(f"Parquet cannot be read from {what}: it needs seeking; pass a file")
             self.field = self._open_parquet(field)
         else:
             raise CLIError(f"unknown input format {fmt!r} (choose from {', '.join(FORMATS)})")
-        if fmt == "jsonl" and path != STDIN:
+        if fmt == "jsonl" and self.regular:  # fail before the model loads; a stream can't
             self._check_first_jsonl()
 
     # -- opening -------------------------------------------------------------------------------
@@ -167,10 +205,24 @@ class Source:
     def _check_first_jsonl(self) -> None:
         with open(self.path, "rb") as f:
             for number, raw in enumerate(f, 1):
+                if number == 1 and raw.startswith(_BOM):  # before the blank test: BOM + "\n"
+                    raw = raw[len(_BOM) :]
                 if raw.strip():
-                    body = raw[len(_BOM) :] if raw.startswith(_BOM) else raw
-                    self._jsonl_text(body, f"line {number}")
+                    self._jsonl_text(raw, f"line {number}")
                     return
+
+    # -- hashing ---------------------------------------------------------------------------------
+
+    def take_digest(self) -> str:
+        """SHA-256 (hex) of the input of the rows handed out since the last call; resets.
+
+        Text and JSONL: the input bytes from the end of the previous row handed out to
+        the end of the last one (so blank lines before a row count with it). CSV and
+        Parquet: the texts, each length-prefixed (``_hashing.update_text``).
+        """
+        digest = self._hash.hexdigest()
+        self._hash = hashlib.sha256()
+        return digest
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -188,6 +240,10 @@ class Source:
             record = json.loads(raw)
         except ValueError as err:
             raise CLIError(f"{where}: not valid JSON ({err})") from None
+        except RecursionError:
+            # json's C scanner stops at the recursion limit (~1000 levels) after a linear
+            # scan; a bad row, not a traceback.
+            raise CLIError(f"{where}: JSON nested too deeply to parse") from None
         if not isinstance(record, dict):
             raise CLIError(f"{where}: expected a JSON object, got {type(record).__name__}")
         if self.field not in record:
@@ -195,9 +251,7 @@ class Source:
             raise CLIError(f"{where}: no field {self.field!r} (fields: {keys}); use --field")
         text = record[self.field]
         if not isinstance(text, str):
-            raise CLIError(
-                f"{where}: field {self.field!r} is {json.dumps(text)[:40]}, expected a string"
-            )
+            raise CLIError(f"{where}: field {self.field!r} is {_preview(text)}, expected a string")
         return text
 
     def _lines(self, start_row: int, start_offset: int | None) -> Iterator[str]:
@@ -208,12 +262,14 @@ class Source:
             offset, number = start_offset, -1  # line numbers unknown after a seek
         row = 0 if start_offset is not None else -start_row
         jsonl = self.format == "jsonl"
+        pending: list[bytes] = []  # skipped blank JSONL lines, hashed with the next row
         try:
-            for raw in stream:
+            for line in stream:
                 start = offset
-                offset += len(raw)
+                offset += len(line)
                 if number >= 0:
                     number += 1
+                raw = line
                 if start == 0 and raw.startswith(_BOM):
                     raw = raw[len(_BOM) :]
                 if raw.endswith(b"\n"):
@@ -222,6 +278,7 @@ class Source:
                         raw = raw[:-1]
                 if jsonl:
                     if not raw.strip():
+                        pending.append(line)
                         continue
                     text = self._jsonl_text(raw, _position(number, start))
                 else:
@@ -234,7 +291,12 @@ class Source:
                         ) from None
                 if row < 0:
                     row += 1
+                    pending.clear()
                     continue
+                for skipped in pending:
+                    self._hash.update(skipped)
+                pending.clear()
+                self._hash.update(line)
                 self.offset = offset
                 yield text
         finally:
@@ -275,7 +337,9 @@ class Source:
                 if skip >= len(column):
                     skip -= len(column)
                     continue
-                yield from column.slice(skip).to_pylist()
+                for text in column.slice(skip).to_pylist():
+                    update_text(self._hash, text)
+                    yield text
                 skip = 0
         finally:
             if stream is not sys.stdin.buffer:
@@ -306,7 +370,9 @@ class Source:
             if column.null_count:
                 bad = row + column.is_null().index(True).as_py()
                 raise CLIError(f"{self.path}: row {bad}: column {self.field!r} is null")
-            yield from column.to_pylist()
+            for text in column.to_pylist():
+                update_text(self._hash, text)
+                yield text
             row += len(column)
 
 
@@ -325,4 +391,13 @@ def read_all(source: Source, limit: int | None = None) -> list[str]:
     return out
 
 
-__all__ = ["FORMATS", "STDIN", "Source", "detect_format", "fingerprint", "open_source", "read_all"]
+__all__ = [
+    "FORMATS",
+    "STDIN",
+    "Source",
+    "detect_format",
+    "fingerprint",
+    "is_regular_file",
+    "open_source",
+    "read_all",
+]

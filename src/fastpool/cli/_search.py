@@ -13,15 +13,25 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import CLIError
 from ._model import load_model, resolve_model
 from ._readers import open_source
+from ._surrogates import encode_error, printable
 
 _CHUNK = 65536
 
 
-def top_k(model: Any, query: str, rows: Any, k: int, threads: int | None) -> list[tuple]:
+def top_k(
+    model: Any, query: str, rows: Any, k: int, threads: int | None, where: str = "corpus"
+) -> list[tuple]:
     """[(score, id, text)] of the ``k`` rows most similar to ``query``, best first."""
-    q = model.encode([query], normalize=True, n_threads=threads)[0]
+    try:
+        q = model.encode([query], normalize=True, n_threads=threads)[0]
+    except UnicodeEncodeError:  # e.g. undecodable bytes in argv, on an older library
+        raise CLIError(
+            "the query holds a lone surrogate (an undecodable byte?) that this fastpool "
+            "library cannot encode"
+        ) from None
     scores = np.empty(0, dtype=np.float32)
     ids = np.empty(0, dtype=np.int64)
     texts: list[str] = []
@@ -30,7 +40,10 @@ def top_k(model: Any, query: str, rows: Any, k: int, threads: int | None) -> lis
         chunk = list(islice(rows, _CHUNK))
         if not chunk:
             break
-        vectors = model.encode(chunk, normalize=True, n_threads=threads)
+        try:
+            vectors = model.encode(chunk, normalize=True, n_threads=threads)
+        except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
+            raise encode_error(chunk, first, where) from None
         # A per-row reduction (not BLAS gemv) gives equal texts equal scores wherever they sit.
         chunk_scores = (vectors * q).sum(axis=1)
         if len(chunk) > k:
@@ -54,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_length is not None:
         kwargs["max_length"] = None if args.max_length < 0 else args.max_length
     model = load_model(resolve_model(args.model), **kwargs)
-    hits = top_k(model, args.query, source.rows(), args.k, args.threads)
+    hits = top_k(model, args.query, source.rows(), args.k, args.threads, source.name)
+    # A JSONL text may hold lone surrogates; stdout's UTF-8 cannot, so print U+FFFD.
+    hits = [(s, i, printable(t)) for s, i, t in hits]
     if args.json:
         records = [
             {"rank": r, "score": s, "id": i, "text": t} for r, (s, i, t) in enumerate(hits, 1)

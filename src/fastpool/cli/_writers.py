@@ -2,7 +2,8 @@
 
 Layout of ``OUT/``::
 
-    _manifest.json        settings, input fingerprint, finished parts, complete flag
+    _manifest.json        settings, input fingerprint, finished parts (each with a SHA-256
+                          of its input), complete flag
     part-00000.npy        rows [0, part_size)            (or part-00000.parquet)
     part-00001.npy        rows [part_size, 2 * part_size)
     ...
@@ -38,7 +39,9 @@ import numpy as np
 from ._errors import CLIError
 
 MANIFEST = "_manifest.json"
-MANIFEST_VERSION = 1
+# 2: each part records the SHA-256 of its input, model files a SHA-256 instead of an mtime.
+MANIFEST_VERSION = 2
+OLD_MANIFEST_VERSIONS = (1,)  # recognised (so --overwrite may replace them), never resumed
 OUTPUT_FORMATS = ("npy", "parquet")
 _PART = re.compile(r"part-(\d+)\.(npy|parquet)\Z")
 _TEMP = re.compile(r"\..+\.tmp-\d+\Z")
@@ -154,7 +157,8 @@ def read_manifest(directory: str) -> dict[str, Any] | None:
             manifest = json.load(f)
     except (OSError, ValueError) as err:
         raise CLIError(f"{path}: unreadable manifest ({err}); delete the directory") from None
-    if not isinstance(manifest, dict) or manifest.get("version") != MANIFEST_VERSION:
+    known = (MANIFEST_VERSION, *OLD_MANIFEST_VERSIONS)
+    if not isinstance(manifest, dict) or manifest.get("version") not in known:
         raise CLIError(f"{path}: not a fastpool encode manifest (version {MANIFEST_VERSION})")
     return manifest
 
