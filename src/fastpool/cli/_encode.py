@@ -28,7 +28,6 @@ from ._errors import CLIError
 from ._model import load_model, model_fingerprint, resolve_model
 from ._progress import Progress
 from ._readers import STDIN, fingerprint, open_source
-from ._surrogates import encode_error
 
 
 def default_output(path: str) -> str:
@@ -169,7 +168,7 @@ def _run_locked(
                 break
             digest = source.take_digest()
             index, first = len(manifest["parts"]), manifest["rows"]
-            vectors = _encode_part(model, texts, args, progress, (source.name, first))
+            vectors = _encode_part(model, texts, args, progress)
             name = _writers.write_part(out, index, args.format, vectors, first)
             manifest["parts"].append(
                 {
@@ -198,18 +197,14 @@ def _encode_part(
     texts: list[str],
     args: argparse.Namespace,
     progress: Progress,
-    where: tuple[str, int],
 ) -> Any:
-    """The part's vectors; ``where`` (input name, first row) names a row the encoder refuses."""
+    """The part's vectors, batch by batch (the progress bar moves per batch)."""
     out = np.empty((len(texts), model.dim), dtype=np.float32)
     step = args.batch_size
     for start in range(0, len(texts), step):
         stop = min(start + step, len(texts))
         batch = texts[start:stop]
-        try:
-            out[start:stop] = model.encode(batch, batch_size=step, n_threads=args.threads)
-        except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
-            raise encode_error(batch, where[1] + start, where[0]) from None
+        out[start:stop] = model.encode(batch, batch_size=step, n_threads=args.threads)
         progress.update(stop - start)
     return out
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import numpy as np
 
+from ..tokenizer.surrogates import without_surrogates as printable
 from ._errors import CLIError
 from ._model import load_model, resolve_model
 from ._readers import open_source
-from ._surrogates import printable
 
 INSTALL_HINT = (
     "fastpool eval needs torch and sentence-transformers for the teacher: "

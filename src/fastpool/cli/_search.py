@@ -13,17 +13,15 @@ from typing import Any
 
 import numpy as np
 
+from ..tokenizer.surrogates import without_surrogates as printable
 from ._errors import CLIError
 from ._model import load_model, resolve_model
 from ._readers import open_source
-from ._surrogates import encode_error, printable
 
 _CHUNK = 65536
 
 
-def top_k(
-    model: Any, query: str, rows: Any, k: int, threads: int | None, where: str = "corpus"
-) -> list[tuple]:
+def top_k(model: Any, query: str, rows: Any, k: int, threads: int | None) -> list[tuple]:
     """[(score, id, text)] of the ``k`` rows most similar to ``query``, best first."""
     try:
         q = model.encode([query], normalize=True, n_threads=threads)[0]
@@ -40,10 +38,7 @@ def top_k(
         chunk = list(islice(rows, _CHUNK))
         if not chunk:
             break
-        try:
-            vectors = model.encode(chunk, normalize=True, n_threads=threads)
-        except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
-            raise encode_error(chunk, first, where) from None
+        vectors = model.encode(chunk, normalize=True, n_threads=threads)
         # A per-row reduction (not BLAS gemv) gives equal texts equal scores wherever they sit.
         chunk_scores = (vectors * q).sum(axis=1)
         if len(chunk) > k:
@@ -67,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_length is not None:
         kwargs["max_length"] = None if args.max_length < 0 else args.max_length
     model = load_model(resolve_model(args.model), **kwargs)
-    hits = top_k(model, args.query, source.rows(), args.k, args.threads, source.name)
+    hits = top_k(model, args.query, source.rows(), args.k, args.threads)
     # A JSONL text may hold lone surrogates; stdout's UTF-8 cannot, so print U+FFFD.
     hits = [(s, i, printable(t)) for s, i, t in hits]
     if args.json:

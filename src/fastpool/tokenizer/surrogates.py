@@ -19,6 +19,11 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _S = TypeVar("_S", bound=Sequence[str])
 
 
+def without_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (safe to print or write as UTF-8)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def replace_lone_surrogates(texts: _S) -> _S | list[str]:
     """``texts`` itself when no text holds a surrogate, else a list with each replaced."""
     if not any(_SURROGATE.search(text) for text in texts if isinstance(text, str)):
