@@ -13,12 +13,16 @@ if TYPE_CHECKING:
 
 INSTALL_HINT = 'fastpool.distill needs torch and transformers: pip install "fastpool[distill]"'
 
-__all__ = ["distill"]
+from ._count import count_vocabulary
+
+__all__ = ["count_vocabulary", "distill"]
 
 
 def distill(
     teacher: Any,
     *,
+    vocabulary: list[str] | None = None,
+    vocabulary_quantization: int | None = None,
     pca_dims: int | float | str | None = 256,
     sif_coefficient: float | None = 1e-4,
     token_remove_pattern: str | None = r"\[unused\d+\]",
@@ -36,6 +40,16 @@ def distill(
     teacher
         A local sentence-transformers or transformers model folder (str or path). Nothing is
         downloaded.
+    vocabulary
+        Words and multi-word units to add to the teacher's vocabulary, with model2vec 0.10's
+        rules (docs/distill.md): an entry the teacher's pre-tokenizer keeps whole is added as
+        a word (unless the teacher has it already); one it splits ("New York") becomes an
+        added token matched before pre-tokenizing. :func:`count_vocabulary` counts one from
+        a corpus. Needs a WordPiece or WordLevel teacher.
+    vocabulary_quantization
+        Cluster the token rows into this many rows with k-means (model2vec's vocabulary
+        quantization; needs scikit-learn): the model gets a ``mapping`` (token -> row) and
+        keeps the SIF weights per token. None (default): one row per token.
     pca_dims
         Output dimension: an int (that many principal components), a float in (0, 1) (enough
         components to explain that fraction of the variance), "auto" (all components, a
@@ -89,6 +103,8 @@ def distill(
 
     return _run(
         teacher,
+        vocabulary=vocabulary,
+        vocabulary_quantization=vocabulary_quantization,
         pca_dims=pca_dims,
         sif_coefficient=sif_coefficient,
         token_remove_pattern=token_remove_pattern,

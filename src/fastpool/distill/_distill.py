@@ -11,8 +11,10 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from ..model import StaticModel
-from ..persistence import quantize_table
+from .. import _checks
+from ..persistence import quantize_table, quantize_vocabulary
 from ._bert import compact_supported
+from ._custom_vocab import add_vocabulary, check_vocabulary
 from ._forward import (
     POOLINGS,
     check_forward_dtype,
@@ -69,6 +71,8 @@ def _check(
 def distill(
     teacher: str | Path,
     *,
+    vocabulary: list[str] | None = None,
+    vocabulary_quantization: int | None = None,
     pca_dims: Any = 256,
     sif_coefficient: float | None = 1e-4,
     token_remove_pattern: str | None = r"\[unused\d+\]",
@@ -81,11 +85,17 @@ def distill(
 ) -> StaticModel:
     """See :func:`fastpool.distill.distill`."""
     _check(sif_coefficient, token_remove_pattern, pooling, quantize_to, pca_dims)
+    words = check_vocabulary(vocabulary) if vocabulary is not None else None
+    if vocabulary_quantization is not None:
+        _checks.positive_int(vocabulary_quantization, "vocabulary_quantization")
     torch_device = resolve_device(device)
     check_forward_dtype(forward_dtype)  # before any loading
     folder = _teacher_folder(teacher)
 
-    vocab = prune(read_tokenizer_json(folder), token_remove_pattern)
+    doc = read_tokenizer_json(folder)
+    vocab = prune(doc, token_remove_pattern)
+    if words:
+        vocab, _ = add_vocabulary(vocab, doc, words, token_remove_pattern)
     model = AutoModel.from_pretrained(str(folder)).eval()
     precision = resolve_precision(
         forward_dtype, torch_device, compact=compact_supported(model, torch_device)
@@ -102,7 +112,17 @@ def distill(
     )
     del model
     weights = zipf_sif_weights(len(vocab.tokens), sif_coefficient)
-    table = apply_pca(pooled, pca_dims) * weights[:, None]
+    mapping = None
+    if vocabulary_quantization is None:
+        table = apply_pca(pooled, pca_dims) * weights[:, None]
+        token_weights = None
+    else:
+        # model2vec's order: cluster the teacher's rows, PCA the centres, keep the SIF
+        # weights per token (not folded into the shared rows).
+        centres, mapping, token_weights = quantize_vocabulary(
+            vocabulary_quantization, pooled, weights, None, None
+        )
+        table = apply_pca(centres, pca_dims)
     table = quantize_table(table, quantize_to)
 
     teacher_name = Path(teacher).name
@@ -118,4 +138,7 @@ def distill(
         "pooling": pooling,
     }
     tokenizer = Tokenizer.from_str(json.dumps(vocab.tokenizer_json))
-    return StaticModel(table, tokenizer, config=config, base_model=teacher_name)
+    return StaticModel(
+        table, tokenizer, weights=token_weights, mapping=mapping, config=config,
+        base_model=teacher_name,
+    )  # fmt: skip

@@ -32,9 +32,12 @@ class Vocabulary:
     eos_ids: list[int]  # teacher ids put after each token
     pad_id: int  # teacher id used to pad batches (masked out, so any valid id works)
     tokenizer_json: dict[str, Any]  # the pruned tokenizer, consistent with ``tokens``
+    inputs: list[list[int]] | None = None  # teacher input per row, when not all are teacher tokens
 
     def teacher_inputs(self) -> list[list[int]]:
-        """One teacher input per row: ``[*bos, token, *eos]``."""
+        """One teacher input per row: ``[*bos, token, *eos]`` (or ``inputs`` when set)."""
+        if self.inputs is not None:
+            return self.inputs
         bos, eos = self.bos_ids, self.eos_ids
         return [[*bos, i, *eos] for i in self.original_ids]
 
