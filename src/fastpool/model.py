@@ -810,6 +810,25 @@ class StaticModel:
             language=self._language,
         )
 
+    def export_onnx(self, path: str | os.PathLike[str]) -> Path:
+        """Write the model's pooling as ONNX (``input_ids`` + ``offsets`` in, ``embeddings``
+        out; opset 18) with tokenizer.json beside it; see docs/onnx.md. ``path``: a file
+        ending ``.onnx`` or a folder (which gets ``model.onnx``). Needs ``fastpool[onnx]``.
+        Returns the .onnx path."""
+        from .persistence.onnx_export import build_onnx_model, write_onnx
+
+        pipe = self._pipeline
+        metadata = {
+            "max_length": self._max_length, "unk_id": pipe.drop_id,
+            "median_token_length": pipe.char_limit(1), "semantics": self.semantics,
+        }  # fmt: skip
+        graph = build_onnx_model(
+            self._table, weights=self._weights, mapping=self._mapping,
+            normalize=self._normalize, dim=self.dim, metadata=metadata,
+        )  # fmt: skip
+        tok = model2vec_tokenizer(self._tokenizer, self._max_length, self._padding)
+        return write_onnx(graph, path, tok.to_str())
+
 
 def _unpickle_from_folder(
     cls: type[StaticModel], path: str, options: dict[str, Any], table: tuple[Any, str]
