@@ -8,6 +8,7 @@ from ._version import __version__
 from .distill import distill  # torch is imported on call, not here
 from .model import StaticModel
 from .patch import patch_model2vec  # imports model2vec on call, not here
+from .persistence.vectors import import_vectors
 
 __all__ = [
     "__version__",
@@ -15,6 +16,7 @@ __all__ = [
     "StaticModel",
     "distill",
     "encode",
+    "import_vectors",
     "load",
     "patch_model2vec",
     "quantize_embeddings",

@@ -1,0 +1,255 @@
+"""Older static word vectors (word2vec text and binary, GloVe text) read into a model folder.
+
+The file is read in blocks (``BLOCK`` bytes) into a preallocated table, so memory beyond the
+table is one block and the vocabulary. word2vec files say their size in the header; a GloVe
+file is counted in a first pass (lines and the dimension of the first one).
+
+The tokenizer is a word lookup written as a WordPiece model without continuation pieces
+(every word in the file, plus ``[UNK]`` as a last, zero row): WordPiece then maps a word
+to its id or to ``[UNK]``, exactly a word lookup, and fastpool's native tokenizer runs it.
+Its normaliser is ``BertNormalizer`` (lowercasing when the vectors are lowercase, accents
+kept) and its pre-tokenizer ``BertPreTokenizer`` (whitespace and punctuation), or
+``WhitespaceSplit`` with ``pre_tokenizer="whitespace"`` for phrase vectors ("New_York").
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+from .save import save_model_folder
+
+FORMATS = ("word2vec", "word2vec-binary", "glove")
+PRE_TOKENIZERS = ("bert", "whitespace")
+UNK = "[UNK]"
+BLOCK = 1 << 22  # bytes read at a time: 4 MiB keeps the transient objects per block small
+
+
+def read_vectors(
+    path: str | os.PathLike[str], fmt: str, *, spare_rows: int = 0
+) -> tuple[list[str], np.ndarray]:
+    """(words, float32 table) of a vectors file; duplicate words keep their first row.
+
+    The table has ``spare_rows`` zero rows after the file's (room for ``[UNK]`` without
+    copying the table)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    source = Path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: no such vectors file")
+    with open(source, "rb") as f:
+        if fmt == "glove":
+            n_rows, dim = _count_glove(f, source)
+            f.seek(0)
+        else:
+            n_rows, dim = _header(f.readline(), source)
+        full = np.zeros((n_rows + spare_rows, dim), dtype=np.float32)
+        table = full[:n_rows]
+        if fmt == "word2vec-binary":
+            words = _read_binary(f, table, source)
+        else:
+            words = _read_text(f, table, source, exact=fmt != "glove")
+    # GloVe's count included blank lines: the rows after the last word are still zeros.
+    return _dedupe(words, full[: len(words) + spare_rows], source)
+
+
+def _header(line: bytes, source: Path) -> tuple[int, int]:
+    parts = line.split()
+    try:
+        n_rows, dim = int(parts[0]), int(parts[1])
+        if len(parts) != 2 or n_rows < 1 or dim < 1:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValueError(
+            f"{source}: a word2vec file starts with a line 'n_words dim', got {line[:80]!r}"
+        ) from None
+    return n_rows, dim
+
+
+def _count_glove(f: io.BufferedReader, source: Path) -> tuple[int, int]:
+    # The dimension: the fewest fields among the first lines, less the word (a word with
+    # spaces, as GloVe 840B has, only adds fields).
+    head = [line for line in (f.readline() for _ in range(100)) if line.strip()]
+    dim = min((len(line.split()) - 1 for line in head), default=0)
+    if dim < 1:
+        first = head[0] if head else b""
+        raise ValueError(f"{source}: a GloVe line is 'word v1 ... vd', got {first[:80]!r}")
+    if dim == 1 and head[0].split()[0].isdigit():
+        raise ValueError(f"{source}: this looks like a word2vec header; use format='word2vec'")
+    f.seek(0)
+    n_rows, last = 0, b"\n"
+    while block := f.read(BLOCK):
+        n_rows += block.count(b"\n")
+        last = block[-1:]
+    if last != b"\n":  # a last line without a newline
+        n_rows += 1
+    return n_rows, dim
+
+
+def _read_text(
+    f: io.BufferedReader, table: np.ndarray, source: Path, *, exact: bool = True
+) -> list[str]:
+    n_rows, dim = table.shape
+    words: list[str] = []
+    carry = b""
+    row = 0
+    while True:
+        block = f.read(BLOCK)
+        data = carry + block
+        if not block:
+            lines, carry = data.split(b"\n"), b""
+        else:
+            cut = data.rfind(b"\n") + 1
+            lines, carry = data[:cut].split(b"\n"), data[cut:]
+        lines = [line for line in lines if line.strip()]
+        if lines:
+            if row + len(lines) > n_rows:
+                raise ValueError(f"{source}: more than the {n_rows} words its header says")
+            row = _parse_lines(lines, table, row, words, source)
+        if not block:
+            break
+    if exact and row != n_rows:
+        raise ValueError(f"{source}: {row} words, but its header says {n_rows}")
+    return words
+
+
+
+def _parse_lines(
+    lines: list[bytes], table: np.ndarray, row: int, words: list[str], source: Path
+) -> int:
+    dim = table.shape[1]
+    n = len(lines)
+    heads, rests = zip(*(line.split(None, 1) if b" " in line else (line, b"") for line in lines))
+    # numpy's C parser over the block's numbers; a count that does not fit means a word with
+    # spaces (GloVe 840B) or a bad line: the slow path below sorts those out.
+    try:
+        values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
+    except ValueError:  # text that is not a number
+        values = np.zeros(0, np.float32)
+    if values.size != n * dim:
+        heads, values = _parse_slowly(lines, dim, row, source)
+    table[row : row + n] = values.reshape(n, dim)
+    words.extend(h.decode("utf-8", errors="replace") for h in heads)
+    return row + n
+
+
+def _parse_slowly(
+    lines: list[bytes], dim: int, row: int, source: Path
+) -> tuple[list[bytes], np.ndarray]:
+    heads, numbers = [], []
+    for i, line in enumerate(lines):
+        # The word is what precedes the last dim fields.
+        parts = line.rstrip().rsplit(maxsplit=dim)
+        if len(parts) != dim + 1:
+            raise ValueError(
+                f"{source}: word {row + i + 1} has {len(parts) - 1} values, expected {dim}"
+            )
+        heads.append(parts[0])
+        numbers.extend(parts[1:])
+    try:
+        return heads, np.array(numbers, dtype=np.float32)
+    except ValueError as err:
+        raise ValueError(f"{source}: not a number near word {row + 1}: {err}") from None
+
+
+def _read_binary(f: io.BufferedReader, table: np.ndarray, source: Path) -> list[str]:
+    n_rows, dim = table.shape
+    width = 4 * dim
+    words: list[str] = []
+    buf, pos = f.read(BLOCK), 0
+    for row in range(n_rows):
+        while True:
+            while pos < len(buf) and buf[pos : pos + 1] in (b"\n", b" "):
+                pos += 1  # the newline some writers put after each vector
+            end = buf.find(b" ", pos)
+            if end != -1 and end + 1 + width <= len(buf):
+                break
+            more = f.read(BLOCK)
+            if not more:
+                raise ValueError(f"{source}: ends after {row} of the {n_rows} words")
+            buf, pos = buf[pos:] + more, 0
+        words.append(buf[pos:end].decode("utf-8", errors="replace"))
+        table[row] = np.frombuffer(buf, dtype="<f4", count=dim, offset=end + 1)
+        pos = end + 1 + width
+    return words
+
+
+def _dedupe(words: list[str], table: np.ndarray, source: Path) -> tuple[list[str], np.ndarray]:
+    seen: dict[str, int] = {}
+    for i, w in enumerate(words):
+        seen.setdefault(w, i)
+    if len(seen) == len(words):
+        return words, table
+    warnings.warn(
+        f"{source}: {len(words) - len(seen)} repeated words; each keeps its first row",
+        stacklevel=3,
+    )
+    keep = np.fromiter(seen.values(), dtype=np.int64)
+    spare = np.arange(len(words), table.shape[0])  # the zero rows after the file's
+    return list(seen), table[np.concatenate([keep, spare])]
+
+
+def word_tokenizer(words: list[str], *, lowercase: bool, pre_tokenizer: str = "bert") -> Tokenizer:
+    """A word lookup over ``words`` (+ ``[UNK]`` last); see the module docstring."""
+    if pre_tokenizer not in PRE_TOKENIZERS:
+        raise ValueError(f"pre_tokenizer must be one of {PRE_TOKENIZERS}, got {pre_tokenizer!r}")
+    vocab = {w: i for i, w in enumerate(words)}
+    vocab.setdefault(UNK, len(vocab))
+    longest = max((len(w) for w in words), default=1)
+    tok = Tokenizer(
+        models.WordPiece(vocab, unk_token=UNK, max_input_chars_per_word=max(longest, 100))
+    )
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=True, strip_accents=False, lowercase=lowercase
+    )
+    tok.pre_tokenizer = (
+        pre_tokenizers.BertPreTokenizer()
+        if pre_tokenizer == "bert"
+        else pre_tokenizers.WhitespaceSplit()
+    )
+    return tok
+
+
+def import_vectors(
+    path: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    *,
+    format: str = "word2vec",
+    lowercase: bool | None = None,
+    pre_tokenizer: str = "bert",
+    normalize: bool = True,
+) -> Path:
+    """Write the vectors file ``path`` as a model folder ``output``; returns the folder.
+
+    ``format``: "word2vec" (text with an 'n dim' header), "word2vec-binary" (the C tool's
+    ``-binary 1``) or "glove" (text, no header). ``lowercase``: lowercase the text before
+    lookup; None decides from the vectors (lowercase when no word has an uppercase letter,
+    as in GloVe). The table is float32, with a zero row for ``[UNK]`` unless the file has
+    that word; unknown words are dropped when encoding (model2vec's rule).
+    """
+    if lowercase is not None and not isinstance(lowercase, bool):
+        raise TypeError(f"lowercase must be True, False or None, got {type(lowercase).__name__}")
+    words, table = read_vectors(path, format, spare_rows=1)
+    if UNK in words:
+        table = table[:-1]
+    if lowercase is None:
+        lowercase = not any(w != w.lower() for w in words)
+    tokenizer = word_tokenizer(words, lowercase=lowercase, pre_tokenizer=pre_tokenizer)
+    config: dict[str, Any] = {
+        "model_type": "model2vec", "architectures": ["StaticModel"],
+        "hidden_dim": int(table.shape[1]), "normalize": bool(normalize),
+        "source_format": format, "lowercase": lowercase,
+    }  # fmt: skip
+    name = Path(path).name
+    json.dumps(config)  # config must stay JSON
+    return save_model_folder(
+        output, table=table, weights=None, mapping=None, tokenizer=tokenizer, config=config,
+        model_name=None, base_model=name, language=None,
+    )  # fmt: skip
