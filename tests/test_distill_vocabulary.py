@@ -225,3 +225,20 @@ def test_quantized_distill_saves_and_loads(teacher: Path, tmp_path: Path) -> Non
     assert again.vocabulary_quantization == 10
     texts = ["the first school", "xyz"]
     np.testing.assert_allclose(again.encode(texts), ours.encode(texts), rtol=1e-6, atol=1e-7)
+
+
+def test_cli_vocabulary_options(teacher: Path, tmp_path: Path) -> None:
+    from fastpool.cli import main
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("schools schools citizen\ncitizen worlds\n", encoding="utf-8")
+    out = tmp_path / "m"
+    assert main(["distill", str(teacher), "-o", str(out), "-q", "--pca-dims", "none",
+                 "--vocabulary-from-corpus", str(corpus), "--min-count", "2"]) == 0  # fmt: skip
+    model = fastpool.StaticModel.from_pretrained(out)
+    assert {"schools", "citizen"} <= set(model.tokens) and "worlds" not in model.tokens
+    words = tmp_path / "words.txt"
+    words.write_text("New York\nworlds\n", encoding="utf-8")
+    assert main(["distill", str(teacher), "-o", str(out), "-q", "--overwrite",
+                 "--pca-dims", "none", "--vocabulary", str(words)]) == 0  # fmt: skip
+    assert {"new york", "worlds"} <= set(fastpool.StaticModel.from_pretrained(out).tokens)

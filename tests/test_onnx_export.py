@@ -115,3 +115,13 @@ def test_empty_batch_and_empty_rows(tmp_path: Path) -> None:
     out = _run(path, ids, np.array([0, 0, 2, 2, 3, 3], np.int64))
     np.testing.assert_allclose(out, model.pool(ids, [0, 0, 2, 2, 3, 3]), atol=1e-6)
     assert not out[[0, 2, 4]].any()
+
+
+def test_cli_export_onnx(tmp_path: Path) -> None:
+    from fastpool.cli import main
+
+    assert main(["export", "onnx", str(_api.default_model_path()), "-o", str(tmp_path / "x"),
+                 "--truncate-dim", "32"]) == 0  # fmt: skip
+    model = fastpool.StaticModel.from_pretrained(_api.default_model_path(), truncate_dim=32)
+    _check(model, tmp_path / "x" / "model.onnx", _texts()[:100])
+    assert main(["export", "onnx", str(tmp_path / "nothing"), "-o", str(tmp_path / "y")]) == 2

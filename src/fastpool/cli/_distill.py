@@ -64,6 +64,13 @@ _OPTIONS = [
         "bfloat16 (see `help(fastpool.distill)`)",
     ),
     ("--device", "device", "str", "DEVICE", "torch device (default: cuda if available, else cpu)"),
+    (
+        "--vocabulary-quantization",
+        "vocabulary_quantization",
+        "int",
+        "K",
+        "cluster the token rows into K rows with k-means (needs scikit-learn)",
+    ),
 ]
 
 
@@ -140,9 +147,34 @@ def add_parser(sub: Any, *, wrap: Callable[[str], str], formatter: Any) -> Any:
             metavar=metavar,
             help=text.replace("%", "%%"),
         )
+    p.add_argument("--vocabulary", metavar="FILE",
+                   help="words to add to the teacher's vocabulary, one entry per line")  # fmt: skip
+    p.add_argument("--vocabulary-from-corpus", metavar="FILE",
+                   help="count the words to add from this UTF-8 corpus")  # fmt: skip
+    p.add_argument("--vocabulary-size", type=_numbers.positive_int, metavar="N",
+                   help="with --vocabulary-from-corpus: the N most frequent words")  # fmt: skip
+    p.add_argument("--min-count", type=_numbers.positive_int, default=1, metavar="M",
+                   help="with --vocabulary-from-corpus: words seen at least M times")  # fmt: skip
     p.add_argument("--overwrite", action="store_true", help="write into a non-empty DIR")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     return p
+
+
+def _vocabulary(args: argparse.Namespace, library: Any) -> list[str] | None:
+    if args.vocabulary and args.vocabulary_from_corpus:
+        raise CLIError("give --vocabulary or --vocabulary-from-corpus, not both")
+    try:
+        if args.vocabulary:
+            with open(args.vocabulary, encoding="utf-8") as f:
+                return [line.rstrip("\r\n") for line in f if line.strip()]
+        if args.vocabulary_from_corpus:
+            return list(library.count_vocabulary(
+                args.vocabulary_from_corpus, top_n=args.vocabulary_size,
+                min_count=args.min_count,
+            ))  # fmt: skip
+    except (OSError, UnicodeDecodeError) as err:
+        raise CLIError(f"cannot read the vocabulary: {err}") from None
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -155,6 +187,9 @@ def run(args: argparse.Namespace) -> int:
     # The module, not the attribute: ``fastpool.distill`` may be re-exported as the function.
     library = importlib.import_module("fastpool.distill")
     kwargs = {key: getattr(args, key) for _, key, *_ in _OPTIONS if hasattr(args, key)}
+    words = _vocabulary(args, library)
+    if words is not None:
+        kwargs["vocabulary"] = words
     try:
         model = library.distill(args.teacher, show_progress_bar=not args.quiet, **kwargs)
     except ImportError as err:
