@@ -27,7 +27,7 @@ def write_vectors(path: Path, n_words: int, dim: int, fmt: str, seed: int = 0) -
             f.write(f"{n_words} {dim}\n".encode())
         for start in range(0, n_words, 10_000):
             block = rng.standard_normal((min(10_000, n_words - start), dim)).astype(np.float32)
-            for word, row in zip(words[start : start + len(block)], block):
+            for word, row in zip(words[start : start + len(block)], block, strict=True):
                 if fmt == "word2vec-binary":
                     f.write(word.encode() + b" " + row.astype("<f4").tobytes() + b"\n")
                 else:

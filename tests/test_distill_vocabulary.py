@@ -10,7 +10,6 @@ transformers = pytest.importorskip("transformers")
 
 import json  # noqa: E402
 import os  # noqa: E402
-import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -200,7 +199,7 @@ def test_vocabulary_quantization_matches_model2vec(teacher: Path) -> None:
     )  # fmt: skip
     assert ours.vocabulary_quantization == 20
     np.testing.assert_array_equal(ours.mapping, theirs.token_mapping)  # type: ignore[attr-defined]
-    np.testing.assert_allclose(ours.source_weights, theirs.weights, rtol=1e-12)  # type: ignore[attr-defined]
+    np.testing.assert_allclose(ours.source_weights, theirs.weights, rtol=1e-12)  # type: ignore[attr-defined,arg-type]
     assert _cos(ours.table, theirs.embedding).min() > 0.999  # type: ignore[attr-defined]
     texts = ["the first school", "known world cities", "xyz"]
     np.testing.assert_allclose(ours.encode(texts), theirs.encode(texts), rtol=1e-5, atol=1e-5)  # type: ignore[attr-defined]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from model_factory import make_model_folder
 
 import fastpool
 from fastpool import _api
-from model_factory import make_model_folder
 
 onnx = pytest.importorskip("onnx", reason="ONNX export needs onnx: pip install 'fastpool[onnx]'")
 ort = pytest.importorskip(

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._count import count_vocabulary
+
 if TYPE_CHECKING:
     from ..model import StaticModel
 
 INSTALL_HINT = 'fastpool.distill needs torch and transformers: pip install "fastpool[distill]"'
-
-from ._count import count_vocabulary
 
 __all__ = ["count_vocabulary", "distill"]
 

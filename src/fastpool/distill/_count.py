@@ -63,9 +63,7 @@ def _lines(corpus: str | os.PathLike[str] | Iterable[str]) -> Iterable[str]:
             yield from f
         return
     if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
-        raise TypeError(
-            f"corpus must be a path or an iterable of str, got {type(corpus).__name__}"
-        )
+        raise TypeError(f"corpus must be a path or an iterable of str, got {type(corpus).__name__}")
     for i, text in enumerate(corpus):
         if not isinstance(text, str):
             raise TypeError(f"corpus must hold str, got {type(text).__name__} at index {i}")

@@ -150,9 +150,7 @@ def add_vocabulary(
             f"{report.empty} vocabulary entries were empty after normalising; skipped",
             stacklevel=3,
         )
-    out = replace(
-        vocab, tokens=tokens, original_ids=base_ids, tokenizer_json=doc, inputs=inputs
-    )
+    out = replace(vocab, tokens=tokens, original_ids=base_ids, tokenizer_json=doc, inputs=inputs)
     return out, report
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from tokenizers import Tokenizer
 from transformers import AutoModel
 
-from ..model import StaticModel
 from .. import _checks
+from ..model import StaticModel
 from ..persistence import quantize_table, quantize_vocabulary
 from ._bert import compact_supported
 from ._custom_vocab import add_vocabulary, check_vocabulary

@@ -92,8 +92,9 @@ def build_onnx_model(
 
     n_rows = node("Sub", [node("Shape", ["offsets"], "n_offsets"), one], "n_rows")
     dim_c = const("dim", np.array([cols], i64))
-    sums0 = node("ConstantOfShape", [node("Concat", [n_rows, dim_c], "out_shape", axis=0)],
-                 "sums0", value=helper.make_tensor("zf", TensorProto.FLOAT, [1], [0.0]))  # fmt: skip
+    out_shape = node("Concat", [n_rows, dim_c], "out_shape", axis=0)
+    sums0 = node("ConstantOfShape", [out_shape], "sums0",
+                 value=helper.make_tensor("zf", TensorProto.FLOAT, [1], [0.0]))  # fmt: skip
     index = node("Unsqueeze", [row_of, one], "row_index")
     sums = node("ScatterND", [sums0, index, vectors], "sums", reduction="add")
     counts0 = node("ConstantOfShape", [n_rows], "counts0",

@@ -120,13 +120,14 @@ def _read_text(
     return words
 
 
-
 def _parse_lines(
     lines: list[bytes], table: np.ndarray, row: int, words: list[str], source: Path
 ) -> int:
     dim = table.shape[1]
     n = len(lines)
-    heads, rests = zip(*(line.split(None, 1) if b" " in line else (line, b"") for line in lines))
+    pairs = [line.split(None, 1) if b" " in line else [line, b""] for line in lines]
+    heads = [pair[0] for pair in pairs]
+    rests = [pair[-1] for pair in pairs]
     # numpy's C parser over the block's numbers; a count that does not fit means a word with
     # spaces (GloVe 840B) or a bad line: the slow path below sorts those out.
     try:
