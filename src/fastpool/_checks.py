@@ -67,6 +67,13 @@ def naming(source: str | None, *, a_file: bool = False) -> Iterator[None]:
         raise kind(f"{source}: {err}") from None
 
 
+def is_panic(err: BaseException) -> bool:
+    """A Rust panic surfacing from Hugging Face ``tokenizers`` (pyo3's
+    ``PanicException`` derives from BaseException, so ``except Exception`` misses
+    it; pyo3 exposes no importable class)."""
+    return type(err).__name__ == "PanicException" and not isinstance(err, Exception)
+
+
 # -- arrays ---------------------------------------------------------------------------------
 
 
@@ -222,13 +229,40 @@ def out(x: object, shape: tuple[int, int], inputs: Iterable[np.ndarray | None] =
 
 
 def max_length(value: object, name: str = "max_length") -> int | None:
-    """A token limit: a non-negative int, or None for none."""
+    """A token limit: a non-negative int below 2**63 (the native tokenizer's int64),
+    or None for none."""
     if value is None:
         return None
     if not _is_int(value):
         raise TypeError(f"{name} must be a non-negative int or None, got {type(value).__name__}")
     if value < 0:  # type: ignore[operator]
         raise ValueError(f"{name} must be a non-negative int or None, got {value}")
+    if value > _INT64_MAX:  # type: ignore[operator]
+        raise ValueError(f"{name} must be below 2**63 (or None), got {value}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def short_repr(value: object) -> str:
+    """repr cut to 60 characters, for messages about values read from files."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def file_int(
+    value: object, name: str, *, low: int = 0, high: int = _INT64_MAX, null: bool = True
+) -> int | None:
+    """An integer field of a model file (``max_length``, ``truncation.max_length``,
+    ``max_input_chars_per_word``): an int (not a bool, not a float) in
+    ``[low, high]``, or null when ``null``. Always ValueError: the file is wrong;
+    the caller names it."""
+    if value is None and null:
+        return None
+    if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
+        bound = "2**63 - 1" if high == _INT64_MAX else str(high)
+        raise ValueError(
+            f"{name} must be an integer in [{low}, {bound}]{' or null' if null else ''}, "
+            f"got {short_repr(value)}"
+        )
     return int(value)  # type: ignore[call-overload]
 
 

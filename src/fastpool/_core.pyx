@@ -23,6 +23,11 @@ cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
 cdef extern from "fastpool/check.h" namespace "fastpool" nogil:
     int64_t first_out_of_range[I](const I* values, int64_t n, int64_t stop) noexcept
     int64_t first_decrease(const int64_t* offsets, int64_t n) noexcept
+    cdef struct JsonExtent:
+        int64_t depth
+        int64_t structurals
+    JsonExtent c_json_extent "fastpool::json_extent"(
+        const char* text, int64_t n, int64_t depth_limit) noexcept
 
 
 cdef extern from "fastpool/membench.h" namespace "fastpool" nogil:
@@ -151,6 +156,17 @@ def out_of_range(cnp.ndarray values, int64_t stop):
     else:
         raise TypeError(f"expected int32 or int64, got {values.dtype}")
     return found
+
+
+def json_extent(const unsigned char[::1] text, int64_t depth_limit):
+    """(deepest nesting, structural characters) of JSON bytes, in one pass with the
+    GIL released; the depth stops counting past depth_limit (see check.h)."""
+    cdef int64_t n = text.shape[0]
+    cdef const char* p = <const char*>&text[0] if n else NULL
+    cdef JsonExtent found
+    with nogil:
+        found = c_json_extent(p, n, depth_limit)
+    return found.depth, found.structurals
 
 
 OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST, OFFSETS_BAD_LAST = -1, -2, -3, -4
