@@ -67,6 +67,12 @@ def naming(source: str | None, *, a_file: bool = False) -> Iterator[None]:
         raise kind(f"{source}: {err}") from None
 
 
+class TokenizerFailure(ValueError):
+    """Hugging Face ``tokenizers`` failed (panicked) on a text: a fault of the
+    model's tokenizer.json (e.g. a pathological regex), raised naming the model.
+    A ValueError; its own class so the CLI can report it in one line."""
+
+
 def is_panic(err: BaseException) -> bool:
     """A Rust panic surfacing from Hugging Face ``tokenizers`` (pyo3's
     ``PanicException`` derives from BaseException, so ``except Exception`` misses

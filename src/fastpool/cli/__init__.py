@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Sequence
 
 from . import _numbers
+from .._checks import TokenizerFailure
 from ._errors import CLIError
 from ._readers import FORMATS
 from ._writers import OUTPUT_FORMATS
@@ -298,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except CLIError as err:
+        print(f"fastpool {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except TokenizerFailure as err:  # a broken tokenizer.json met at encode time
         print(f"fastpool {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

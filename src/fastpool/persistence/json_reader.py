@@ -74,7 +74,9 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
         except OSError as err:
             raise ValueError(f"{path}: cannot be read ({err.strerror or err})") from None
     if len(data) > max_bytes:
-        raise ValueError(f"{path}: more than the {max_bytes} bytes a model file of this kind may hold")
+        raise ValueError(
+            f"{path}: more than the {max_bytes} bytes a model file of this kind may hold"
+        )
     return data
 
 

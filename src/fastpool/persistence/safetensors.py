@@ -23,11 +23,13 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from .._aligned import empty_bytes
 from . import json_reader
+from .replace import replace_file
 
 # The safetensors reference implementation refuses headers above 100 MB.
 _MAX_HEADER_BYTES = json_reader.SAFETENSORS_HEADER.max_bytes
@@ -241,7 +243,8 @@ class SafetensorsFile:
                     else:
                         self._mmap = _read_aligned(f, self._data_start + largest.begin)
                 except OSError as err:
-                    raise ValueError(f"{self.path}: cannot be read ({err.strerror or err})") from None
+                    why = err.strerror or err
+                    raise ValueError(f"{self.path}: cannot be read ({why})") from None
             if len(self._mmap) < self._data_start + max(t.end for t in self.tensors.values()):
                 raise ValueError(f"{self.path}: file shrank while it was being opened")
 
@@ -324,9 +327,11 @@ def write_file(
 ) -> None:
     """Write ``tensors`` to ``path`` in safetensors format (little-endian, C order).
 
-    The file is written next to ``path`` and renamed over it, so saving over a
-    model that is currently memory-mapped (even by this process) never changes
-    the bytes under the existing mapping.
+    The file is written next to ``path`` under an unpredictable, exclusively
+    created name and renamed over it (:func:`replace.replace_file`), so saving
+    over a model that is currently memory-mapped (even by this process) never
+    changes the bytes under the existing mapping, and a symbolic link at
+    ``path`` is replaced, its target untouched.
     """
     path = Path(path)
     order = _layout_order(tensors)
@@ -351,21 +356,14 @@ def write_file(
     # 64-byte boundary: with the table first, a memory-mapped table's rows then
     # start on cache lines (see _layout_order).
     raw += b" " * (-(8 + len(raw)) % _DATA_ALIGNMENT)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(len(raw).to_bytes(8, "little"))
-            f.write(raw)
-            for arr in arrays:
-                if arr.size == 0:
-                    continue
-                little = (
-                    arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
-                )
-                f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before it takes the final name
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def write(f: BinaryIO) -> None:
+        f.write(len(raw).to_bytes(8, "little"))
+        f.write(raw)
+        for arr in arrays:
+            if arr.size == 0:
+                continue
+            little = arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
+            f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
+
+    replace_file(path, write)

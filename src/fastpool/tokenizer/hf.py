@@ -41,7 +41,9 @@ def panics_as_errors(source: str) -> Iterator[None]:
     except BaseException as err:
         if not _checks.is_panic(err):
             raise
-        raise ValueError(f"{source}: the tokenizer failed on this input ({err})") from None
+        raise _checks.TokenizerFailure(
+            f"{source}: the tokenizer failed on this input ({err})"
+        ) from None
 
 
 def _pool_lost_in_fork() -> bool:
