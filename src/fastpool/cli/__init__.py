@@ -14,8 +14,8 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from . import _numbers
 from .._checks import TokenizerFailure
+from . import _numbers
 from ._errors import CLIError
 from ._readers import FORMATS
 from ._writers import OUTPUT_FORMATS
