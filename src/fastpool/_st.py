@@ -72,7 +72,7 @@ def read_st_settings(
             if kind not in _KNOWN_MODULES:
                 raise ValueError(
                     f"{modules_path}: fastpool runs StaticEmbedding (+ Normalize) models only, "
-                    f"got a module of type {kind or _checks.short_repr(module)}"
+                    f"got a module of type {_checks.short_repr(kind or module)}"
                 )
             normalize = normalize or kind == "Normalize"
     where = str(folder / "config_sentence_transformers.json")
