@@ -82,7 +82,7 @@ def _run(benchmark, name, group, n_threads, n_tokens, fn, bytes_per_token=0):
 def test_fastpool(benchmark, batch, n_threads, dtype):
     group, ids, offsets, tables = batch
     table = tables[dtype]
-    # fastpool's own allocation: 64-byte aligned, so large outputs are streamed (pool.cpp)
+    # fastpool's own allocation: 64-byte aligned, so large outputs are streamed (dispatch.cpp)
     out = _core.empty_rows(len(offsets) - 1, DIM)
     _run(
         benchmark,

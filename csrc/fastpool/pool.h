@@ -44,7 +44,7 @@ struct PoolArgs {
     bool normalize = true;
     int n_threads = 1;
     // Tokens ahead whose table rows are prefetched; pool<T> sets it for this CPU
-    // and T (see prefetch_distance in pool.cpp), so callers leave it alone.
+    // and T (see prefetch_distance in dispatch.cpp), so callers leave it alone.
     std::int64_t prefetch_distance = 16;
     // Write finished rows with non-temporal stores; pool<T> sets it (see streams_output),
     // so callers leave it alone.
@@ -58,7 +58,7 @@ struct PoolArgs {
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
-// pool.cpp). table has at least max(row)+1 rows of dim elements, each row
+// dispatch.cpp). table has at least max(row)+1 rows of dim elements, each row
 // contiguous and row_stride elements after the previous one.
 template <class T>
 void pool(const PoolArgs& args, const T* table, float* out) noexcept;
@@ -71,7 +71,7 @@ int max_threads() noexcept;
 bool has_openmp() noexcept;
 
 // Outputs of at least this many bytes are written with non-temporal stores when
-// their rows are 64-byte aligned (see streams_output in pool.cpp). Python allocates
+// their rows are 64-byte aligned (see streams_output in dispatch.cpp). Python allocates
 // outputs this large on a 64-byte boundary for that reason.
 inline constexpr std::int64_t kStreamOutputBytes = std::int64_t{8} << 20;
 
@@ -84,7 +84,7 @@ int float_row_shift(const float* table, std::int64_t row_stride) noexcept;
 bool streams_output(const PoolArgs& args, const float* out) noexcept;
 
 // Tokens ahead whose rows pool<T> prefetches for tables of this element size
-// on this CPU (chosen once; see pool.cpp for the measurements behind it).
+// on this CPU (chosen once; see dispatch.cpp for the measurements behind it).
 std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 
 // Work (tokens + a fixed cost per row) below which each extra thread costs more

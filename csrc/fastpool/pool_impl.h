@@ -198,7 +198,7 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 }
 
 // Table rows are prefetched a.prefetch_distance tokens ahead (chosen per CPU
-// vendor and element size in pool.cpp), one hint per FASTPOOL_PREFETCH_STEP
+// vendor and element size in dispatch.cpp), one hint per FASTPOOL_PREFETCH_STEP
 // bytes of the row. The first sweep, one distance for every dtype: A/B builds
 // on an AMD EPYC (AVX-512, 1 thread, Zipf ids, dim 256; ratio to embedding_bag
 // "mean", float32 / float16, 29,525-row table short rows | 500,000-row table

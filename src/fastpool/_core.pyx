@@ -47,7 +47,7 @@ cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
 ISA_LEVELS = ("baseline", "avx2", "avx512")
 
 # Outputs this large are written with non-temporal stores when their rows are 64-byte
-# aligned (csrc/fastpool/pool.cpp, streams_output); empty_rows allocates them so.
+# aligned (csrc/fastpool/dispatch.cpp, streams_output); empty_rows allocates them so.
 STREAM_OUTPUT_BYTES = kStreamOutputBytes
 
 

@@ -1,4 +1,6 @@
-// pool.cpp - run-time choice of the kernel's instruction set, and OpenMP queries.
+// dispatch.cpp - run-time choice of the kernel's instruction set and of the per-call
+// settings pool<T> hands it (prefetch distance, output streaming, row shift), and the
+// OpenMP queries. The pooling itself is in pool_impl.h, built once per ISA.
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
