@@ -28,13 +28,13 @@ MAIN = r"""
 #include <cstdio>
 #include "fastpool/dispatch.h"
 namespace fastpool {
-template <class T> void pool_baseline(const PoolArgs&, const T*, float*) noexcept {}
-template <class T> void pool_avx2(const PoolArgs&, const T*, float*) noexcept {}
-template <class T> void pool_avx512(const PoolArgs&, const T*, float*) noexcept {}
+template <class T> void pool_baseline(const KernelArgs&, const T*, float*) noexcept {}
+template <class T> void pool_avx2(const KernelArgs&, const T*, float*) noexcept {}
+template <class T> void pool_avx512(const KernelArgs&, const T*, float*) noexcept {}
 #define FASTPOOL_STUBS(T) \
-  template void pool_baseline<T>(const PoolArgs&, const T*, float*) noexcept; \
-  template void pool_avx2<T>(const PoolArgs&, const T*, float*) noexcept; \
-  template void pool_avx512<T>(const PoolArgs&, const T*, float*) noexcept;
+  template void pool_baseline<T>(const KernelArgs&, const T*, float*) noexcept; \
+  template void pool_avx2<T>(const KernelArgs&, const T*, float*) noexcept; \
+  template void pool_avx512<T>(const KernelArgs&, const T*, float*) noexcept;
 FASTPOOL_STUBS(float) FASTPOOL_STUBS(double) FASTPOOL_STUBS(half_t) FASTPOOL_STUBS(bfloat16_t)
 FASTPOOL_STUBS(std::int8_t)
 }  // namespace fastpool

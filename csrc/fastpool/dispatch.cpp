@@ -214,7 +214,7 @@ int float_row_shift(const float* table, std::int64_t row_stride) noexcept {
 
 template <class T>
 void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
-    PoolArgs args = caller_args;
+    KernelArgs args(caller_args);
     args.prefetch_distance = prefetch_distance(sizeof(T));
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||

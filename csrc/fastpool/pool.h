@@ -43,18 +43,6 @@ struct PoolArgs {
     bool mean = true;
     bool normalize = true;
     int n_threads = 1;
-    // Tokens ahead whose table rows are prefetched; pool<T> sets it for this CPU
-    // and T (see prefetch_distance in dispatch.cpp), so callers leave it alone.
-    std::int64_t prefetch_distance = 16;
-    // Write finished rows with non-temporal stores; pool<T> sets it (see streams_output),
-    // so callers leave it alone.
-    bool stream_out = false;
-    // Table rows start inside a cache line (the table or its row stride is not
-    // 64-byte aligned), so each spans one line more; pool<T> sets it.
-    bool rows_straddle_lines = false;
-    // float32 tables whose rows all start the same number of floats (1-15) into a
-    // 64-byte line: that number, else 0; pool<T> sets it (see float_row_shift).
-    int row_shift = 0;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in

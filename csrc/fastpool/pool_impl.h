@@ -27,7 +27,7 @@
 #endif
 
 #include "convert.h"
-#include "pool.h"
+#include "dispatch.h"
 
 #ifndef FASTPOOL_NOINLINE
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -121,7 +121,7 @@ struct RowRange {
     std::int64_t begin, end;
 };
 
-inline RowRange row_range(const PoolArgs& a, std::int64_t r) noexcept {
+inline RowRange row_range(const KernelArgs& a, std::int64_t r) noexcept {
     if (a.n_ids < 0) return {a.offsets[r], a.offsets[r + 1]};
     const std::int64_t begin = std::clamp<std::int64_t>(load_once(a.offsets + r), 0, a.n_ids);
     const std::int64_t end = std::clamp<std::int64_t>(load_once(a.offsets + r + 1), begin, a.n_ids);
@@ -129,21 +129,21 @@ inline RowRange row_range(const PoolArgs& a, std::int64_t r) noexcept {
 }
 
 template <class Id>
-inline std::int64_t token_id(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
+inline std::int64_t token_id(const KernelArgs& a, const Id* ids, std::int64_t k) noexcept {
     return bounded(ids + k, a.id_limit);
 }
 
-inline std::int64_t id_row(const PoolArgs& a, std::int64_t id) noexcept {
+inline std::int64_t id_row(const KernelArgs& a, std::int64_t id) noexcept {
     return a.mapping ? bounded(a.mapping + id, a.table_rows) : id;
 }
 
 template <class Id>
-inline std::int64_t table_row(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
+inline std::int64_t table_row(const KernelArgs& a, const Id* ids, std::int64_t k) noexcept {
     return id_row(a, token_id(a, ids, k));
 }
 
 // weights[id] * scale[row]; 1 when neither is given.
-inline float coefficient(const PoolArgs& a, std::int64_t id, std::int64_t row) noexcept {
+inline float coefficient(const KernelArgs& a, std::int64_t id, std::int64_t row) noexcept {
     float c = 1.0f;
     if (a.weights) c *= a.weights[id];
     if (a.scale) c *= a.scale[row * a.scale_stride];
@@ -157,7 +157,7 @@ inline float inverse_norm(float squared_norm) noexcept {
 }
 
 // Mean and L2 normalisation of a finished row, in place.
-inline void finish_row(const PoolArgs& a, std::int64_t count, float* out_row) noexcept {
+inline void finish_row(const KernelArgs& a, std::int64_t count, float* out_row) noexcept {
     const std::int64_t dim = a.dim;
     // Multiplying by a reciprocal instead of dividing is within 1 ulp of
     // numpy's division and keeps divisions (slow, unpipelined) out of the loop.
@@ -174,7 +174,7 @@ inline void finish_row(const PoolArgs& a, std::int64_t count, float* out_row) no
 }
 
 template <class T, class Id>
-void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+void scalar_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r,
                 float* out_row) noexcept {
     using Acc = acc_t<T>;
     const auto [begin, end] = row_range(a, r);
@@ -215,22 +215,22 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 
 // Rows of later tokens (also of the next rows) are fetched while this one sums:
 // the last token index whose row may be prefetched.
-inline std::int64_t last_token(const PoolArgs& a) noexcept {
+inline std::int64_t last_token(const KernelArgs& a) noexcept {
     return a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
 }
 
 // The table rows of upcoming tokens: kBytes from column c0 of token k's row,
-// one hint per line. The loop invariants live in members: read through PoolArgs,
+// one hint per line. The loop invariants live in members: read through KernelArgs,
 // GCC reloaded the stride and the straddle flag from memory every token.
 template <class T, class Id>
 struct RowPrefetcher {
-    const PoolArgs& a;
+    const KernelArgs& a;
     const Id* ids;
     const char* base;         // column c0 of row 0
     std::int64_t row_bytes;   // between rows
     bool straddles;
 
-    RowPrefetcher(const PoolArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
+    RowPrefetcher(const KernelArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
         : a(args), ids(ids_), base(reinterpret_cast<const char*>(table + c0)),
           row_bytes(args.row_stride * static_cast<std::int64_t>(sizeof(T))),
           straddles(args.rows_straddle_lines) {}
@@ -250,7 +250,7 @@ struct RowPrefetcher {
 // starts warm). Tokens past the last one to prefetch run in a second loop, so
 // the first tests no bounds.
 template <std::int64_t kBytes, class T, class Id, class Step>
-FASTPOOL_ALWAYS_INLINE void for_tokens(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_ALWAYS_INLINE void for_tokens(const KernelArgs& a, const Id* ids, const T* table,
                                        std::int64_t c0, std::int64_t begin, std::int64_t end,
                                        Step step) noexcept {
     const std::int64_t ahead = a.prefetch_distance;
@@ -270,7 +270,7 @@ FASTPOOL_ALWAYS_INLINE void for_tokens(const PoolArgs& a, const Id* ids, const T
 // and the normalisation first, so every output element is written once. Always
 // inlined: as a call, the R accumulators went to the stack and back every row.
 template <class V, int R, bool kWholeRow>
-FASTPOOL_ALWAYS_INLINE void finish_block(const PoolArgs& a, std::int64_t count,
+FASTPOOL_ALWAYS_INLINE void finish_block(const KernelArgs& a, std::int64_t count,
                                          std::int64_t c0, typename V::Reg* acc,
                                          float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -317,7 +317,7 @@ FASTPOOL_ALWAYS_INLINE void finish_block(const PoolArgs& a, std::int64_t count,
 //
 // Plain rows: acc += row.
 template <class V, int R, bool kWholeRow, class T, class Id>
-FASTPOOL_NOINLINE void sum_block(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_NOINLINE void sum_block(const KernelArgs& a, const Id* ids, const T* table,
                                  std::int64_t begin, std::int64_t end, std::int64_t c0,
                                  float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -337,7 +337,7 @@ FASTPOOL_NOINLINE void sum_block(const PoolArgs& a, const Id* ids, const T* tabl
 
 // Weights and/or int8 scales: acc += coefficient * row.
 template <class V, int R, bool kWholeRow, class T, class Id>
-FASTPOOL_NOINLINE void weighted_block(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_NOINLINE void weighted_block(const KernelArgs& a, const Id* ids, const T* table,
                                       std::int64_t begin, std::int64_t end, std::int64_t c0,
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -361,7 +361,7 @@ FASTPOOL_NOINLINE void weighted_block(const PoolArgs& a, const Id* ids, const T*
 // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24 tokens) and
 // convert once, instead of converting every token.
 template <class V, int R, bool kWholeRow, class Id>
-FASTPOOL_NOINLINE void int8_sum_block(const PoolArgs& a, const Id* ids,
+FASTPOOL_NOINLINE void int8_sum_block(const KernelArgs& a, const Id* ids,
                                       const std::int8_t* table, std::int64_t begin,
                                       std::int64_t end, std::int64_t c0,
                                       float* out_row) noexcept {
@@ -391,7 +391,7 @@ FASTPOOL_NOINLINE void int8_sum_block(const PoolArgs& a, const Id* ids,
 // of such rows split every one of them: float32 rows held in L1/L2 pooled 20-40%
 // slower than aligned ones (AMD EPYC, 1 thread).
 template <class V, int R, class Id>
-FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const float* table,
+FASTPOOL_NOINLINE void shifted_sum_block(const KernelArgs& a, const Id* ids, const float* table,
                                          std::int64_t begin, std::int64_t end,
                                          float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -423,7 +423,7 @@ FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const
 // R vector registers of columns [c0, c0 + R * lanes) over the row's tokens,
 // the accumulators in registers for the whole token loop.
 template <class V, int R, bool kWholeRow, class T, class Id>
-inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::int64_t begin,
+inline void simd_block(const KernelArgs& a, const Id* ids, const T* table, std::int64_t begin,
                        std::int64_t end, std::int64_t c0, float* out_row) noexcept {
     if (a.weights || a.scale) {
         weighted_block<V, R, kWholeRow>(a, ids, table, begin, end, c0, out_row);
@@ -437,7 +437,7 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
 // simd_block with n registers, n a power of two up to V::kRegs: the sizes the
 // compiler unrolls, so each register stays one register.
 template <class V, bool kWholeRow, class T, class Id>
-inline void simd_block_of(int n, const PoolArgs& a, const Id* ids, const T* table,
+inline void simd_block_of(int n, const KernelArgs& a, const Id* ids, const T* table,
                           std::int64_t begin, std::int64_t end, std::int64_t c0,
                           float* out_row) noexcept {
     static_assert(V::kRegs == 16, "the cases below assume 16 registers");
@@ -451,7 +451,7 @@ inline void simd_block_of(int n, const PoolArgs& a, const Id* ids, const T* tabl
 }
 
 template <class V, class T, class Id>
-void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+void simd_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r,
               float* out_row) noexcept {
     constexpr int L = V::kLanes, R = V::kRegs;
     const auto [begin, end] = row_range(a, r);
@@ -503,7 +503,7 @@ void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
 }
 
 template <class V, class T, class Id>
-void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
+void pool_range(const KernelArgs& a, const T* table, float* out, std::int64_t r0,
                 std::int64_t r1) noexcept {
     const Id* ids = static_cast<const Id*>(a.ids);
     for (std::int64_t r = r0; r < r1; ++r) {
@@ -519,7 +519,7 @@ void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
 }
 
 // First row whose cumulative cost reaches target: cost(r) = offsets[r] + r*kRowCost.
-inline std::int64_t row_at_cost(const PoolArgs& a, std::int64_t target) noexcept {
+inline std::int64_t row_at_cost(const KernelArgs& a, std::int64_t target) noexcept {
     std::int64_t lo = 0, hi = a.n_rows;
     while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
@@ -530,7 +530,7 @@ inline std::int64_t row_at_cost(const PoolArgs& a, std::int64_t target) noexcept
 }
 
 template <class V, class T, class Id>
-void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
+void pool_all(const KernelArgs& a, const T* table, float* out) noexcept {
     const std::int64_t total = a.offsets[a.n_rows] + a.n_rows * kRowCost;
     const std::int64_t useful = std::max<std::int64_t>(1, total / min_work_per_thread());
     const int n_threads = static_cast<int>(std::min<std::int64_t>(a.n_threads, useful));
@@ -564,7 +564,7 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
 }
 
 template <class V, class T>
-void pool_entry(const PoolArgs& a, const T* table, float* out) noexcept {
+void pool_entry(const KernelArgs& a, const T* table, float* out) noexcept {
     if (a.ids_are_64) pool_all<V, T, std::int64_t>(a, table, out);
     else pool_all<V, T, std::int32_t>(a, table, out);
 }
