@@ -118,8 +118,7 @@ Isa detect_isa() noexcept {
 //     lengths; 1.11-1.17x at 1 thread on three of them, 1.08-1.20x at 4 threads);
 //     float16 was mixed (0.84-1.29x) and int8 at 1 thread mostly slower (0.71-1.25x).
 //     That VM moved up to 1.5x between rounds, so only the float32 change was taken.
-// One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
-// macros override the table for such sweeps.
+// One machine of each vendor is thin evidence.
 bool cpu_is_amd() noexcept {
 #if defined(FASTPOOL_CPUID_MSVC) || defined(FASTPOOL_CPUID_TEST)
     unsigned r[4];
@@ -144,15 +143,6 @@ PrefetchDistances choose_prefetch_distances() noexcept {
         d.bytes2 = 40;
         d.bytes1 = 56;
     }
-#ifdef FASTPOOL_PREFETCH_DISTANCE
-    d.bytes4 = FASTPOOL_PREFETCH_DISTANCE;
-#endif
-#ifdef FASTPOOL_PREFETCH_DISTANCE_16BIT
-    d.bytes2 = FASTPOOL_PREFETCH_DISTANCE_16BIT;
-#endif
-#ifdef FASTPOOL_PREFETCH_DISTANCE_8BIT
-    d.bytes1 = FASTPOOL_PREFETCH_DISTANCE_8BIT;
-#endif
     return d;
 }
 
@@ -219,9 +209,7 @@ void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
                                args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
-#ifndef FASTPOOL_NO_ROW_SHIFT  // defined for A/B builds against plain split loads
     if constexpr (std::is_same_v<T, float>) args.row_shift = float_row_shift(table, args.row_stride);
-#endif
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
         case Isa::avx512: pool_avx512(args, table, out); return;

@@ -50,10 +50,7 @@ namespace {
 
 // A row costs its tokens plus a fixed share for zeroing, the mean and the norm.
 constexpr std::int64_t kRowCost = 4;
-#ifndef FASTPOOL_CHUNKS_PER_THREAD
-#define FASTPOOL_CHUNKS_PER_THREAD 8
-#endif
-constexpr std::int64_t kChunksPerThread = FASTPOOL_CHUNKS_PER_THREAD;
+constexpr std::int64_t kChunksPerThread = 8;
 // Columns the scalar path pools per pass over a row's tokens: small enough for
 // the accumulators to stay in registers, so each output is written once.
 constexpr std::int64_t kScalarBlock = 32;
@@ -198,7 +195,7 @@ void scalar_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t
 }
 
 // Table rows are prefetched a.prefetch_distance tokens ahead (chosen per CPU
-// vendor and element size in dispatch.cpp), one hint per FASTPOOL_PREFETCH_STEP
+// vendor and element size in dispatch.cpp), one hint per kPrefetchStep
 // bytes of the row. The first sweep, one distance for every dtype: A/B builds
 // on an AMD EPYC (AVX-512, 1 thread, Zipf ids, dim 256; ratio to embedding_bag
 // "mean", float32 / float16, 29,525-row table short rows | 500,000-row table
@@ -209,9 +206,7 @@ void scalar_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t
 // and at distance 8 a hint every 256 or 1024 bytes instead of every line lost
 // 10-20%. The rows a token reads are cold more often than not, so the hints
 // must run far enough ahead to cover a DRAM/L3 round trip.
-#ifndef FASTPOOL_PREFETCH_STEP
-#define FASTPOOL_PREFETCH_STEP 64
-#endif
+constexpr std::int64_t kPrefetchStep = 64;  // bytes: one hint per cache line
 
 // Rows of later tokens (also of the next rows) are fetched while this one sums:
 // the last token index whose row may be prefetched.
@@ -239,7 +234,7 @@ struct RowPrefetcher {
     FASTPOOL_ALWAYS_INLINE void fetch(std::int64_t k) const noexcept {
         const char* p = base + table_row(a, ids, k) * row_bytes;
 #pragma GCC unroll 32
-        for (std::int64_t byte = 0; byte < kBytes; byte += FASTPOOL_PREFETCH_STEP) prefetch_line(p + byte);
+        for (std::int64_t byte = 0; byte < kBytes; byte += kPrefetchStep) prefetch_line(p + byte);
         // A row that starts inside a cache line ends inside one more than the loop reached.
         if (straddles) prefetch_line(p + kBytes - 1);
     }
