@@ -1,11 +1,12 @@
+// membench.cpp - the benchmarks' roofline read loop and gather floor (membench.h).
 #include "membench.h"
 
 #include <algorithm>
 #include <cstdint>
 
+// The gather floor needs GCC or Clang on x86-64 (target attribute, __builtin_cpu_supports).
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
-#define FASTPOOL_FLOOR_AVX512 1
 #endif
 
 namespace fastpool {
@@ -23,7 +24,7 @@ float read_sum(const float* data, std::int64_t n) noexcept {
     return total;
 }
 
-#ifdef FASTPOOL_FLOOR_AVX512
+#if defined(__GNUC__) && defined(__x86_64__)
 namespace {
 
 // Compiled for AVX-512 whatever the file's flags; called only after the CPU check.
@@ -63,7 +64,7 @@ __attribute__((target("avx512f"))) void gather_rows(const std::int64_t* ids,
 
 bool gather_floor(const std::int64_t* ids, const std::int64_t* offsets, std::int64_t n_rows,
                   const float* table, std::int64_t ahead, float* out) noexcept {
-#ifdef FASTPOOL_FLOOR_AVX512
+#if defined(__GNUC__) && defined(__x86_64__)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f")) return false;
     // A row that starts inside a cache line touches 17 lines, not 16.
