@@ -72,7 +72,8 @@ int float_row_shift(const float* table, std::int64_t row_stride) noexcept;
 bool streams_output(const PoolArgs& args, const float* out) noexcept;
 
 // Tokens ahead whose rows pool<T> prefetches for tables of this element size
-// on this CPU (chosen once; see dispatch.cpp for the measurements behind it).
+// on this CPU (chosen once in dispatch.cpp; benchmarks/README.md has the
+// measurements behind it).
 std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 
 // Work (tokens + a fixed cost per row) below which each extra thread costs more
@@ -81,13 +82,10 @@ std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 // benchmarks/calibrate_threads.py (values < 1 restore the default).
 // Thread-safe; read once per call.
 //
-// The default comes from that script (float32, dim 256, rows of 16 tokens) on
-// a 2-core AMD EPYC and a 16-core Xeon. With the team warm (calls back to back)
-// 2 threads already win at ~650 work on both; with the team asleep (calls 10 ms
-// apart) waking it costs ~30-60 us on the Xeon, so 1 thread wins below ~1,300
-// work and a team above ~2,500. 1024 sits between the two crossovers: at most
-// ~1.3x from the faster choice in either regime, where the old 8192 left 2-5x
-// on the table for batches of 2,500-40,000 tokens.
+// The default, from that script on a 2-core AMD EPYC and a 16-core Xeon, sits between
+// where 2 threads start to win with the team warm and where they win with it asleep (its
+// wake-up costs tens of microseconds), so it is never far from the faster choice
+// (benchmarks/README.md, "Kernel constants": threads).
 inline constexpr std::int64_t kDefaultMinWorkPerThread = 1024;
 std::int64_t min_work_per_thread() noexcept;
 void set_min_work_per_thread(std::int64_t work) noexcept;

@@ -87,14 +87,11 @@ inline void prefetch_line(const char* p) noexcept {
 // v if v < limit, else 0. Python checked every id and mapping value, but
 // another thread may rewrite them during the call; reading each once (relaxed
 // atomic: a plain load) and bounding it keeps that race a wrong result instead
-// of an out-of-bounds read. A compare and a branch that is never taken (with a
-// compare-and-move instead, each row address waited for the compare). The empty
-// asm statements keep GCC from rewriting either: it turned the branch back into a
-// compare-and-move, or, knowing the value is 0 on the rare path, duplicated the
-// token loop for that case, after which the float16 loop kept 16 row addresses in
-// registers instead of one. Against the compare-and-move, interleaved A/B, 1
-// thread (AMD EPYC, with for_tokens below): float32 small table +10% long rows,
-// int8 +4-7%, the rest within noise.
+// of an out-of-bounds read. A compare and a branch that is never taken: with a
+// compare-and-move instead, each row address waited for the compare. The empty
+// asm statements keep GCC from turning the branch back into a compare-and-move,
+// or from specialising the token loop for id == 0 (benchmarks/README.md,
+// "Kernel constants": the id bounds check).
 template <class I>
 inline std::int64_t bounded(const I* p, std::int64_t limit) noexcept {
     const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(load_once(p)));
@@ -195,18 +192,10 @@ void scalar_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t
 }
 
 // Table rows are prefetched a.prefetch_distance tokens ahead (chosen per CPU
-// vendor and element size in dispatch.cpp), one hint per kPrefetchStep
-// bytes of the row. The first sweep, one distance for every dtype: A/B builds
-// on an AMD EPYC (AVX-512, 1 thread, Zipf ids, dim 256; ratio to embedding_bag
-// "mean", float32 / float16, 29,525-row table short rows | 500,000-row table
-// long rows):
-//   distance 0:  0.85 / 1.31 | 0.76 / 0.58     distance 4:  1.06 / 1.54 | 0.77 / 0.81
-//   distance 8:  1.19 / 1.76 | 0.89 / 0.98     distance 16: 1.33 / 1.86 | 0.98 / 1.21
-//   distance 24: 1.31 / 2.07 | 0.96 / 1.32     distance 32: 1.24 / 2.12 | 0.92 / 1.37
-// and at distance 8 a hint every 256 or 1024 bytes instead of every line lost
-// 10-20%. The rows a token reads are cold more often than not, so the hints
-// must run far enough ahead to cover a DRAM/L3 round trip.
-constexpr std::int64_t kPrefetchStep = 64;  // bytes: one hint per cache line
+// vendor and element size in dispatch.cpp), one hint per cache line of the row:
+// sparser hints left lines to demand misses (benchmarks/README.md, "Kernel
+// constants": prefetch distance).
+constexpr std::int64_t kPrefetchStep = 64;  // bytes
 
 // Rows of later tokens (also of the next rows) are fetched while this one sums:
 // the last token index whose row may be prefetched.
@@ -454,10 +443,8 @@ void simd_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r
     // 32, 64, 128, 256) is pooled in one pass and stored once. Wider rows, or
     // others, take one pass over the tokens per block of columns: R registers at
     // a time, then the rest in halving blocks (dim 192: 8 + 4 registers), so a
-    // dim-64 row is one pass, not four. A/B, 1 thread, AMD EPYC, 29,525-row float32
-    // table, 20,000 rows of 16 tokens, ms before -> after: AVX-512 dim 32 1.72 ->
-    // 0.82, 64 3.13 -> 0.93, 128 5.49 -> 1.42, 192 7.98 -> 4.32, 384 12.1 -> 9.5
-    // (256: 3.1 either way); AVX2 dim 32 2.84 -> 0.87, 64 5.07 -> 1.07, 192 8.1 -> 4.8.
+    // dim-64 row is one pass, not four (benchmarks/README.md, "Kernel constants":
+    // column blocks).
     if (a.dim == R * L) {  // the common case first, inlined: short rows feel a call
         if constexpr (std::is_same_v<T, float> && V::kShiftsRows) {
             if (a.row_shift != 0 && !a.weights && !a.scale) {
@@ -536,11 +523,10 @@ void pool_all(const KernelArgs& a, const T* table, float* out) noexcept {
 #ifdef _OPENMP
     // One region; chunks of rows of equal cost (rows range from empty to thousands
     // of tokens, so equal row counts would leave threads idle), kChunksPerThread per
-    // thread, handed out in order to whichever thread is free. Against one fixed
-    // slice per thread (16-vCPU Xeon, 16 threads, float32, long rows, 29,525-row
-    // table): 0.63-0.66 vs 1.02-1.05 ms, since a fixed slice waits for the slowest
-    // vCPU. Each row is still pooled by one thread in token
-    // order, so the result does not depend on which thread took it.
+    // thread, handed out in order to whichever thread is free: a fixed slice per
+    // thread waits for the slowest core (benchmarks/README.md, "Kernel constants":
+    // threads). Each row is still pooled by one thread in token order, so the
+    // result does not depend on which thread took it.
     const std::int64_t n_chunks = static_cast<std::int64_t>(n_threads) * kChunksPerThread;
     std::atomic<std::int64_t> next_chunk{0};
 #pragma omp parallel num_threads(n_threads)
