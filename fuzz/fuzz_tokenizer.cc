@@ -1,8 +1,9 @@
 // fuzz_tokenizer.cc - libFuzzer target: the native WordPiece tokenizer on arbitrary bytes.
 //
 // The first byte picks the normalizer switches, drop_unk and the longest word
-// (max_input_chars_per_word 100, 4, 1 or 0), the next two the limits; the rest is split at 0xFF 0xFE into up to 64 texts (arbitrary bytes, so
-// ill-formed UTF-8 too), each copied to an exact-size heap buffer so
+// (max_input_chars_per_word 100, 4, 1 or 0), the next two the limits; the rest
+// is split at 0xFF 0xFE into up to 64 texts (arbitrary bytes, so ill-formed
+// UTF-8 too), each copied to an exact-size heap buffer so
 // AddressSanitizer sees any read past its end. tokenize_batch and
 // encode_batch must succeed, every id must lie in [0, vocabulary), and with
 // drop_unk the unknown id must never appear; the id buffer starts filled with
@@ -30,6 +31,8 @@ std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
     return v->data();
 }
 
+// Packed by hand: clang-format would put one entry per line.
+// clang-format off
 const char* const kVocab[] = {
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "quick", "brown", "fox", "jump", "##s", "##ed",
     "##ing", "over", "lazy", "dog", "a", "b", "c", "e", "##a", "##b", "##e", "un", "##aff",
@@ -37,6 +40,7 @@ const char* const kVocab[] = {
     "\xe4\xb8\xad", "\xe6\x96\x87", "\xf0\x9f\x99\x82", "na", "##ive", "i", "##\xcc\x81",
     "\xc4\xb1", "\xe1\xba\x9e", "ss", "##ss", "x", "##x", "y", "z", "hello", "world",
 };
+// clang-format on
 constexpr int kVocabSize = sizeof kVocab / sizeof *kVocab;
 constexpr std::int64_t kWordLimits[] = {100, 4, 1, 0};
 

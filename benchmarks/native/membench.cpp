@@ -12,8 +12,8 @@
 namespace fastpool {
 
 float read_sum(const float* data, std::int64_t n) noexcept {
-    // 32 independent sums (two cache lines per step) keep the adds off the critical path, so the loop
-    // is limited by how fast memory delivers, not by add latency.
+    // 32 independent sums (two cache lines per step) keep the adds off the critical path, so the
+    // loop is limited by how fast memory delivers, not by add latency.
     float acc[32] = {};
     std::int64_t i = 0;
     for (; i + 32 <= n; i += 32)
@@ -47,12 +47,14 @@ __attribute__((target("avx512f"))) void gather_rows(const std::int64_t* ids,
             for (int line = 0; line < kLines; ++line) __builtin_prefetch(next + 64 * line, 0, 3);
             const float* row = table + ids[k] * 256;
 #pragma GCC unroll 16
-            for (int i = 0; i < 16; ++i) acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
+            for (int i = 0; i < 16; ++i)
+                acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
         }
         for (; k < end; ++k) {
             const float* row = table + ids[k] * 256;
 #pragma GCC unroll 16
-            for (int i = 0; i < 16; ++i) acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
+            for (int i = 0; i < 16; ++i)
+                acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
         }
 #pragma GCC unroll 16
         for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + b * 256 + 16 * i, acc[i]);

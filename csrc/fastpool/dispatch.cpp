@@ -1,13 +1,13 @@
 // dispatch.cpp - run-time choice of the kernel's instruction set and of the per-call
 // settings pool<T> hands it (prefetch distance, output streaming, row shift), and the
 // OpenMP queries. The pooling itself is in pool_impl.h, built once per ISA.
+#include "dispatch.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
-
-#include "dispatch.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -153,9 +153,12 @@ Isa set_isa(Isa requested) noexcept {
 
 const char* isa_name(Isa isa) noexcept {
     switch (isa) {
-        case Isa::avx512: return "avx512";
-        case Isa::avx2: return "avx2";
-        default: return "baseline";
+        case Isa::avx512:
+            return "avx512";
+        case Isa::avx2:
+            return "avx2";
+        default:
+            return "baseline";
     }
 }
 
@@ -175,7 +178,8 @@ bool streams_output(const PoolArgs& a, const float* out) noexcept {
 // (see shifted_sum_block in pool_impl.h).
 int float_row_shift(const float* table, std::int64_t row_stride) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(table);
-    if (address % sizeof(float) != 0 || row_stride * static_cast<std::int64_t>(sizeof(float)) % 64 != 0)
+    if (address % sizeof(float) != 0 ||
+        row_stride * static_cast<std::int64_t>(sizeof(float)) % 64 != 0)
         return 0;
     return static_cast<int>(address % 64 / sizeof(float));
 }
@@ -187,15 +191,22 @@ void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
                                args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
-    if constexpr (std::is_same_v<T, float>) args.row_shift = float_row_shift(table, args.row_stride);
+    if constexpr (std::is_same_v<T, float>)
+        args.row_shift = float_row_shift(table, args.row_stride);
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
-        case Isa::avx512: pool_avx512(args, table, out); return;
+        case Isa::avx512:
+            pool_avx512(args, table, out);
+            return;
 #endif
 #ifdef FASTPOOL_HAVE_AVX2
-        case Isa::avx2: pool_avx2(args, table, out); return;
+        case Isa::avx2:
+            pool_avx2(args, table, out);
+            return;
 #endif
-        default: pool_baseline(args, table, out); return;
+        default:
+            pool_baseline(args, table, out);
+            return;
     }
 }
 

@@ -27,19 +27,19 @@
 namespace fastpool {
 
 struct PoolArgs {
-    const void* ids = nullptr;        // int32_t or int64_t, see ids_are_64
+    const void* ids = nullptr;  // int32_t or int64_t, see ids_are_64
     bool ids_are_64 = true;
     const std::int64_t* offsets = nullptr;
     std::int64_t n_rows = 0;
     std::int64_t dim = 0;
-    std::int64_t row_stride = 0;      // elements between table rows (>= dim)
-    const float* weights = nullptr;   // nullable; one per original id
+    std::int64_t row_stride = 0;            // elements between table rows (>= dim)
+    const float* weights = nullptr;         // nullable; one per original id
     const std::int32_t* mapping = nullptr;  // nullable; id -> table row
-    std::int64_t id_limit = 0;        // ids are < this: len(mapping), else table rows
-    std::int64_t table_rows = 0;      // mapping values are < this
-    std::int64_t n_ids = -1;          // when >= 0, row bounds are clamped to [0, n_ids]
-    const float* scale = nullptr;     // nullable; int8 tables only
-    std::int64_t scale_stride = 0;    // 1: one scale per row, 0: one for all
+    std::int64_t id_limit = 0;              // ids are < this: len(mapping), else table rows
+    std::int64_t table_rows = 0;            // mapping values are < this
+    std::int64_t n_ids = -1;                // when >= 0, row bounds are clamped to [0, n_ids]
+    const float* scale = nullptr;           // nullable; int8 tables only
+    std::int64_t scale_stride = 0;          // 1: one scale per row, 0: one for all
     bool mean = true;
     bool normalize = true;
     int n_threads = 1;

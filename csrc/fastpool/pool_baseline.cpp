@@ -2,7 +2,6 @@
 #include "dispatch.h"
 #include "pool_impl.h"
 
-
 namespace fastpool {
 
 template <class T>

@@ -60,8 +60,10 @@ using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 template <class T>
 inline acc_t<T> widen(T x) noexcept {
-    if constexpr (std::is_same_v<T, double>) return x;
-    else return to_f32(x);
+    if constexpr (std::is_same_v<T, double>)
+        return x;
+    else
+        return to_f32(x);
 }
 
 // One plain load that the compiler may neither repeat nor split (a relaxed
@@ -210,12 +212,14 @@ template <class T, class Id>
 struct RowPrefetcher {
     const KernelArgs& a;
     const Id* ids;
-    const char* base;         // column c0 of row 0
-    std::int64_t row_bytes;   // between rows
+    const char* base;        // column c0 of row 0
+    std::int64_t row_bytes;  // between rows
     bool straddles;
 
     RowPrefetcher(const KernelArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
-        : a(args), ids(ids_), base(reinterpret_cast<const char*>(table + c0)),
+        : a(args),
+          ids(ids_),
+          base(reinterpret_cast<const char*>(table + c0)),
           row_bytes(args.row_stride * static_cast<std::int64_t>(sizeof(T))),
           straddles(args.rows_straddle_lines) {}
 
@@ -254,9 +258,8 @@ FASTPOOL_ALWAYS_INLINE void for_tokens(const KernelArgs& a, const Id* ids, const
 // and the normalisation first, so every output element is written once. Always
 // inlined: as a call, the R accumulators went to the stack and back every row.
 template <class V, int R, bool kWholeRow>
-FASTPOOL_ALWAYS_INLINE void finish_block(const KernelArgs& a, std::int64_t count,
-                                         std::int64_t c0, typename V::Reg* acc,
-                                         float* out_row) noexcept {
+FASTPOOL_ALWAYS_INLINE void finish_block(const KernelArgs& a, std::int64_t count, std::int64_t c0,
+                                         typename V::Reg* acc, float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
     if constexpr (kWholeRow) {
@@ -345,9 +348,8 @@ FASTPOOL_NOINLINE void weighted_block(const KernelArgs& a, const Id* ids, const 
 // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24 tokens) and
 // convert once, instead of converting every token.
 template <class V, int R, bool kWholeRow, class Id>
-FASTPOOL_NOINLINE void int8_sum_block(const KernelArgs& a, const Id* ids,
-                                      const std::int8_t* table, std::int64_t begin,
-                                      std::int64_t end, std::int64_t c0,
+FASTPOOL_NOINLINE void int8_sum_block(const KernelArgs& a, const Id* ids, const std::int8_t* table,
+                                      std::int64_t begin, std::int64_t end, std::int64_t c0,
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
@@ -426,11 +428,21 @@ inline void simd_block_of(int n, const KernelArgs& a, const Id* ids, const T* ta
                           float* out_row) noexcept {
     static_assert(V::kRegs == 16, "the cases below assume 16 registers");
     switch (n) {
-        case 16: simd_block<V, 16, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 8: simd_block<V, 8, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 4: simd_block<V, 4, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 2: simd_block<V, 2, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        default: simd_block<V, 1, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
+        case 16:
+            simd_block<V, 16, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 8:
+            simd_block<V, 8, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 4:
+            simd_block<V, 4, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 2:
+            simd_block<V, 2, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        default:
+            simd_block<V, 1, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
     }
 }
 
@@ -477,7 +489,8 @@ void simd_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r
             const std::int64_t row = id_row(a, id);
             const float coef = coefficient(a, id, row);
             const T* src = table + row * a.row_stride;
-            for (std::int64_t j = vec_cols; j < a.dim; ++j) acc[j - vec_cols] += coef * to_f32(src[j]);
+            for (std::int64_t j = vec_cols; j < a.dim; ++j)
+                acc[j - vec_cols] += coef * to_f32(src[j]);
         }
         for (std::int64_t j = vec_cols; j < a.dim; ++j) out_row[j] = acc[j - vec_cols];
     }
@@ -505,8 +518,10 @@ inline std::int64_t row_at_cost(const KernelArgs& a, std::int64_t target) noexce
     std::int64_t lo = 0, hi = a.n_rows;
     while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
-        if (a.offsets[mid] + mid * kRowCost < target) lo = mid + 1;
-        else hi = mid;
+        if (a.offsets[mid] + mid * kRowCost < target)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -546,8 +561,10 @@ void pool_all(const KernelArgs& a, const T* table, float* out) noexcept {
 
 template <class V, class T>
 void pool_entry(const KernelArgs& a, const T* table, float* out) noexcept {
-    if (a.ids_are_64) pool_all<V, T, std::int64_t>(a, table, out);
-    else pool_all<V, T, std::int32_t>(a, table, out);
+    if (a.ids_are_64)
+        pool_all<V, T, std::int64_t>(a, table, out);
+    else
+        pool_all<V, T, std::int32_t>(a, table, out);
 }
 
 }  // namespace
