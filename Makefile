@@ -15,7 +15,7 @@ bench:
 
 lint:
 	ruff check src tests benchmarks && ruff format --check src tests benchmarks
-	cython-lint src/fastpool/*.pyx
+	tools/lint.sh
 	mypy
 
 wheel:
