@@ -77,7 +77,7 @@ class Teacher:
                 sentence = np.empty((len(texts), sent.shape[1]), dtype=np.float32)
                 tokens = np.empty_like(sentence)
             sentence[rows] = sent.numpy()
-            tokens[rows] = tok.numpy()
+            tokens[rows] = tok.numpy()  # type: ignore[index]
             if bar is not None:
                 bar.update(rows.size)
         assert sentence is not None and tokens is not None

@@ -100,7 +100,7 @@ class StaticClassifier:
         self.model.save_pretrained(folder / "model")
         arrays = {f"w{i}": w for i, (w, _) in enumerate(self.layers)}
         arrays.update({f"b{i}": b for i, (_, b) in enumerate(self.layers)})
-        np.savez(folder / HEAD, **arrays)
+        np.savez(folder / HEAD, **arrays)  # type: ignore[arg-type]
         meta = {"classes": self.classes, "multilabel": self.multilabel, "layers": len(self.layers)}
         (folder / META).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return folder
