@@ -14,9 +14,7 @@ bench:
 	python -m pytest benchmarks --benchmark-autosave && python benchmarks/ratios.py
 
 lint:
-	ruff check src tests benchmarks && ruff format --check src tests benchmarks
 	tools/lint.sh
-	mypy
 
 wheel:
 	pip wheel . --no-deps -w dist

@@ -96,9 +96,7 @@ def main() -> None:
     t_texts = np.concatenate([t_q, t_d])
     pairs = rng.integers(0, len(texts), (20000, 2))
     s_pairs = rng.integers(0, len(stdlib), (20000, 2))
-    result: dict[str, dict[str, float]] = {
-        "teacher": {"recall@10": recall_at_10(t_q, t_d)}
-    }
+    result: dict[str, dict[str, float]] = {"teacher": {"recall@10": recall_at_10(t_q, t_d)}}
     for name, model in (("distilled", distilled), ("trained", trained)):
         emb_q, emb_d = model.encode(q), model.encode(d)
         result[name] = {
