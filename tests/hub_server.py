@@ -189,7 +189,11 @@ class HubServer:
             request = json.loads(body or b"{}")
             name = request.get("name")
             repo_id = f"{request['organization']}/{name}" if request.get("organization") else name
-            self.repos.setdefault(repo_id, _Repo(bool(request.get("private")), None))
+            # Older clients send "private", newer ones "visibility".
+            private = bool(request.get("private")) or request.get("visibility") == "private"
+            auth = h.headers.get("Authorization", "")
+            token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+            self.repos.setdefault(repo_id, _Repo(private, token))
             self._reply(h, 200, {"url": f"{self.url}/{repo_id}", "name": repo_id})
         elif path == "/api/validate-yaml" and method == "POST":
             self._reply(h, 200, {"errors": [], "warnings": []})
