@@ -7,9 +7,9 @@
 Serves, on 127.0.0.1 only: ``GET /api/models/{repo}[/revision/{rev}]`` (repo info,
 404 ``RepoNotFound``), ``GET /api/models/{repo}/tree/{rev}`` (the file listing),
 ``HEAD``/``GET /{repo}/resolve/{rev}/{path}`` (file metadata and bytes),
-``POST /api/repos/create``, ``POST /api/validate-yaml`` (always valid), ``POST /api/models/{repo}/preupload/{rev}`` (every
-file "regular") and ``POST /api/models/{repo}/commit/{rev}`` (NDJSON, base64
-contents). Not served: LFS and Xet transfers (uploads are all sent inline), and
+``POST /api/repos/create``, ``POST /api/validate-yaml`` (always valid),
+``POST /api/models/{repo}/preupload/{rev}`` (every file "regular") and
+``POST /api/models/{repo}/commit/{rev}`` (NDJSON, base64 contents). Not served: LFS and Xet transfers (uploads are all sent inline), and
 anything else (answered 404 and recorded in ``unknown``). ``requests`` records
 every (method, path) for assertions; repos made ``private`` need the token.
 """
@@ -62,8 +62,7 @@ class HubServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> HubServer:
         self._thread.start()

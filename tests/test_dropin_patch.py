@@ -71,11 +71,12 @@ def test_pickle_and_joblib_round_trip(patched: type, how: str, tmp_path: Path) -
     if how == "arrays":
         model = model2vec.StaticModel(np.asarray(model.embedding), model.tokenizer, normalize=True)
     expected = model.encode(DOCS[:50])
-    again = pickle.loads(pickle.dumps(model))
-    assert type(again) is patched
+    again: Any = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(again.encode(DOCS[:50]), expected)
+    assert type(again) is patched
     joblib.dump(model, tmp_path / "model.joblib")
-    np.testing.assert_array_equal(joblib.load(tmp_path / "model.joblib").encode(DOCS[:50]), expected)
+    loaded: Any = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.encode(DOCS[:50]), expected)
     # A fresh process that never patched model2vec loads it back as the same subclass.
     code = (
         "import sys, joblib, numpy as np, model2vec\n"
@@ -103,7 +104,7 @@ def test_unpickling_first_then_patching(tmp_path: Path) -> None:
         "fastpool.patch.unpatch_model2vec()\n"
         "assert model2vec.StaticModel is kept[0]\n"
     )
-    cls = patch_model2vec()
+    cls: Any = patch_model2vec()
     try:
         data = pickle.dumps(cls.from_pretrained(FOLDER))
     finally:

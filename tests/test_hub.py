@@ -29,7 +29,9 @@ TEXTS = ["hello world", "The quick brown fox jumps over the lazy dog.", ""]
 UNNEEDED = {"onnx/model.onnx": b"\0" * 64, "pytorch_model.bin": b"\0" * 64, "notes.txt": b"x"}
 
 
-def run(code: str, env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def run(
+    code: str, env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess:
     """``code`` in a fresh interpreter with ``env`` on top of a hub-free environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     result = subprocess.run(
@@ -133,8 +135,9 @@ def test_revision_subfolder_token_and_cache_dir(tmp_path: Path, hub: HubServer) 
     run(encode_script(call), env, str(out))
     np.testing.assert_array_equal(np.load(out), vectors_of(first))
     # Without the token the private repo is not found, and nothing is cached to fall back on.
-    result = run(encode_script("fastpool.StaticModel.from_pretrained('org/model')"),
-                 {**env, "HF_HUB_CACHE": str(tmp_path / "empty")}, str(out), check=False)  # fmt: skip
+    no_cache = {**env, "HF_HUB_CACHE": str(tmp_path / "empty")}
+    call = encode_script("fastpool.StaticModel.from_pretrained('org/model')")
+    result = run(call, no_cache, str(out), check=False)
     assert result.returncode != 0 and "RepositoryNotFoundError" in result.stderr
 
 

@@ -6,6 +6,7 @@ Each behaviour is compared with model2vec's own class on the same inputs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import model2vec
 import model2vec.quantization as m2v_quant
@@ -69,13 +70,14 @@ def test_positional_and_keyword_forms(tokenizer: Tokenizer) -> None:
 
 def test_normalize_and_max_length_are_authoritative(tokenizer: Tokenizer) -> None:
     table = table_for(tokenizer)
-    for config, kwargs in [
+    cases: list[tuple[dict[str, Any], dict[str, Any]]] = [
         ({"normalize": True}, {}),
         ({"normalize": False}, {"normalize": True}),
         ({"normalize": True}, {"normalize": False}),
         ({"max_length": 3}, {}),
         ({"max_length": 3}, {"max_length": None}),
-    ]:
+    ]
+    for config, kwargs in cases:
         ours, theirs = both(table, tokenizer, config, **kwargs)
         assert ours.normalize is theirs.normalize
         assert ours.max_length == theirs.max_length
@@ -141,7 +143,7 @@ def test_two_models_over_one_tokenizer_share_nothing(tokenizer: Tokenizer) -> No
 def test_setting_model2vec_attributes(tmp_path: Path) -> None:
     folder = make_model_folder(tmp_path, normalize=True)
     ours = StaticModel.from_pretrained(folder)
-    theirs = model2vec.StaticModel.from_pretrained(folder)
+    theirs: Any = model2vec.StaticModel.from_pretrained(folder)
     assert not ours.embedding.flags.writeable  # memory-mapped
     mapped_bytes = (folder / "model.safetensors").read_bytes()
     new = np.asarray(ours.embedding) * 2.0
@@ -167,7 +169,7 @@ def test_setting_model2vec_attributes(tmp_path: Path) -> None:
     assert ours.config == {"note": 1}
     ours.config["other"] = 2
     ours.save_pretrained(tmp_path / "saved")
-    saved = model2vec.StaticModel.from_pretrained(tmp_path / "saved")
+    saved: Any = model2vec.StaticModel.from_pretrained(tmp_path / "saved")
     assert saved.config["note"] == 1 and saved.config["other"] == 2
     assert saved.base_model_name == "a/b" and saved.language == ["nl"]
     # The replaced config has no "normalize" (as in model2vec, the save says what it holds).
@@ -242,10 +244,14 @@ def test_quantize_model_equals_model2vec(tmp_path: Path) -> None:
     pytest.importorskip("sklearn")
     folder = make_model_folder(tmp_path, normalize=True)
     ours_model = StaticModel.from_pretrained(folder)
-    theirs_model = model2vec.StaticModel.from_pretrained(folder)
+    theirs_model: Any = model2vec.StaticModel.from_pretrained(folder)
     assert fastpool.quantize_model is quantize_model
-    for kwargs in [{"quantize_to": "int8"}, {"dimensionality": 4},
-                   {"vocabulary_quantization": 20, "quantize_to": DType.Float16}]:  # fmt: skip
+    cases: list[dict[str, Any]] = [
+        {"quantize_to": "int8"},
+        {"dimensionality": 4},
+        {"vocabulary_quantization": 20, "quantize_to": DType.Float16},
+    ]
+    for kwargs in cases:
         ours = quantize_model(ours_model, **kwargs)
         theirs = model2vec.quantize_model(theirs_model, **kwargs)
         assert type(ours) is StaticModel and ours is not ours_model

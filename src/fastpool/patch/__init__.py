@@ -190,7 +190,7 @@ def patch_model2vec() -> type:
         raise ImportError("patch_model2vec needs model2vec: pip install model2vec") from err
     if _PATCHED is not None and model2vec.StaticModel is _PATCHED:
         return _PATCHED
-    original = model2vec.model.StaticModel
+    original: Any = model2vec.model.StaticModel
     if original is _CLASS:  # made by an unpickling before any patch: not the original
         original = original.__mro__[1]
     _ORIGINAL = original
