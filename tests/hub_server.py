@@ -4,14 +4,16 @@
         hub.add_repo("org/name", folder)          # a commit of every file in folder
         env = hub.env(cache)                      # HF_ENDPOINT=http://127.0.0.1:port, ...
 
-Serves, on 127.0.0.1 only: ``GET /api/models/{repo}[/revision/{rev}]`` (repo info,
-404 ``RepoNotFound``), ``GET /api/models/{repo}/tree/{rev}`` (the file listing),
-``HEAD``/``GET /{repo}/resolve/{rev}/{path}`` (file metadata and bytes),
-``POST /api/repos/create``, ``POST /api/validate-yaml`` (always valid),
+Serves, on 127.0.0.1 only: ``GET /api/models/{repo}[/revision/{rev}]`` (repo
+info; 404 ``RepoNotFound``), ``GET /api/models/{repo}/tree/{rev}`` (the file
+listing), ``HEAD``/``GET /{repo}/resolve/{rev}/{path}`` (file metadata and
+bytes), ``POST /api/repos/create``, ``POST /api/validate-yaml`` (always valid),
 ``POST /api/models/{repo}/preupload/{rev}`` (every file "regular") and
-``POST /api/models/{repo}/commit/{rev}`` (NDJSON, base64 contents). Not served: LFS and Xet transfers (uploads are all sent inline), and
-anything else (answered 404 and recorded in ``unknown``). ``requests`` records
-every (method, path) for assertions; repos made ``private`` need the token.
+``POST /api/models/{repo}/commit/{rev}`` (NDJSON, base64 contents). Not served:
+LFS and Xet transfers (uploads are all sent inline, downloads are plain HTTP),
+pagination of tree listings, and anything else (answered 404 and recorded in
+``unknown``). ``requests`` records every (method, path) for assertions; repos
+made ``private`` need their token.
 """
 
 from __future__ import annotations
