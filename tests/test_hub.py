@@ -139,6 +139,9 @@ def test_revision_subfolder_token_and_cache_dir(tmp_path: Path, hub: HubServer) 
     call = encode_script("fastpool.StaticModel.from_pretrained('org/model')")
     result = run(call, no_cache, str(out), check=False)
     assert result.returncode != 0 and "RepositoryNotFoundError" in result.stderr
+    assert "FileNotFoundError: org/model is neither a local folder nor a model repo" in (
+        result.stderr
+    )
 
 
 def test_offline_says_what_is_missing(tmp_path: Path) -> None:

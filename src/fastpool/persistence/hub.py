@@ -115,8 +115,8 @@ def download_model(
         Without ``huggingface_hub``.
     FileNotFoundError
         Offline (``HF_HUB_OFFLINE=1`` or no connection) and the cache lacks the
-        model, or the snapshot holds no complete layout: the message says which
-        files are missing.
+        model, or the snapshot holds no complete layout (the message says which
+        files are missing), or the hub has no such repo visible with ``token``.
     ValueError
         The repo id is not one (``huggingface_hub``'s ``HFValidationError``).
     """
@@ -141,6 +141,12 @@ def download_model(
     if folder is None:
         try:
             folder = Path(hub.snapshot_download(repo_id, **options))
+        except errors.RepositoryNotFoundError as err:
+            raise FileNotFoundError(
+                f"{repo_id} is neither a local folder nor a model repo on the hub "
+                f"({'with this token' if token else 'without a token'}: a private or gated "
+                f"repo needs one). ({type(err).__name__})"
+            ) from err
         except errors.LocalEntryNotFoundError as err:
             cache = os.fspath(cache_dir) if cache_dir is not None else _cache_root()
             offline = os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE")
