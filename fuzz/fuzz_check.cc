@@ -82,11 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         return 0;
     }
     switch (data[0] % 3) {
-        case 0: check<std::int32_t>(rest, n_rest, stop); break;
-        case 1: check<std::int64_t>(rest, n_rest, stop); break;
+        case 0:
+            check<std::int32_t>(rest, n_rest, stop);
+            break;
+        case 1:
+            check<std::int64_t>(rest, n_rest, stop);
+            break;
         default: {
             const auto n = static_cast<std::int64_t>(n_rest / 8);
-            std::unique_ptr<std::int64_t[]> v(new std::int64_t[static_cast<std::size_t>(n ? n : 1)]);
+            std::unique_ptr<std::int64_t[]> v(
+                new std::int64_t[static_cast<std::size_t>(n ? n : 1)]);
             if (n) std::memcpy(v.get(), rest, static_cast<std::size_t>(n) * 8);
             if (data[0] & 4)  // mostly sorted: the interesting case
                 for (std::int64_t i = 1; i < n; ++i)
@@ -95,7 +100,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                                      static_cast<std::uint64_t>(v[i] & 4 ? 1 : 0));
             std::int64_t want = -1;
             for (std::int64_t i = 0; i + 1 < n; ++i)
-                if (v[i] > v[i + 1]) { want = i; break; }
+                if (v[i] > v[i + 1]) {
+                    want = i;
+                    break;
+                }
             if (fastpool::first_decrease(n ? v.get() : nullptr, n) != want) std::abort();
         }
     }

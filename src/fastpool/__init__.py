@@ -8,6 +8,7 @@ from ._version import __version__
 from .distill import distill  # torch is imported on call, not here
 from .model import StaticModel
 from .patch import patch_model2vec  # imports model2vec on call, not here
+from .quantization import quantize_model
 
 __all__ = [
     "__version__",
@@ -18,6 +19,7 @@ __all__ = [
     "load",
     "patch_model2vec",
     "quantize_embeddings",
+    "quantize_model",
     "set_isa",
     "similarity",
 ]

@@ -323,3 +323,19 @@ def texts(sentences: object, name: str = "sentences") -> list[str]:
             if not isinstance(text, str):
                 raise TypeError(f"{name} must be strings, got {type(text).__name__} at index {i}")
     return items
+
+
+def instance(value: object, name: str, kind: type | tuple[type, ...], expected: str) -> Any:
+    """``value`` if it is a ``kind``; TypeError naming ``expected`` otherwise."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    return value
+
+
+def one_spelling(value: Any, alias: Any, name: str, alias_name: str) -> Any:
+    """An argument that has two names: whichever was passed (TypeError for both)."""
+    if alias is None:
+        return value
+    if value is not None:
+        raise TypeError(f"pass {name} or {alias_name}, not both (they are one argument)")
+    return alias

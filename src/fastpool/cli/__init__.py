@@ -273,6 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ._distill import add_parser as add_distill
 
     add_distill(sub, wrap=_wrap, formatter=raw)
+    from ._train import add_parsers as add_train
+
+    add_train(sub, formatter=raw)
     return parser
 
 
@@ -287,6 +290,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import _eval as command  # type: ignore[no-redef]
     elif args.command == "distill":
         from . import _distill as command  # type: ignore[no-redef]
+    elif args.command in ("train", "train-classifier"):
+        from . import _train as command  # type: ignore[no-redef]
     else:  # argparse's choices make this unreachable
         raise CLIError(f"unknown command {args.command!r}")
     return command.run(args)

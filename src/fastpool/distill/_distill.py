@@ -118,4 +118,6 @@ def distill(
         "pooling": pooling,
     }
     tokenizer = Tokenizer.from_str(json.dumps(vocab.tokenizer_json))
-    return StaticModel(table, tokenizer, config=config, base_model=teacher_name)
+    return StaticModel(
+        table, tokenizer, config=config, normalize=True, base_model_name=teacher_name
+    )

@@ -49,6 +49,8 @@ _LAYOUTS = (
         True,
     ),
 )
+#: (config, tensors, tokenizer, is_sentence_transformers) per layout, in the order tried.
+LAYOUTS = _LAYOUTS
 
 
 def find_model_files(path: str | os.PathLike[str]) -> ModelFiles:
@@ -64,8 +66,8 @@ def find_model_files(path: str | os.PathLike[str]) -> ModelFiles:
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(
-            f"{folder} is not a local model folder (fastpool loads local folders only; "
-            "download a hub model first, e.g. with `huggingface-cli download`)"
+            f"{folder} is not a local model folder (nor a Hugging Face Hub repo id such as "
+            "'org/name')"
         )
     for config, tensors, tokenizer, is_st in _LAYOUTS:
         files = ModelFiles(folder, folder / config, folder / tensors, folder / tokenizer, is_st)

@@ -26,6 +26,34 @@ def quantize_table(table: np.ndarray, quantize_to: str) -> np.ndarray:
     return buf.astype(np.int8)
 
 
+def cluster_vocabulary(
+    n_clusters: int, weights: np.ndarray | None, embeddings: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """model2vec 0.10's vocabulary quantization: k-means over the table's rows.
+
+    Without weights, each row's norm becomes its weight and the rows are
+    normalised before clustering (so long rows do not pull the centres). The
+    k-means is scikit-learn's with model2vec's settings (``init="random"``,
+    ``random_state=42``, on float32 rows), so the result equals model2vec's.
+    Returns ``(centres in the table's dtype, row per token, weights)``.
+    """
+    try:
+        from sklearn.cluster import KMeans
+    except ImportError as err:
+        raise ImportError(
+            "vocabulary quantization needs scikit-learn: pip install scikit-learn"
+        ) from err
+    if weights is None:
+        weights = np.linalg.norm(embeddings, axis=1) + 1e-32
+        embeddings = embeddings / weights[:, None]
+    dtype = embeddings.dtype
+    rows = embeddings.astype(np.float32)
+    kmeans = KMeans(n_clusters=n_clusters, random_state=42, init="random")
+    kmeans.fit(rows)
+    mapping = kmeans.predict(rows)
+    return kmeans.cluster_centers_.astype(dtype), mapping, weights
+
+
 def quantize_vocabulary(
     n_clusters: int,
     table: np.ndarray,
@@ -33,21 +61,12 @@ def quantize_vocabulary(
     mapping: np.ndarray | None,
     tokenizer: Tokenizer,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """model2vec's vocabulary quantization (k-means over rows), run by model2vec itself.
+    """Cluster a loaded model's vocabulary (:func:`cluster_vocabulary`), once.
 
     Returns ``(table, mapping, weights)`` of the clustered model.
     """
     if mapping is not None or np.shape(table)[0] != tokenizer.get_vocab_size():
         raise ValueError("the model's vocabulary is already quantized; cannot quantize it again")
     n_clusters = _checks.positive_int(n_clusters, "vocabulary_quantization")
-    try:
-        from model2vec.vocabulary_quantization import quantize_vocabulary as m2v_quantize
-    except ImportError as err:
-        raise ImportError(
-            "vocabulary_quantization needs model2vec and scikit-learn: "
-            "pip install 'model2vec[quantization]'"
-        ) from err
     weights_arr = None if weights is None else np.asarray(weights)
-    return m2v_quantize(  # type: ignore[no-any-return]
-        n_clusters=n_clusters, weights=weights_arr, embeddings=np.asarray(table)
-    )
+    return cluster_vocabulary(n_clusters, weights_arr, np.asarray(table))
