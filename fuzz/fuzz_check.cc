@@ -2,8 +2,8 @@
 //
 // first_out_of_range (int32 and int64, any stop including 0 and negatives'
 // unsigned wrap) and first_decrease must return exactly the first bad index,
-// or -1. json_extent must match a two-step oracle (strip strings, then count). The data is copied to exact-size heap buffers so AddressSanitizer
-// catches any read past the end.
+// or -1. json_extent must match a two-step oracle (strip strings, then count). The data is copied
+// to exact-size heap buffers so AddressSanitizer catches any read past the end.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -39,8 +39,10 @@ fastpool::JsonExtent naive_extent(const char* text, std::int64_t n, std::int64_t
     bool in_string = false;
     for (std::int64_t i = 0; i < n; ++i) {
         if (in_string) {
-            if (text[i] == '\\') ++i;
-            else if (text[i] == '"') in_string = false;
+            if (text[i] == '\\')
+                ++i;
+            else if (text[i] == '"')
+                in_string = false;
         } else if (text[i] == '"') {
             in_string = true;
         } else {

@@ -31,22 +31,32 @@ JsonExtent json_extent(const char* text, std::int64_t n, std::int64_t depth_limi
     for (std::int64_t i = 0; i < n; ++i) {
         const char c = text[i];
         if (in_string) {
-            if (c == '\\') ++i;  // the escaped byte cannot end the string
-            else if (c == '"') in_string = false;
+            if (c == '\\')
+                ++i;  // the escaped byte cannot end the string
+            else if (c == '"')
+                in_string = false;
             continue;
         }
         switch (c) {
-            case '"': in_string = true; break;
-            case '[': case '{':
+            case '"':
+                in_string = true;
+                break;
+            case '[':
+            case '{':
                 ++out.structurals;
                 if (++depth > out.depth) out.depth = depth;
                 if (depth > depth_limit) return out;
                 break;
-            case ']': case '}':
+            case ']':
+            case '}':
                 if (depth > 0) --depth;  // unbalanced: the parser reports it
                 break;
-            case ',': case ':': ++out.structurals; break;
-            default: break;
+            case ',':
+            case ':':
+                ++out.structurals;
+                break;
+            default:
+                break;
         }
     }
     return out;
