@@ -12,6 +12,8 @@ int8 tables, torch.nn.functional.embedding_bag ("mean" and "sum", float32 table;
 skipped without torch), the numpy reference (small table, 1 thread), a gather
 floor (the float32 rows summed and stored by a bare loop, 1 thread) and a
 roofline row: a plain C++ loop reading a buffer of the float32 table's size once.
+Those two rows need fastpool._bench, which the wheel leaves out: `make bench` builds
+it (-Ccmake.define.FASTPOOL_BENCH_HELPERS=ON); without it they are skipped.
 Tables: 29,525 x 256 ("small", like potion-base-8M; it fits this CPU's L3, not
 L2) and 500,000 x 256 ("large", like potion-multilingual-128M; larger than any
 cache). Ids are Zipf-distributed; rows average 16 ("short") or 128 ("long")
@@ -30,6 +32,15 @@ from conftest import ragged_offsets, zipf_ids
 import fastpool
 from fastpool import _core
 from fastpool._threads import effective_n_threads
+
+try:  # the gather floor and the roofline loop: built only for benchmarks (make bench)
+    from fastpool import _bench as bench_helpers
+except ImportError:
+    bench_helpers = None  # type: ignore[assignment]
+NO_BENCH_HELPERS = (
+    "fastpool._bench is not built, so no gather-floor or roofline-read rows: reinstall with "
+    "-Ccmake.define.FASTPOOL_BENCH_HELPERS=ON (make bench does)"
+)
 
 DIM = 256
 TABLES = {"small": 29_525, "large": 500_000}
@@ -82,7 +93,7 @@ def _run(benchmark, name, group, n_threads, n_tokens, fn, bytes_per_token=0):
 def test_fastpool(benchmark, batch, n_threads, dtype):
     group, ids, offsets, tables = batch
     table = tables[dtype]
-    # fastpool's own allocation: 64-byte aligned, so large outputs are streamed (pool.cpp)
+    # fastpool's own allocation: 64-byte aligned, so large outputs are streamed (dispatch.cpp)
     out = _core.empty_rows(len(offsets) - 1, DIM)
     _run(
         benchmark,
@@ -143,11 +154,13 @@ def test_gather_floor(benchmark, batch):
     No id checks, no mean, no normalisation; rows prefetched as far ahead as the
     kernel prefetches float32 rows, one hint per line. A bar set above this row's
     ratio to embedding_bag-mean cannot be met by any kernel on this machine."""
+    if bench_helpers is None:
+        pytest.skip(NO_BENCH_HELPERS)
     group, ids, offsets, tables = batch
     table = tables["float32"]
     out = np.empty((len(offsets) - 1, DIM), dtype=np.float32)
     ahead = fastpool.build_info()["prefetch_distance"][4]
-    if not _core.gather_floor(ids, offsets, table, out, ahead):
+    if not bench_helpers.gather_floor(ids, offsets, table, out, ahead):
         pytest.skip("gather_floor needs AVX-512")
     _run(
         benchmark,
@@ -155,14 +168,16 @@ def test_gather_floor(benchmark, batch):
         group,
         1,
         len(ids),
-        lambda: _core.gather_floor(ids, offsets, table, out, ahead),
+        lambda: bench_helpers.gather_floor(ids, offsets, table, out, ahead),
         bytes_per_token=DIM * table.itemsize,
     )
 
 
 def test_roofline(benchmark, batch):
+    if bench_helpers is None:
+        pytest.skip(NO_BENCH_HELPERS)
     group, ids, offsets, tables = batch
     buffer = np.ascontiguousarray(tables["float32"])
-    _run(benchmark, "roofline-read", group, 1, len(ids), lambda: _core.stream_read(buffer))
+    _run(benchmark, "roofline-read", group, 1, len(ids), lambda: bench_helpers.stream_read(buffer))
     if not benchmark.disabled:
         benchmark.extra_info["bytes_per_s"] = buffer.nbytes / benchmark.stats.stats.mean

@@ -16,8 +16,9 @@ Data as in bench_kernel.py (same seeds, same Zipf ids, tables and row lengths).
 Peers are torch.nn.functional.embedding_bag "mean" and "sum" on the float32
 table; "gather-floor" (1 thread, float32, AVX-512 CPUs) is the least any pooling
 kernel does: the same rows summed and stored, prefetched as the kernel does,
-nothing else (see bench_kernel.py). torch and fastpool each have an OpenMP
-runtime whose idle threads spin for a while after a parallel region, so
+nothing else (see bench_kernel.py; it needs fastpool._bench, which `make bench`
+builds, and is left out with a note without it). torch and fastpool each have an
+OpenMP runtime whose idle threads spin for a while after a parallel region, so
 configurations are separated by a short sleep; --no-peers leaves torch out of
 the process altogether.
 """
@@ -31,7 +32,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from bench_kernel import DIM, DTYPES, ROWS
+from bench_kernel import DIM, DTYPES, NO_BENCH_HELPERS, ROWS, bench_helpers
 from bench_kernel import TABLES as BENCH_TABLES
 from conftest import ragged_offsets, zipf_ids
 
@@ -89,8 +90,10 @@ def configurations(
     if "float32" in tables and 1 in threads:
         floor_out = np.empty((n_rows, DIM), dtype=np.float32)
         ahead = fastpool.build_info()["prefetch_distance"][4]
-        if _core.gather_floor(ids, offsets, tables["float32"], floor_out, ahead):
-            configs["gather-floor 1t"] = lambda: _core.gather_floor(
+        if bench_helpers is None:
+            print(f"{group}: {NO_BENCH_HELPERS}")
+        elif bench_helpers.gather_floor(ids, offsets, tables["float32"], floor_out, ahead):
+            configs["gather-floor 1t"] = lambda: bench_helpers.gather_floor(
                 ids, offsets, tables["float32"], floor_out, ahead
             )
     if peers and "float32" in tables:

@@ -25,15 +25,30 @@ namespace {
 struct Bytes {
     const std::uint8_t* p;
     std::size_t n;
-    std::uint8_t u8() { if (!n) return 0; --n; return *p++; }
+    std::uint8_t u8() {
+        if (!n) return 0;
+        --n;
+        return *p++;
+    }
     std::uint16_t u16() { return static_cast<std::uint16_t>(u8() | (u8() << 8)); }
 };
 
-template <class T> T make(float v);
-template <> float make<float>(float v) { return v; }
-template <> double make<double>(float v) { return v; }
-template <> std::int8_t make<std::int8_t>(float v) { return static_cast<std::int8_t>(v * 16); }
-template <> fastpool::half_t make<fastpool::half_t>(float v) {
+template <class T>
+T make(float v);
+template <>
+float make<float>(float v) {
+    return v;
+}
+template <>
+double make<double>(float v) {
+    return v;
+}
+template <>
+std::int8_t make<std::int8_t>(float v) {
+    return static_cast<std::int8_t>(v * 16);
+}
+template <>
+fastpool::half_t make<fastpool::half_t>(float v) {
     // v = k / 16 with |k| < 128: exact in half; build the bits by hand.
     fastpool::half_t h{0};
     if (v == 0) return h;
@@ -46,14 +61,17 @@ template <> fastpool::half_t make<fastpool::half_t>(float v) {
     h.bits = static_cast<std::uint16_t>(sign | (exp << 10) | mant);
     return h;
 }
-template <> fastpool::bfloat16_t make<fastpool::bfloat16_t>(float v) {
+template <>
+fastpool::bfloat16_t make<fastpool::bfloat16_t>(float v) {
     std::uint32_t bits;
     std::memcpy(&bits, &v, 4);
     return fastpool::bfloat16_t{static_cast<std::uint16_t>(bits >> 16)};
 }
 
 template <class T>
-float as_float(T x) { return fastpool::to_f32(x); }
+float as_float(T x) {
+    return fastpool::to_f32(x);
+}
 
 template <class T, class Id>
 void run(Bytes& in, std::int64_t n_rows, std::int64_t dim, std::int64_t table_rows) {
@@ -108,7 +126,8 @@ void run(Bytes& in, std::int64_t n_rows, std::int64_t dim, std::int64_t table_ro
             const std::int64_t row = use_mapping ? mapping[id] : id;
             double c = use_weights ? weights[id] : 1.0;
             if (use_scale) c *= scale[per_row_scale ? row : 0];
-            for (std::int64_t j = 0; j < dim; ++j) o[j] += c * as_float(table[row * row_stride + j]);
+            for (std::int64_t j = 0; j < dim; ++j)
+                o[j] += c * as_float(table[row * row_stride + j]);
         }
         const std::int64_t count = offsets[r + 1] - offsets[r];
         if (a.mean && count > 0)
@@ -128,7 +147,8 @@ void run(Bytes& in, std::int64_t n_rows, std::int64_t dim, std::int64_t table_ro
         fastpool::pool<T>(a, table.data(), out.data());
         for (std::int64_t r = 0; r < n_rows; ++r) {
             double peak = 0;
-            for (std::int64_t j = 0; j < dim; ++j) peak = std::fmax(peak, std::fabs(ref[r * dim + j]));
+            for (std::int64_t j = 0; j < dim; ++j)
+                peak = std::fmax(peak, std::fabs(ref[r * dim + j]));
             for (std::int64_t j = 0; j < dim; ++j) {
                 const double want = ref[r * dim + j], got = out[r * dim + j];
                 if (!(std::fabs(got - want) <= 1e-5 * peak + 1e-30)) {
@@ -143,8 +163,10 @@ void run(Bytes& in, std::int64_t n_rows, std::int64_t dim, std::int64_t table_ro
 
 template <class T>
 void by_id(Bytes& in, std::int64_t n_rows, std::int64_t dim, std::int64_t table_rows) {
-    if (in.u8() & 1) run<T, std::int64_t>(in, n_rows, dim, table_rows);
-    else run<T, std::int32_t>(in, n_rows, dim, table_rows);
+    if (in.u8() & 1)
+        run<T, std::int64_t>(in, n_rows, dim, table_rows);
+    else
+        run<T, std::int32_t>(in, n_rows, dim, table_rows);
 }
 
 }  // namespace
@@ -155,11 +177,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::int64_t dim = 1 + in.u8() % 80;  // covers whole-row, block and tail paths
     const std::int64_t table_rows = 1 + in.u8() % 64;
     switch (in.u8() % 5) {
-        case 0: by_id<float>(in, n_rows, dim, table_rows); break;
-        case 1: by_id<double>(in, n_rows, dim, table_rows); break;
-        case 2: by_id<fastpool::half_t>(in, n_rows, dim, table_rows); break;
-        case 3: by_id<fastpool::bfloat16_t>(in, n_rows, dim, table_rows); break;
-        default: by_id<std::int8_t>(in, n_rows, dim, table_rows); break;
+        case 0:
+            by_id<float>(in, n_rows, dim, table_rows);
+            break;
+        case 1:
+            by_id<double>(in, n_rows, dim, table_rows);
+            break;
+        case 2:
+            by_id<fastpool::half_t>(in, n_rows, dim, table_rows);
+            break;
+        case 3:
+            by_id<fastpool::bfloat16_t>(in, n_rows, dim, table_rows);
+            break;
+        default:
+            by_id<std::int8_t>(in, n_rows, dim, table_rows);
+            break;
     }
     return 0;
 }

@@ -1,14 +1,17 @@
 // fuzz_tokenizer.cc - libFuzzer target: the native WordPiece tokenizer on arbitrary bytes.
 //
-// The first byte picks the normalizer switches, the next two the limits; the
-// rest is split at 0xFF 0xFE into up to 64 texts (arbitrary bytes, so
-// ill-formed UTF-8 too), each copied to an exact-size heap buffer so
+// The first byte picks the normalizer switches, drop_unk and the longest word
+// (max_input_chars_per_word 100, 4, 1 or 0), the next two the limits; the rest
+// is split at 0xFF 0xFE into up to 64 texts (arbitrary bytes, so ill-formed
+// UTF-8 too), each copied to an exact-size heap buffer so
 // AddressSanitizer sees any read past its end. tokenize_batch and
 // encode_batch must succeed, every id must lie in [0, vocabulary), and with
-// drop_unk the unknown id must never appear. The vocabulary is built in:
-// ASCII words and pieces, accented and CJK characters, an emoji, and added
-// tokens (one of them an existing word). Complements the random-text harness
-// csrc/fastpool/tokenizer/fuzz_tokenizer.cpp.
+// drop_unk the unknown id must never appear; the id buffer starts filled with
+// -7, so a slot the tokenizer never wrote fails that check too. The vocabulary is
+// built in: ASCII words and pieces, accented and CJK characters, an emoji, and
+// added tokens (one of them an existing word). tokenizer.dict gives the mutator
+// the fragments that matter (broken UTF-8, marks, spaces, added-token prefixes).
+// Many threads on large batches: tsan_threads.cc.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -24,10 +27,12 @@ namespace {
 // The ids go into a std::vector (tokenize_batch asks for the total once).
 std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
     auto* v = static_cast<std::vector<std::int32_t>*>(ctx);
-    v->resize(static_cast<std::size_t>(n));
+    v->assign(static_cast<std::size_t>(n), -7);  // -7: a slot the tokenizer never wrote
     return v->data();
 }
 
+// Packed by hand: clang-format would put one entry per line.
+// clang-format off
 const char* const kVocab[] = {
     "[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "quick", "brown", "fox", "jump", "##s", "##ed",
     "##ing", "over", "lazy", "dog", "a", "b", "c", "e", "##a", "##b", "##e", "un", "##aff",
@@ -35,13 +40,17 @@ const char* const kVocab[] = {
     "\xe4\xb8\xad", "\xe6\x96\x87", "\xf0\x9f\x99\x82", "na", "##ive", "i", "##\xcc\x81",
     "\xc4\xb1", "\xe1\xba\x9e", "ss", "##ss", "x", "##x", "y", "z", "hello", "world",
 };
+// clang-format on
 constexpr int kVocabSize = sizeof kVocab / sizeof *kVocab;
+constexpr std::int64_t kWordLimits[] = {100, 4, 1, 0};
 
 struct Model {
     std::string blob, added_blob;
     std::vector<std::int64_t> offsets{0}, added_offsets{0};
     std::vector<std::int32_t> ids, added_ids;
-    BertTokenizer tok[16];
+    // [switches + 16 * word limit]: the four normalizer switches, and
+    // max_input_chars_per_word from kWordLimits.
+    BertTokenizer tok[64];
     Model() {
         for (int i = 0; i < kVocabSize; ++i) {
             blob += kVocab[i];
@@ -57,13 +66,13 @@ struct Model {
         }
         StringTable vocab{blob.data(), offsets.data(), ids.data(), kVocabSize};
         StringTable add{added_blob.data(), added_offsets.data(), added_ids.data(), 4};
-        for (int c = 0; c < 16; ++c) {
+        for (int c = 0; c < 64; ++c) {
             BertConfig cfg;
             cfg.clean_text = c & 1;
             cfg.handle_chinese_chars = c & 2;
             cfg.strip_accents = c & 4;
             cfg.lowercase = c & 8;
-            cfg.max_input_chars_per_word = c == 3 ? 4 : 100;
+            cfg.max_input_chars_per_word = kWordLimits[c >> 4];
             cfg.unk_id = 1;
             if (!tok[c].build(cfg, vocab, "##", 2, add)) std::abort();
         }
@@ -75,7 +84,7 @@ struct Model {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static Model model;
     if (size < 3) return 0;
-    const BertTokenizer& tok = model.tok[data[0] % 16];
+    const BertTokenizer& tok = model.tok[(data[0] & 15) | (data[0] >> 5 & 3) << 4];
     Limits limits;
     limits.max_chars = static_cast<std::int64_t>(data[1] % 64) - 8;
     limits.max_tokens = static_cast<std::int64_t>(data[2] % 64) - 8;

@@ -30,7 +30,6 @@ static std::int32_t* alloc_into_vector(void* ctx, std::int64_t n) {
     return v->data();
 }
 
-
 static int kernel_rounds(int rounds) {
     std::mt19937_64 rng(7);
     for (int round = 0; round < rounds; ++round) {
@@ -43,7 +42,8 @@ static int kernel_rounds(int rounds) {
         const std::int64_t n_rows = 3000;
         for (std::int64_t r = 0; r < n_rows; ++r) {
             const int len = static_cast<int>(rng() % 40);
-            for (int k = 0; k < len; ++k) ids.push_back(static_cast<std::int32_t>(rng() % table_rows));
+            for (int k = 0; k < len; ++k)
+                ids.push_back(static_cast<std::int32_t>(rng() % table_rows));
             offsets.push_back(static_cast<std::int64_t>(ids.size()));
         }
         PoolArgs a;
@@ -64,7 +64,8 @@ static int kernel_rounds(int rounds) {
             a.n_threads = 2 + static_cast<int>(rng() % 7);
             pool<float>(a, table.data(), many.data());
             if (std::memcmp(one.data(), many.data(), one.size() * sizeof(float)) != 0) {
-                std::fprintf(stderr, "kernel: %d threads differ from 1 (isa %d)\n", a.n_threads, isa);
+                std::fprintf(stderr, "kernel: %d threads differ from 1 (isa %d)\n", a.n_threads,
+                             isa);
                 return 1;
             }
         }
@@ -74,7 +75,8 @@ static int kernel_rounds(int rounds) {
 
 static int tokenizer_rounds(int rounds) {
     using namespace fastpool::tokenizer;
-    const char* words[] = {"[PAD]", "[UNK]", "the", "quick", "brown", "fox", "##s", "##ed", "a", "b"};
+    const char* words[] = {"[PAD]", "[UNK]", "the",  "quick", "brown",
+                           "fox",   "##s",   "##ed", "a",     "b"};
     std::string blob;
     std::vector<std::int64_t> offs{0};
     std::vector<std::int32_t> vids;
@@ -90,7 +92,8 @@ static int tokenizer_rounds(int rounds) {
     BertTokenizer tok;
     if (!tok.build(cfg, vocab, "##", 2, added)) return 1;
     std::mt19937_64 rng(11);
-    const char* pieces[] = {"the ", "quick ", "fox", "es ", "\xc3\xa9", "! ", "brown", "\xe4\xb8\xad"};
+    const char* pieces[] = {"the ",     "quick ", "fox",   "es ",
+                            "\xc3\xa9", "! ",     "brown", "\xe4\xb8\xad"};
     for (int round = 0; round < rounds; ++round) {
         std::vector<std::string> texts(5000);
         for (auto& t : texts)
@@ -117,9 +120,11 @@ static int tokenizer_rounds(int rounds) {
         if (!encode_batch<float>(tok, batch, limits, a, table.data(), many.data())) return 1;
         std::vector<std::int32_t> ids1, ids4;
         std::vector<std::int64_t> o1(texts.size() + 1), o4(texts.size() + 1);
-        if (!tokenize_batch(tok, batch, limits, 1, IdsAllocator{alloc_into_vector, &ids1}, o1.data()))
+        if (!tokenize_batch(tok, batch, limits, 1, IdsAllocator{alloc_into_vector, &ids1},
+                            o1.data()))
             return 1;
-        if (!tokenize_batch(tok, batch, limits, 4, IdsAllocator{alloc_into_vector, &ids4}, o4.data()))
+        if (!tokenize_batch(tok, batch, limits, 4, IdsAllocator{alloc_into_vector, &ids4},
+                            o4.data()))
             return 1;
         if (one != many || ids1 != ids4 || o1 != o4) {
             std::fprintf(stderr, "tokenizer: 4 threads differ from 1\n");

@@ -52,6 +52,17 @@ class Case:
     # Seconds before the load counts as a hang. The 20 MB tokenizer.json takes
     # 3-4 s in tokenizers alone on an idle 2-core machine: it gets more room.
     time_limit: float = TIME_LIMIT_S
+    # The folder it starts from: "_base" (model2vec) or "_base_st" (sentence-transformers).
+    base: str = "_base"
+    # False: a hostile but loadable folder that must load *and encode* within the
+    # limits (README front matter, a huge WordPiece word limit).
+    must_fail: bool = True
+    # Replace the file by a symbolic link to this path instead of writing content.
+    link: str | None = None
+    # Encoded after loading, besides the two default texts.
+    texts: tuple[str, ...] = ()
+    # Other files of the folder replaced too: (name, content) pairs.
+    extra: tuple[tuple[str, bytes], ...] = ()
 
 
 def safetensors_bytes(header: Any, data: bytes = b"", *, n: int | None = None) -> bytes:
@@ -311,24 +322,275 @@ def _config_cases() -> list[tuple[Case, bytes]]:
     ]
 
 
+def _round2_cases(
+    tokenizer: dict[str, Any], vocab: int, dim: int
+) -> list[tuple[Case, bytes | int]]:
+    """Issue 19: memory and time bounds, integer fields, panics, special files."""
+    out: list[tuple[Case, bytes | int]] = []
+    table = np.ones((vocab, dim), np.float32).tobytes()
+    rows = len(table)
+    good = {"embeddings": _entry("F32", [vocab, dim], 0, rows)}
+
+    def tok(edit: Any) -> bytes:
+        t = json.loads(json.dumps(tokenizer))
+        edit(t)
+        return json.dumps(t).encode()
+
+    def add(case: Case, content: bytes | int = b"") -> None:
+        out.append((case, content))
+
+    # -- bounded reading: size, element count, depth (item 4) --
+    add(
+        Case("config-99mb-empty-lists", "config.json", "bytes, more than"),
+        b"[" + b"[]," * 33_000_000 + b"[]]",
+    )
+    add(
+        Case("config-15mb-empty-lists", "config.json", "too many JSON elements"),
+        b"[" + b"[]," * 5_000_000 + b"[]]",
+    )
+    add(Case("config-nested-200", "config.json", "nested deeper"), b"[" * 200 + b"]" * 200)
+    add(
+        Case("metadata-33m-empty-arrays", "model.safetensors", "too many JSON elements"),
+        safetensors_bytes(b'{"__metadata__": [' + b"[]," * 32_000_000 + b"[]]}", table),
+    )
+    zero = {f"t{i}": _entry("F32", [0], rows, rows) for i in range(1_000_000)}
+    add(
+        Case("header-1m-zero-size-tensors", "model.safetensors", "too many JSON elements"),
+        safetensors_bytes({**good, **zero}, table),
+    )
+    long_shape = b'{"embeddings": {"dtype": "F32", "shape": [' + b"0," * 45_000_000 + b"0], "
+    add(
+        Case("shape-45m-entries", "model.safetensors", "too many JSON elements|header length"),
+        safetensors_bytes(long_shape + b'"data_offsets": [0, 0]}}', table),
+    )
+    add(
+        Case("tokenizer-30mb-empty-lists", "tokenizer.json", "too many JSON elements"),
+        tok(lambda t: t.__setitem__("extra", [[]] * 10_000_000)),
+    )
+    add(
+        Case("tokenizer-nested-200", "tokenizer.json", "nested deeper"),
+        tok(lambda t: t.__setitem__("extra", 0)).replace(
+            b'"extra": 0', b'"extra": ' + b"[" * 200 + b"]" * 200
+        ),
+    )
+    # -- integer fields (item 5) --
+    add(
+        Case("config-max-length-2^63", "config.json", "max_length must be an integer"),
+        b'{"max_length": 9223372036854775808}',
+    )
+    add(
+        Case("config-max-length-bool", "config.json", "max_length must be an integer"),
+        b'{"max_length": true}',
+    )
+    add(
+        Case("config-max-length-4300-digits", "config.json", "not valid JSON|max_length"),
+        b'{"max_length": 1' + b"0" * 5000 + b"}",
+    )
+    add(
+        Case(
+            "tokenizer-max-input-chars-2^63", "tokenizer.json", "max_input_chars_per_word must be"
+        ),
+        tok(lambda t: t["model"].__setitem__("max_input_chars_per_word", 2**63)),
+    )
+    add(
+        Case(
+            "st-truncation-2^63", "tokenizer.json", "truncation.max_length must be", base="_base_st"
+        ),
+        tok(lambda t: t["truncation"].__setitem__("max_length", 2**63)),
+    )
+    add(
+        Case(
+            "st-truncation-float",
+            "tokenizer.json",
+            "truncation.max_length must be|not a valid tokenizer",
+            base="_base_st",
+        ),
+        tok(lambda t: t["truncation"].__setitem__("max_length", 8.5)),
+    )
+    # -- sentence-transformers files (items 6, 7) --
+    add(
+        Case("st-modules-nested-100k", "modules.json", "nested deeper", base="_base_st"),
+        b"[" * 100_000 + b"]" * 100_000,
+    )
+    add(
+        Case("st-modules-99mb", "modules.json", "bytes, more than", base="_base_st"),
+        b"[" + b"[]," * 33_000_000 + b"[]]",
+    )
+    add(
+        Case(
+            "st-default-prompt-name-list",
+            "config_sentence_transformers.json",
+            "default_prompt_name must be",
+            base="_base_st",
+        ),
+        b'{"prompts": {"q": "query: "}, "default_prompt_name": ["q"]}',
+    )
+    add(
+        Case(
+            "st-similarity-fn-list",
+            "config_sentence_transformers.json",
+            "similarity_fn_name must be",
+            base="_base_st",
+        ),
+        b'{"similarity_fn_name": ["cosine"]}',
+    )
+    # -- tokenizers panics (item 8): the message names the model (its tensors file) --
+    split = {
+        "type": "Split",
+        "pattern": {"Regex": "(a+)+b"},
+        "behavior": "Isolated",
+        "invert": False,
+    }
+    add(
+        Case(
+            "tokenizer-split-regex-panics",
+            "tokenizer.json",
+            "tokenizer failed",
+            named="model.safetensors",
+        ),
+        tok(lambda t: t.__setitem__("pre_tokenizer", split)),
+    )
+    replace = {"type": "Replace", "pattern": {"Regex": "(a+)+b"}, "content": "x"}
+    add(
+        Case(
+            "tokenizer-replace-regex-panics",
+            "tokenizer.json",
+            "tokenizer failed",
+            named="model.safetensors",
+        ),
+        tok(lambda t: t.__setitem__("normalizer", {"type": "Sequence", "normalizers": [replace]})),
+    )
+
+    # -- array faults that must name the file (item 9) --
+    def header(**entry: Any) -> bytes:
+        return safetensors_bytes({"embeddings": {**good["embeddings"], **entry}}, table)
+
+    add(
+        Case("shape-2^64-by-0", "model.safetensors", "2\\*\\*63 or more"),
+        safetensors_bytes(
+            {"embeddings": _entry("F32", [2**64, 0], 0, 0), "pad": _entry("U8", [rows], 0, rows)},
+            table,
+        ),
+    )
+    add(
+        Case("shape-2^62-by-0", "model.safetensors", "too big|rows|2-D"),
+        safetensors_bytes(
+            {"embeddings": _entry("F32", [2**62, 0], 0, 0), "pad": _entry("U8", [rows], 0, rows)},
+            table,
+        ),
+    )
+    weights70 = _entry("F32", [1] * 69 + [vocab], rows, rows + vocab * 4)
+    add(
+        Case("weights-70-dims", "model.safetensors", "dimensions"),
+        safetensors_bytes({**good, "weights": weights70}, table + b"\0" * (vocab * 4)),
+    )
+    mapping = np.arange(vocab, dtype=np.uint64) % 10
+    mapping[3] = 2**63
+    small = np.ones((10, dim), np.float32).tobytes()
+    add(
+        Case("mapping-u64-2^63", "model.safetensors", "mapping"),
+        safetensors_bytes(
+            {
+                "embeddings": _entry("F32", [10, dim], 0, len(small)),
+                "mapping": _entry("U64", [vocab], len(small), len(small) + mapping.nbytes),
+            },
+            small + mapping.tobytes(),
+        ),
+    )
+    add(
+        Case("shape-huge-dim-with-zero", "model.safetensors", "2\\*\\*63 or more"),
+        header(shape=[vocab, dim, 0, 2**70], data_offsets=[0, 0]),
+    )
+    add(
+        Case("dtype-of-table-u64", "model.safetensors", "dtype"),
+        safetensors_bytes({"embeddings": _entry("U64", [vocab, dim // 2], 0, rows)}, table),
+    )
+    # -- special files (item 11) --
+    add(
+        Case(
+            "safetensors-proc-self-mem",
+            "model.safetensors",
+            "cannot be read|only 0 bytes|not a regular",
+            link="/proc/self/mem",
+        )
+    )
+    add(
+        Case(
+            "config-proc-self-mem",
+            "config.json",
+            "cannot be read|not valid JSON|not a regular",
+            link="/proc/self/mem",
+        )
+    )
+    # -- hostile but loadable (items 3, 10): must load and encode in time --
+    add(
+        Case("readme-front-matter-120k-spaces", "README.md", "", must_fail=False),
+        b"---\n- a" + b" " * 120_000 + b"b\n---\n",
+    )
+    add(Case("readme-1gb-sparse", "README.md", "", must_fail=False, memory_factor=0), 2**30)
+
+    def long_words(t: dict[str, Any]) -> None:
+        t["model"]["max_input_chars_per_word"] = 10**12
+        t["normalizer"] = {"type": "Sequence", "normalizers": [t["normalizer"]]}
+
+    add(
+        Case(
+            "tokenizer-max-input-chars-1e12-tokenizers",
+            "tokenizer.json",
+            "",
+            must_fail=False,
+            texts=("e" * 15_000, "e" * 150 + " " + "e" * 4000),
+            extra=(("config.json", b'{"max_length": null}'),),
+        ),
+        tok(long_words),
+    )
+    add(
+        Case("config-max-length-2^62", "config.json", "", must_fail=False, texts=("e" * 100,)),
+        b'{"max_length": 4611686018427387904}',
+    )
+    return out
+
+
 def build(dest: Path) -> list[tuple[Case, Path]]:
     """Write one folder per case under dest; return (case, folder) pairs."""
     dest = Path(dest)
-    base = make_model_folder(dest, weights=False, name="_base")
-    tokenizer = json.loads((base / "tokenizer.json").read_text())
+    bases = {
+        "_base": make_model_folder(dest, weights=False, name="_base"),
+        "_base_st": make_model_folder(dest, weights=False, layout="st", name="_base_st"),
+    }
+    tokenizer = json.loads((bases["_base"] / "tokenizer.json").read_text())
     vocab = len(tokenizer["model"]["vocab"])
     dim = 16
-    cases = _safetensors_cases(vocab, dim) + _tokenizer_cases(tokenizer) + _config_cases()
+    cases = (
+        _safetensors_cases(vocab, dim)
+        + _tokenizer_cases(tokenizer)
+        + _config_cases()
+        + _round2_cases(tokenizer, vocab, dim)
+    )
     out = []
     for case, content in cases:
         folder = dest / case.name
-        shutil.copytree(base, folder)
-        (folder / case.file).write_bytes(content)
+        shutil.copytree(bases[case.base], folder)
+        target = folder / case.file
+        target.unlink(missing_ok=True)
+        if case.link:
+            target.symlink_to(case.link)
+        elif isinstance(content, int):  # a sparse file of this size, after a prefix
+            with open(target, "wb") as f:
+                f.write(b"---\n- a" + b" " * 120_000 + b"b\n")
+                f.truncate(content)
+        else:
+            target.write_bytes(content)
+        for name, data in case.extra:
+            (folder / name).write_bytes(data)
         out.append((case, folder))
     return out
 
 
-def _load_in_child(folder: Path) -> dict[str, Any]:
+DEFAULT_TEXTS = ("The quick brown fox.", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac")
+
+
+def _load_in_child(folder: Path, texts: tuple[str, ...] = ()) -> dict[str, Any]:
     import resource
 
     import fastpool
@@ -338,7 +600,7 @@ def _load_in_child(folder: Path) -> dict[str, Any]:
     result: dict[str, Any] = {}
     try:
         model = fastpool.StaticModel.from_pretrained(folder)
-        model.encode(["The quick brown fox.", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaac"])
+        model.encode([*DEFAULT_TEXTS, *texts])
         result["error"] = None
     except BaseException as err:  # noqa: BLE001 - recorded, judged by the caller
         result["error"] = type(err).__name__
@@ -355,13 +617,13 @@ def run_cases(pairs: list[tuple[Case, Path]]) -> list[dict[str, Any]]:
 
     results = []
     for case, folder in pairs:
-        size = (folder / case.file).stat().st_size
+        size = 0 if case.link else (folder / case.file).stat().st_size
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(read_fd)
             try:
-                payload = json.dumps(_load_in_child(folder)).encode()
+                payload = json.dumps(_load_in_child(folder, case.texts)).encode()
             except BaseException as err:  # noqa: BLE001
                 payload = json.dumps({"error": "runner", "message": repr(err)}).encode()
             os.write(write_fd, payload)
@@ -395,6 +657,7 @@ def run_cases(pairs: list[tuple[Case, Path]]) -> list[dict[str, Any]]:
             match=case.match,
             size=size,
             memory_factor=case.memory_factor,
+            must_fail=case.must_fail,
         )
         results.append(result)
     return results
@@ -405,7 +668,13 @@ def problems(result: dict[str, Any]) -> list[str]:
     import re
 
     found = []
-    if result["error"] != "ValueError":
+    if not result.get("must_fail", True):
+        if result["error"] is not None:
+            found.append(f"raised {result['error']}: {result.get('message', '')[:300]}")
+        elif result["rss_growth"] >= result["memory_factor"] * result["size"] + MEMORY_SLACK:
+            found.append(f"peak RSS grew {result['rss_growth']} bytes")
+        return found
+    if result["error"] not in ("ValueError", "TokenizerFailure"):
         found.append(f"raised {result['error']}: {result.get('message', '')[:300]}")
         return found
     message = result["message"]

@@ -1,4 +1,9 @@
-"""The plain loops the benchmarks compare the kernel to: right answers, clear errors."""
+"""The plain loops the benchmarks compare the kernel to: right answers, clear errors.
+
+They live in fastpool._bench, which the wheel leaves out: build it with
+``pip install -e . -Ccmake.define.FASTPOOL_BENCH_HELPERS=ON`` (make bench does);
+tools/variant_tests.sh builds it, so CI runs these tests there.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,10 @@ import numpy as np
 import pytest
 from conftest import table_at_shift
 
-from fastpool import _core
+_bench = pytest.importorskip(
+    "fastpool._bench",
+    reason="fastpool._bench is built only with -Ccmake.define.FASTPOOL_BENCH_HELPERS=ON",
+)
 
 
 def _reference_sums(table, ids, offsets):
@@ -18,9 +26,9 @@ def _reference_sums(table, ids, offsets):
 
 def test_stream_read_sums_the_buffer(rng):
     data = rng.standard_normal(10_000).astype(np.float32)
-    assert _core.stream_read(data) == pytest.approx(float(data.sum(dtype=np.float64)), abs=1e-2)
+    assert _bench.stream_read(data) == pytest.approx(float(data.sum(dtype=np.float64)), abs=1e-2)
     with pytest.raises(TypeError):
-        _core.stream_read(data.astype(np.float64))
+        _bench.stream_read(data.astype(np.float64))
 
 
 @pytest.mark.parametrize("misaligned", [False, True])
@@ -33,7 +41,7 @@ def test_gather_floor_sums_rows(rng, misaligned, ahead):
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
     ids = rng.integers(0, rows, size=int(offsets[-1])).astype(np.int64)
     out = np.full((len(lengths), 256), np.nan, dtype=np.float32)
-    if not _core.gather_floor(ids, offsets, table, out, ahead):
+    if not _bench.gather_floor(ids, offsets, table, out, ahead):
         assert np.isnan(out).all()  # no AVX-512: nothing written
         pytest.skip("gather_floor needs AVX-512")
     np.testing.assert_allclose(out, _reference_sums(table, ids, offsets), rtol=1e-4, atol=1e-4)
@@ -82,4 +90,4 @@ def test_gather_floor_rejects_bad_input(case, error):
     elif case == "read-only out":
         out.flags.writeable = False
     with pytest.raises(error):
-        _core.gather_floor(ids, offsets, table, out, ahead)
+        _bench.gather_floor(ids, offsets, table, out, ahead)

@@ -240,3 +240,27 @@ def test_model_encode_after_fork_completes(tmp_path):
     proc = _run(code, timeout=10)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "child 0" in proc.stdout, proc.stdout
+
+
+def test_tokenizers_backend_in_a_fork_pool_with_parallelism_on(tmp_path):
+    """Issue 19, item 12: with TOKENIZERS_PARALLELISM=true, a forked child's
+    encode_batch waited forever on the parent's Rayon pool; fastpool's child
+    tokenizes one text at a time instead (tokenizer/hf.py)."""
+    if sys.platform == "win32":
+        pytest.skip("no fork")
+    folder = make_model_folder(tmp_path)
+    code = f"""
+    import os
+    os.environ["TOKENIZERS_PARALLELISM"] = "true"
+    import multiprocessing as mp, fastpool
+    model = fastpool.StaticModel.from_pretrained({str(folder)!r}, tokenizer_backend="tokenizers")
+    texts = ["The quick brown fox jumps over the lazy dog."] * 3000
+    ref = model.encode(texts).tobytes()  # the parent's pool is up
+    def work(_):
+        return model.encode(texts).tobytes() == ref
+    with mp.get_context("fork").Pool(2) as pool:
+        print("children", pool.map_async(work, range(2)).get(timeout=30))
+    """
+    proc = _run(code, timeout=45)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "children [True, True]" in proc.stdout, proc.stdout

@@ -217,7 +217,7 @@ def test_python_m_fastpool_patch(folder: Path, tmp_path: Path) -> None:
         "import sys, model2vec\n"
         "model = model2vec.StaticModel.from_pretrained(sys.argv[1])\n"
         "print(type(model).__name__, isinstance(model, model2vec.model.StaticModel),"
-        " model.encode(['hello world']).shape, sys.argv[2])\n"
+        " hasattr(model, 'fastpool_model'), model.encode(['hello world']).shape, sys.argv[2])\n"
     )
     result = subprocess.run(
         [sys.executable, "-m", "fastpool.patch", str(script), str(folder), "extra-arg"],
@@ -225,7 +225,7 @@ def test_python_m_fastpool_patch(folder: Path, tmp_path: Path) -> None:
         text=True,
         check=True,
     )
-    assert result.stdout.split() == ["FastpoolStaticModel", "True", "(1,", "16)", "extra-arg"]
+    assert result.stdout.split() == ["StaticModel", "True", "True", "(1,", "16)", "extra-arg"]
     usage = subprocess.run([sys.executable, "-m", "fastpool.patch"], capture_output=True, text=True)
     assert usage.returncode == 2 and "usage: python -m fastpool.patch" in usage.stderr
 

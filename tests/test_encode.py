@@ -156,7 +156,7 @@ def test_build_info():
 
 
 def test_prefetch_distances_follow_the_cpu_vendor():
-    """Distances by vendor, as measured on one machine of each (see pool.cpp)."""
+    """Distances by vendor, as measured on one machine of each (see dispatch.cpp)."""
     vendor = ""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:

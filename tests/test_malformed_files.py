@@ -1,6 +1,6 @@
 """Malformed model folders raise ValueError naming the file: no crash, no hang, bounded memory.
 
-The corpus is tests/malformed_corpus.py (81 folders: safetensors headers and
+The corpus is tests/malformed_corpus.py (113 folders: safetensors headers and
 data, tokenizer.json, config.json). Every folder is loaded in a forked child
 under a 10 s limit; its peak-RSS growth must stay below twice the broken
 file's size plus 100 MB.

@@ -1,7 +1,7 @@
 """The CPUID/XCR0 detection that MSVC builds use, checked here against __builtin_cpu_supports.
 
 Windows wheels cannot be built on Linux, but their run-time choice of
-instruction set can be: csrc/fastpool/pool.cpp compiled with
+instruction set can be: csrc/fastpool/dispatch.cpp compiled with
 FASTPOOL_CPUID_TEST takes the MSVC code path (reading CPUID and XCR0 itself,
 through GCC's <cpuid.h> instead of <intrin.h>). Both builds must pick the same
 ISA on this CPU. Needs g++ on an x86-64 Linux machine; skipped elsewhere.
@@ -28,13 +28,13 @@ MAIN = r"""
 #include <cstdio>
 #include "fastpool/dispatch.h"
 namespace fastpool {
-template <class T> void pool_baseline(const PoolArgs&, const T*, float*) noexcept {}
-template <class T> void pool_avx2(const PoolArgs&, const T*, float*) noexcept {}
-template <class T> void pool_avx512(const PoolArgs&, const T*, float*) noexcept {}
+template <class T> void pool_baseline(const KernelArgs&, const T*, float*) noexcept {}
+template <class T> void pool_avx2(const KernelArgs&, const T*, float*) noexcept {}
+template <class T> void pool_avx512(const KernelArgs&, const T*, float*) noexcept {}
 #define FASTPOOL_STUBS(T) \
-  template void pool_baseline<T>(const PoolArgs&, const T*, float*) noexcept; \
-  template void pool_avx2<T>(const PoolArgs&, const T*, float*) noexcept; \
-  template void pool_avx512<T>(const PoolArgs&, const T*, float*) noexcept;
+  template void pool_baseline<T>(const KernelArgs&, const T*, float*) noexcept; \
+  template void pool_avx2<T>(const KernelArgs&, const T*, float*) noexcept; \
+  template void pool_avx512<T>(const KernelArgs&, const T*, float*) noexcept;
 FASTPOOL_STUBS(float) FASTPOOL_STUBS(double) FASTPOOL_STUBS(half_t) FASTPOOL_STUBS(bfloat16_t)
 FASTPOOL_STUBS(std::int8_t)
 }  // namespace fastpool
@@ -49,7 +49,7 @@ def _best_isa(tmp_path: Path, *defines: str) -> str:
     flags = ["-std=c++17", "-O1", "-Wall", "-Wextra", "-Werror", f"-I{ROOT / 'csrc'}"]
     have = ["-DFASTPOOL_HAVE_AVX2", "-DFASTPOOL_HAVE_AVX512"]
     subprocess.run(
-        [CXX, *flags, *have, *defines, str(ROOT / "csrc/fastpool/pool.cpp"), str(main), "-o",
+        [CXX, *flags, *have, *defines, str(ROOT / "csrc/fastpool/dispatch.cpp"), str(main), "-o",
          str(exe)],
         check=True, capture_output=True, text=True,
     )  # fmt: skip

@@ -7,7 +7,9 @@
 # Without pytest args, the native-code tests run: the kernel's, and the model
 # and tokenizer tests where they exist. The venv has no system site-packages,
 # so no other installation of fastpool (an editable one, say) can shadow the
-# variant; the script checks which build it imported before testing.
+# variant; the script checks which build it imported before testing. Both variants
+# also build fastpool._bench (the benchmarks' plain loops, never in the wheel), so
+# tests/test_bench_helpers.py runs here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 variant=${1:?usage: tools/variant_tests.sh serial|sanitize [pytest args...]}
@@ -18,6 +20,7 @@ case "$variant" in
   sanitize) defines=(-Ccmake.define.FASTPOOL_SANITIZE=ON -Ccmake.build-type=RelWithDebInfo) ;;
   *) echo "unknown variant: $variant" >&2; exit 2 ;;
 esac
+defines+=(-Ccmake.define.FASTPOOL_BENCH_HELPERS=ON)
 
 mkdir -p "$work"
 rm -rf "$work/wheel"
@@ -30,7 +33,8 @@ wheel=$(ls "$work"/wheel/fastpool-*.whl)
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-  tests=(tests/test_encode.py tests/test_errors.py tests/test_invariance.py tests/test_properties.py)
+  tests=(tests/test_encode.py tests/test_errors.py tests/test_invariance.py tests/test_properties.py
+         tests/test_bench_helpers.py)
   for extra in tests/test_model_*.py tests/test_native_tokenizer*.py tests/test_concurrency.py \
                tests/test_malformed_files.py tests/test_arrow.py; do
     [ -e "$extra" ] && tests+=("$extra")
@@ -52,6 +56,7 @@ import pathlib, sys
 import fastpool
 core = pathlib.Path(fastpool._core.__file__).resolve()
 assert pathlib.Path("venv").resolve() in core.parents, f"imported the wrong build: {core}"
+import fastpool._bench  # built here (FASTPOOL_BENCH_HELPERS), so its tests cannot skip
 info = fastpool.build_info()
 assert info["openmp"] == (sys.argv[1] != "serial"), info
 print(f"{sys.argv[1]} build: {info}")

@@ -24,6 +24,10 @@ wheel=$(ls "$work"/wheelhouse/fastpool-*.whl)
 echo "== $(basename "$wheel")"
 "$python" -m auditwheel show "$wheel"
 "$python" -m zipfile -l "$wheel" | grep "\.so"
+# The benchmarks' plain loops (fastpool._bench) are built only on request, never shipped.
+if "$python" -m zipfile -l "$wheel" | grep -q "fastpool/_bench"; then
+  echo "the wheel carries fastpool._bench" >&2; exit 1
+fi
 
 "$python" -m venv "$work/venv"
 # The wheel with its `ray` extra and test-core, except that the model package

@@ -27,38 +27,26 @@
 namespace fastpool {
 
 struct PoolArgs {
-    const void* ids = nullptr;        // int32_t or int64_t, see ids_are_64
+    const void* ids = nullptr;  // int32_t or int64_t, see ids_are_64
     bool ids_are_64 = true;
     const std::int64_t* offsets = nullptr;
     std::int64_t n_rows = 0;
     std::int64_t dim = 0;
-    std::int64_t row_stride = 0;      // elements between table rows (>= dim)
-    const float* weights = nullptr;   // nullable; one per original id
+    std::int64_t row_stride = 0;            // elements between table rows (>= dim)
+    const float* weights = nullptr;         // nullable; one per original id
     const std::int32_t* mapping = nullptr;  // nullable; id -> table row
-    std::int64_t id_limit = 0;        // ids are < this: len(mapping), else table rows
-    std::int64_t table_rows = 0;      // mapping values are < this
-    std::int64_t n_ids = -1;          // when >= 0, row bounds are clamped to [0, n_ids]
-    const float* scale = nullptr;     // nullable; int8 tables only
-    std::int64_t scale_stride = 0;    // 1: one scale per row, 0: one for all
+    std::int64_t id_limit = 0;              // ids are < this: len(mapping), else table rows
+    std::int64_t table_rows = 0;            // mapping values are < this
+    std::int64_t n_ids = -1;                // when >= 0, row bounds are clamped to [0, n_ids]
+    const float* scale = nullptr;           // nullable; int8 tables only
+    std::int64_t scale_stride = 0;          // 1: one scale per row, 0: one for all
     bool mean = true;
     bool normalize = true;
     int n_threads = 1;
-    // Tokens ahead whose table rows are prefetched; pool<T> sets it for this CPU
-    // and T (see prefetch_distance in pool.cpp), so callers leave it alone.
-    std::int64_t prefetch_distance = 16;
-    // Write finished rows with non-temporal stores; pool<T> sets it (see streams_output),
-    // so callers leave it alone.
-    bool stream_out = false;
-    // Table rows start inside a cache line (the table or its row stride is not
-    // 64-byte aligned), so each spans one line more; pool<T> sets it.
-    bool rows_straddle_lines = false;
-    // float32 tables whose rows all start the same number of floats (1-15) into a
-    // 64-byte line: that number, else 0; pool<T> sets it (see float_row_shift).
-    int row_shift = 0;
 };
 
 // T is float, double, half_t, bfloat16_t or std::int8_t (instantiated in
-// pool.cpp). table has at least max(row)+1 rows of dim elements, each row
+// dispatch.cpp). table has at least max(row)+1 rows of dim elements, each row
 // contiguous and row_stride elements after the previous one.
 template <class T>
 void pool(const PoolArgs& args, const T* table, float* out) noexcept;
@@ -71,7 +59,7 @@ int max_threads() noexcept;
 bool has_openmp() noexcept;
 
 // Outputs of at least this many bytes are written with non-temporal stores when
-// their rows are 64-byte aligned (see streams_output in pool.cpp). Python allocates
+// their rows are 64-byte aligned (see streams_output in dispatch.cpp). Python allocates
 // outputs this large on a 64-byte boundary for that reason.
 inline constexpr std::int64_t kStreamOutputBytes = std::int64_t{8} << 20;
 
@@ -84,7 +72,8 @@ int float_row_shift(const float* table, std::int64_t row_stride) noexcept;
 bool streams_output(const PoolArgs& args, const float* out) noexcept;
 
 // Tokens ahead whose rows pool<T> prefetches for tables of this element size
-// on this CPU (chosen once; see pool.cpp for the measurements behind it).
+// on this CPU (chosen once in dispatch.cpp; benchmarks/README.md has the
+// measurements behind it).
 std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 
 // Work (tokens + a fixed cost per row) below which each extra thread costs more
@@ -93,13 +82,10 @@ std::int64_t prefetch_distance(std::size_t element_size) noexcept;
 // benchmarks/calibrate_threads.py (values < 1 restore the default).
 // Thread-safe; read once per call.
 //
-// The default comes from that script (float32, dim 256, rows of 16 tokens) on
-// a 2-core AMD EPYC and a 16-core Xeon. With the team warm (calls back to back)
-// 2 threads already win at ~650 work on both; with the team asleep (calls 10 ms
-// apart) waking it costs ~30-60 us on the Xeon, so 1 thread wins below ~1,300
-// work and a team above ~2,500. 1024 sits between the two crossovers: at most
-// ~1.3x from the faster choice in either regime, where the old 8192 left 2-5x
-// on the table for batches of 2,500-40,000 tokens.
+// The default, from that script on a 2-core AMD EPYC and a 16-core Xeon, sits between
+// where 2 threads start to win with the team warm and where they win with it asleep (its
+// wake-up costs tens of microseconds), so it is never far from the faster choice
+// (benchmarks/README.md, "Kernel constants": threads).
 inline constexpr std::int64_t kDefaultMinWorkPerThread = 1024;
 std::int64_t min_work_per_thread() noexcept;
 void set_min_work_per_thread(std::int64_t work) noexcept;

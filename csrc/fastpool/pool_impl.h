@@ -27,7 +27,7 @@
 #endif
 
 #include "convert.h"
-#include "pool.h"
+#include "dispatch.h"
 
 #ifndef FASTPOOL_NOINLINE
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -50,10 +50,7 @@ namespace {
 
 // A row costs its tokens plus a fixed share for zeroing, the mean and the norm.
 constexpr std::int64_t kRowCost = 4;
-#ifndef FASTPOOL_CHUNKS_PER_THREAD
-#define FASTPOOL_CHUNKS_PER_THREAD 8
-#endif
-constexpr std::int64_t kChunksPerThread = FASTPOOL_CHUNKS_PER_THREAD;
+constexpr std::int64_t kChunksPerThread = 8;
 // Columns the scalar path pools per pass over a row's tokens: small enough for
 // the accumulators to stay in registers, so each output is written once.
 constexpr std::int64_t kScalarBlock = 32;
@@ -63,8 +60,10 @@ using acc_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 template <class T>
 inline acc_t<T> widen(T x) noexcept {
-    if constexpr (std::is_same_v<T, double>) return x;
-    else return to_f32(x);
+    if constexpr (std::is_same_v<T, double>)
+        return x;
+    else
+        return to_f32(x);
 }
 
 // One plain load that the compiler may neither repeat nor split (a relaxed
@@ -90,14 +89,11 @@ inline void prefetch_line(const char* p) noexcept {
 // v if v < limit, else 0. Python checked every id and mapping value, but
 // another thread may rewrite them during the call; reading each once (relaxed
 // atomic: a plain load) and bounding it keeps that race a wrong result instead
-// of an out-of-bounds read. A compare and a branch that is never taken (with a
-// compare-and-move instead, each row address waited for the compare). The empty
-// asm statements keep GCC from rewriting either: it turned the branch back into a
-// compare-and-move, or, knowing the value is 0 on the rare path, duplicated the
-// token loop for that case, after which the float16 loop kept 16 row addresses in
-// registers instead of one. Against the compare-and-move, interleaved A/B, 1
-// thread (AMD EPYC, with for_tokens below): float32 small table +10% long rows,
-// int8 +4-7%, the rest within noise.
+// of an out-of-bounds read. A compare and a branch that is never taken: with a
+// compare-and-move instead, each row address waited for the compare. The empty
+// asm statements keep GCC from turning the branch back into a compare-and-move,
+// or from specialising the token loop for id == 0 (benchmarks/README.md,
+// "Kernel constants": the id bounds check).
 template <class I>
 inline std::int64_t bounded(const I* p, std::int64_t limit) noexcept {
     const auto v = static_cast<std::uint64_t>(static_cast<std::int64_t>(load_once(p)));
@@ -121,7 +117,7 @@ struct RowRange {
     std::int64_t begin, end;
 };
 
-inline RowRange row_range(const PoolArgs& a, std::int64_t r) noexcept {
+inline RowRange row_range(const KernelArgs& a, std::int64_t r) noexcept {
     if (a.n_ids < 0) return {a.offsets[r], a.offsets[r + 1]};
     const std::int64_t begin = std::clamp<std::int64_t>(load_once(a.offsets + r), 0, a.n_ids);
     const std::int64_t end = std::clamp<std::int64_t>(load_once(a.offsets + r + 1), begin, a.n_ids);
@@ -129,21 +125,21 @@ inline RowRange row_range(const PoolArgs& a, std::int64_t r) noexcept {
 }
 
 template <class Id>
-inline std::int64_t token_id(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
+inline std::int64_t token_id(const KernelArgs& a, const Id* ids, std::int64_t k) noexcept {
     return bounded(ids + k, a.id_limit);
 }
 
-inline std::int64_t id_row(const PoolArgs& a, std::int64_t id) noexcept {
+inline std::int64_t id_row(const KernelArgs& a, std::int64_t id) noexcept {
     return a.mapping ? bounded(a.mapping + id, a.table_rows) : id;
 }
 
 template <class Id>
-inline std::int64_t table_row(const PoolArgs& a, const Id* ids, std::int64_t k) noexcept {
+inline std::int64_t table_row(const KernelArgs& a, const Id* ids, std::int64_t k) noexcept {
     return id_row(a, token_id(a, ids, k));
 }
 
 // weights[id] * scale[row]; 1 when neither is given.
-inline float coefficient(const PoolArgs& a, std::int64_t id, std::int64_t row) noexcept {
+inline float coefficient(const KernelArgs& a, std::int64_t id, std::int64_t row) noexcept {
     float c = 1.0f;
     if (a.weights) c *= a.weights[id];
     if (a.scale) c *= a.scale[row * a.scale_stride];
@@ -157,7 +153,7 @@ inline float inverse_norm(float squared_norm) noexcept {
 }
 
 // Mean and L2 normalisation of a finished row, in place.
-inline void finish_row(const PoolArgs& a, std::int64_t count, float* out_row) noexcept {
+inline void finish_row(const KernelArgs& a, std::int64_t count, float* out_row) noexcept {
     const std::int64_t dim = a.dim;
     // Multiplying by a reciprocal instead of dividing is within 1 ulp of
     // numpy's division and keeps divisions (slow, unpipelined) out of the loop.
@@ -174,7 +170,7 @@ inline void finish_row(const PoolArgs& a, std::int64_t count, float* out_row) no
 }
 
 template <class T, class Id>
-void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+void scalar_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r,
                 float* out_row) noexcept {
     using Acc = acc_t<T>;
     const auto [begin, end] = row_range(a, r);
@@ -198,40 +194,32 @@ void scalar_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r
 }
 
 // Table rows are prefetched a.prefetch_distance tokens ahead (chosen per CPU
-// vendor and element size in pool.cpp), one hint per FASTPOOL_PREFETCH_STEP
-// bytes of the row. The first sweep, one distance for every dtype: A/B builds
-// on an AMD EPYC (AVX-512, 1 thread, Zipf ids, dim 256; ratio to embedding_bag
-// "mean", float32 / float16, 29,525-row table short rows | 500,000-row table
-// long rows):
-//   distance 0:  0.85 / 1.31 | 0.76 / 0.58     distance 4:  1.06 / 1.54 | 0.77 / 0.81
-//   distance 8:  1.19 / 1.76 | 0.89 / 0.98     distance 16: 1.33 / 1.86 | 0.98 / 1.21
-//   distance 24: 1.31 / 2.07 | 0.96 / 1.32     distance 32: 1.24 / 2.12 | 0.92 / 1.37
-// and at distance 8 a hint every 256 or 1024 bytes instead of every line lost
-// 10-20%. The rows a token reads are cold more often than not, so the hints
-// must run far enough ahead to cover a DRAM/L3 round trip.
-#ifndef FASTPOOL_PREFETCH_STEP
-#define FASTPOOL_PREFETCH_STEP 64
-#endif
+// vendor and element size in dispatch.cpp), one hint per cache line of the row:
+// sparser hints left lines to demand misses (benchmarks/README.md, "Kernel
+// constants": prefetch distance).
+constexpr std::int64_t kPrefetchStep = 64;  // bytes
 
 // Rows of later tokens (also of the next rows) are fetched while this one sums:
 // the last token index whose row may be prefetched.
-inline std::int64_t last_token(const PoolArgs& a) noexcept {
+inline std::int64_t last_token(const KernelArgs& a) noexcept {
     return a.n_ids >= 0 ? a.n_ids : a.offsets[a.n_rows];
 }
 
 // The table rows of upcoming tokens: kBytes from column c0 of token k's row,
-// one hint per line. The loop invariants live in members: read through PoolArgs,
+// one hint per line. The loop invariants live in members: read through KernelArgs,
 // GCC reloaded the stride and the straddle flag from memory every token.
 template <class T, class Id>
 struct RowPrefetcher {
-    const PoolArgs& a;
+    const KernelArgs& a;
     const Id* ids;
-    const char* base;         // column c0 of row 0
-    std::int64_t row_bytes;   // between rows
+    const char* base;        // column c0 of row 0
+    std::int64_t row_bytes;  // between rows
     bool straddles;
 
-    RowPrefetcher(const PoolArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
-        : a(args), ids(ids_), base(reinterpret_cast<const char*>(table + c0)),
+    RowPrefetcher(const KernelArgs& args, const Id* ids_, const T* table, std::int64_t c0) noexcept
+        : a(args),
+          ids(ids_),
+          base(reinterpret_cast<const char*>(table + c0)),
           row_bytes(args.row_stride * static_cast<std::int64_t>(sizeof(T))),
           straddles(args.rows_straddle_lines) {}
 
@@ -239,7 +227,7 @@ struct RowPrefetcher {
     FASTPOOL_ALWAYS_INLINE void fetch(std::int64_t k) const noexcept {
         const char* p = base + table_row(a, ids, k) * row_bytes;
 #pragma GCC unroll 32
-        for (std::int64_t byte = 0; byte < kBytes; byte += FASTPOOL_PREFETCH_STEP) prefetch_line(p + byte);
+        for (std::int64_t byte = 0; byte < kBytes; byte += kPrefetchStep) prefetch_line(p + byte);
         // A row that starts inside a cache line ends inside one more than the loop reached.
         if (straddles) prefetch_line(p + kBytes - 1);
     }
@@ -250,7 +238,7 @@ struct RowPrefetcher {
 // starts warm). Tokens past the last one to prefetch run in a second loop, so
 // the first tests no bounds.
 template <std::int64_t kBytes, class T, class Id, class Step>
-FASTPOOL_ALWAYS_INLINE void for_tokens(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_ALWAYS_INLINE void for_tokens(const KernelArgs& a, const Id* ids, const T* table,
                                        std::int64_t c0, std::int64_t begin, std::int64_t end,
                                        Step step) noexcept {
     const std::int64_t ahead = a.prefetch_distance;
@@ -270,9 +258,8 @@ FASTPOOL_ALWAYS_INLINE void for_tokens(const PoolArgs& a, const Id* ids, const T
 // and the normalisation first, so every output element is written once. Always
 // inlined: as a call, the R accumulators went to the stack and back every row.
 template <class V, int R, bool kWholeRow>
-FASTPOOL_ALWAYS_INLINE void finish_block(const PoolArgs& a, std::int64_t count,
-                                         std::int64_t c0, typename V::Reg* acc,
-                                         float* out_row) noexcept {
+FASTPOOL_ALWAYS_INLINE void finish_block(const KernelArgs& a, std::int64_t count, std::int64_t c0,
+                                         typename V::Reg* acc, float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
     if constexpr (kWholeRow) {
@@ -317,7 +304,7 @@ FASTPOOL_ALWAYS_INLINE void finish_block(const PoolArgs& a, std::int64_t count,
 //
 // Plain rows: acc += row.
 template <class V, int R, bool kWholeRow, class T, class Id>
-FASTPOOL_NOINLINE void sum_block(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_NOINLINE void sum_block(const KernelArgs& a, const Id* ids, const T* table,
                                  std::int64_t begin, std::int64_t end, std::int64_t c0,
                                  float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -337,7 +324,7 @@ FASTPOOL_NOINLINE void sum_block(const PoolArgs& a, const Id* ids, const T* tabl
 
 // Weights and/or int8 scales: acc += coefficient * row.
 template <class V, int R, bool kWholeRow, class T, class Id>
-FASTPOOL_NOINLINE void weighted_block(const PoolArgs& a, const Id* ids, const T* table,
+FASTPOOL_NOINLINE void weighted_block(const KernelArgs& a, const Id* ids, const T* table,
                                       std::int64_t begin, std::int64_t end, std::int64_t c0,
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -361,9 +348,8 @@ FASTPOOL_NOINLINE void weighted_block(const PoolArgs& a, const Id* ids, const T*
 // Raw int8 rows: sum in int32 (exact for any row shorter than 2^24 tokens) and
 // convert once, instead of converting every token.
 template <class V, int R, bool kWholeRow, class Id>
-FASTPOOL_NOINLINE void int8_sum_block(const PoolArgs& a, const Id* ids,
-                                      const std::int8_t* table, std::int64_t begin,
-                                      std::int64_t end, std::int64_t c0,
+FASTPOOL_NOINLINE void int8_sum_block(const KernelArgs& a, const Id* ids, const std::int8_t* table,
+                                      std::int64_t begin, std::int64_t end, std::int64_t c0,
                                       float* out_row) noexcept {
     using Reg = typename V::Reg;
     constexpr int L = V::kLanes;
@@ -391,7 +377,7 @@ FASTPOOL_NOINLINE void int8_sum_block(const PoolArgs& a, const Id* ids,
 // of such rows split every one of them: float32 rows held in L1/L2 pooled 20-40%
 // slower than aligned ones (AMD EPYC, 1 thread).
 template <class V, int R, class Id>
-FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const float* table,
+FASTPOOL_NOINLINE void shifted_sum_block(const KernelArgs& a, const Id* ids, const float* table,
                                          std::int64_t begin, std::int64_t end,
                                          float* out_row) noexcept {
     using Reg = typename V::Reg;
@@ -423,7 +409,7 @@ FASTPOOL_NOINLINE void shifted_sum_block(const PoolArgs& a, const Id* ids, const
 // R vector registers of columns [c0, c0 + R * lanes) over the row's tokens,
 // the accumulators in registers for the whole token loop.
 template <class V, int R, bool kWholeRow, class T, class Id>
-inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::int64_t begin,
+inline void simd_block(const KernelArgs& a, const Id* ids, const T* table, std::int64_t begin,
                        std::int64_t end, std::int64_t c0, float* out_row) noexcept {
     if (a.weights || a.scale) {
         weighted_block<V, R, kWholeRow>(a, ids, table, begin, end, c0, out_row);
@@ -437,21 +423,31 @@ inline void simd_block(const PoolArgs& a, const Id* ids, const T* table, std::in
 // simd_block with n registers, n a power of two up to V::kRegs: the sizes the
 // compiler unrolls, so each register stays one register.
 template <class V, bool kWholeRow, class T, class Id>
-inline void simd_block_of(int n, const PoolArgs& a, const Id* ids, const T* table,
+inline void simd_block_of(int n, const KernelArgs& a, const Id* ids, const T* table,
                           std::int64_t begin, std::int64_t end, std::int64_t c0,
                           float* out_row) noexcept {
     static_assert(V::kRegs == 16, "the cases below assume 16 registers");
     switch (n) {
-        case 16: simd_block<V, 16, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 8: simd_block<V, 8, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 4: simd_block<V, 4, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        case 2: simd_block<V, 2, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
-        default: simd_block<V, 1, kWholeRow>(a, ids, table, begin, end, c0, out_row); return;
+        case 16:
+            simd_block<V, 16, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 8:
+            simd_block<V, 8, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 4:
+            simd_block<V, 4, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        case 2:
+            simd_block<V, 2, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
+        default:
+            simd_block<V, 1, kWholeRow>(a, ids, table, begin, end, c0, out_row);
+            return;
     }
 }
 
 template <class V, class T, class Id>
-void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
+void simd_row(const KernelArgs& a, const Id* ids, const T* table, std::int64_t r,
               float* out_row) noexcept {
     constexpr int L = V::kLanes, R = V::kRegs;
     const auto [begin, end] = row_range(a, r);
@@ -459,10 +455,8 @@ void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
     // 32, 64, 128, 256) is pooled in one pass and stored once. Wider rows, or
     // others, take one pass over the tokens per block of columns: R registers at
     // a time, then the rest in halving blocks (dim 192: 8 + 4 registers), so a
-    // dim-64 row is one pass, not four. A/B, 1 thread, AMD EPYC, 29,525-row float32
-    // table, 20,000 rows of 16 tokens, ms before -> after: AVX-512 dim 32 1.72 ->
-    // 0.82, 64 3.13 -> 0.93, 128 5.49 -> 1.42, 192 7.98 -> 4.32, 384 12.1 -> 9.5
-    // (256: 3.1 either way); AVX2 dim 32 2.84 -> 0.87, 64 5.07 -> 1.07, 192 8.1 -> 4.8.
+    // dim-64 row is one pass, not four (benchmarks/README.md, "Kernel constants":
+    // column blocks).
     if (a.dim == R * L) {  // the common case first, inlined: short rows feel a call
         if constexpr (std::is_same_v<T, float> && V::kShiftsRows) {
             if (a.row_shift != 0 && !a.weights && !a.scale) {
@@ -495,7 +489,8 @@ void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
             const std::int64_t row = id_row(a, id);
             const float coef = coefficient(a, id, row);
             const T* src = table + row * a.row_stride;
-            for (std::int64_t j = vec_cols; j < a.dim; ++j) acc[j - vec_cols] += coef * to_f32(src[j]);
+            for (std::int64_t j = vec_cols; j < a.dim; ++j)
+                acc[j - vec_cols] += coef * to_f32(src[j]);
         }
         for (std::int64_t j = vec_cols; j < a.dim; ++j) out_row[j] = acc[j - vec_cols];
     }
@@ -503,7 +498,7 @@ void simd_row(const PoolArgs& a, const Id* ids, const T* table, std::int64_t r,
 }
 
 template <class V, class T, class Id>
-void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
+void pool_range(const KernelArgs& a, const T* table, float* out, std::int64_t r0,
                 std::int64_t r1) noexcept {
     const Id* ids = static_cast<const Id*>(a.ids);
     for (std::int64_t r = r0; r < r1; ++r) {
@@ -519,18 +514,20 @@ void pool_range(const PoolArgs& a, const T* table, float* out, std::int64_t r0,
 }
 
 // First row whose cumulative cost reaches target: cost(r) = offsets[r] + r*kRowCost.
-inline std::int64_t row_at_cost(const PoolArgs& a, std::int64_t target) noexcept {
+inline std::int64_t row_at_cost(const KernelArgs& a, std::int64_t target) noexcept {
     std::int64_t lo = 0, hi = a.n_rows;
     while (lo < hi) {
         const std::int64_t mid = lo + (hi - lo) / 2;
-        if (a.offsets[mid] + mid * kRowCost < target) lo = mid + 1;
-        else hi = mid;
+        if (a.offsets[mid] + mid * kRowCost < target)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
 
 template <class V, class T, class Id>
-void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
+void pool_all(const KernelArgs& a, const T* table, float* out) noexcept {
     const std::int64_t total = a.offsets[a.n_rows] + a.n_rows * kRowCost;
     const std::int64_t useful = std::max<std::int64_t>(1, total / min_work_per_thread());
     const int n_threads = static_cast<int>(std::min<std::int64_t>(a.n_threads, useful));
@@ -541,11 +538,10 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
 #ifdef _OPENMP
     // One region; chunks of rows of equal cost (rows range from empty to thousands
     // of tokens, so equal row counts would leave threads idle), kChunksPerThread per
-    // thread, handed out in order to whichever thread is free. Against one fixed
-    // slice per thread (16-vCPU Xeon, 16 threads, float32, long rows, 29,525-row
-    // table): 0.63-0.66 vs 1.02-1.05 ms, since a fixed slice waits for the slowest
-    // vCPU. Each row is still pooled by one thread in token
-    // order, so the result does not depend on which thread took it.
+    // thread, handed out in order to whichever thread is free: a fixed slice per
+    // thread waits for the slowest core (benchmarks/README.md, "Kernel constants":
+    // threads). Each row is still pooled by one thread in token order, so the
+    // result does not depend on which thread took it.
     const std::int64_t n_chunks = static_cast<std::int64_t>(n_threads) * kChunksPerThread;
     std::atomic<std::int64_t> next_chunk{0};
 #pragma omp parallel num_threads(n_threads)
@@ -564,9 +560,11 @@ void pool_all(const PoolArgs& a, const T* table, float* out) noexcept {
 }
 
 template <class V, class T>
-void pool_entry(const PoolArgs& a, const T* table, float* out) noexcept {
-    if (a.ids_are_64) pool_all<V, T, std::int64_t>(a, table, out);
-    else pool_all<V, T, std::int32_t>(a, table, out);
+void pool_entry(const KernelArgs& a, const T* table, float* out) noexcept {
+    if (a.ids_are_64)
+        pool_all<V, T, std::int64_t>(a, table, out);
+    else
+        pool_all<V, T, std::int32_t>(a, table, out);
 }
 
 }  // namespace

@@ -49,8 +49,9 @@ struct Avx512 {
     static Reg load_line(const float* p, Mask m) noexcept { return _mm512_maskz_load_ps(m, p); }
     // Lanes shift..15 of lo, then 0..shift-1 of hi.
     static __m512i shift_index(int shift) noexcept {
-        return _mm512_add_epi32(_mm512_set1_epi32(shift),
-                                _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+        return _mm512_add_epi32(
+            _mm512_set1_epi32(shift),
+            _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
     }
     static Reg shift_down(Reg lo, Reg hi, __m512i index) noexcept {
         return _mm512_permutex2var_ps(lo, index, hi);
@@ -59,11 +60,13 @@ struct Avx512 {
         return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
     }
     static Reg load(const bfloat16_t* p) noexcept {
-        const __m512i wide = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+        const __m512i wide =
+            _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
         return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
     }
     static Reg load(const std::int8_t* p) noexcept {
-        return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
+        return _mm512_cvtepi32_ps(
+            _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
     }
 };
 

@@ -9,6 +9,7 @@ from .distill import distill  # torch is imported on call, not here
 from .model import StaticModel
 from .patch import patch_model2vec  # imports model2vec on call, not here
 from .persistence.vectors import import_vectors
+from .quantization import quantize_model
 
 __all__ = [
     "__version__",
@@ -20,6 +21,7 @@ __all__ = [
     "load",
     "patch_model2vec",
     "quantize_embeddings",
+    "quantize_model",
     "set_isa",
     "similarity",
 ]

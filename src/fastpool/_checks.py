@@ -67,6 +67,19 @@ def naming(source: str | None, *, a_file: bool = False) -> Iterator[None]:
         raise kind(f"{source}: {err}") from None
 
 
+class TokenizerFailure(ValueError):
+    """Hugging Face ``tokenizers`` failed (panicked) on a text: a fault of the
+    model's tokenizer.json (e.g. a pathological regex), raised naming the model.
+    A ValueError; its own class so the CLI can report it in one line."""
+
+
+def is_panic(err: BaseException) -> bool:
+    """A Rust panic surfacing from Hugging Face ``tokenizers`` (pyo3's
+    ``PanicException`` derives from BaseException, so ``except Exception`` misses
+    it; pyo3 exposes no importable class)."""
+    return type(err).__name__ == "PanicException" and not isinstance(err, Exception)
+
+
 # -- arrays ---------------------------------------------------------------------------------
 
 
@@ -222,13 +235,40 @@ def out(x: object, shape: tuple[int, int], inputs: Iterable[np.ndarray | None] =
 
 
 def max_length(value: object, name: str = "max_length") -> int | None:
-    """A token limit: a non-negative int, or None for none."""
+    """A token limit: a non-negative int below 2**63 (the native tokenizer's int64),
+    or None for none."""
     if value is None:
         return None
     if not _is_int(value):
         raise TypeError(f"{name} must be a non-negative int or None, got {type(value).__name__}")
     if value < 0:  # type: ignore[operator]
         raise ValueError(f"{name} must be a non-negative int or None, got {value}")
+    if value > _INT64_MAX:  # type: ignore[operator]
+        raise ValueError(f"{name} must be below 2**63 (or None), got {value}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def short_repr(value: object) -> str:
+    """repr cut to 60 characters, for messages about values read from files."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def file_int(
+    value: object, name: str, *, low: int = 0, high: int = _INT64_MAX, null: bool = True
+) -> int | None:
+    """An integer field of a model file (``max_length``, ``truncation.max_length``,
+    ``max_input_chars_per_word``): an int (not a bool, not a float) in
+    ``[low, high]``, or null when ``null``. Always ValueError: the file is wrong;
+    the caller names it."""
+    if value is None and null:
+        return None
+    if not _is_int(value) or not low <= value <= high:  # type: ignore[operator]
+        bound = "2**63 - 1" if high == _INT64_MAX else str(high)
+        raise ValueError(
+            f"{name} must be an integer in [{low}, {bound}]{' or null' if null else ''}, "
+            f"got {short_repr(value)}"
+        )
     return int(value)  # type: ignore[call-overload]
 
 
@@ -283,3 +323,19 @@ def texts(sentences: object, name: str = "sentences") -> list[str]:
             if not isinstance(text, str):
                 raise TypeError(f"{name} must be strings, got {type(text).__name__} at index {i}")
     return items
+
+
+def instance(value: object, name: str, kind: type | tuple[type, ...], expected: str) -> Any:
+    """``value`` if it is a ``kind``; TypeError naming ``expected`` otherwise."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    return value
+
+
+def one_spelling(value: Any, alias: Any, name: str, alias_name: str) -> Any:
+    """An argument that has two names: whichever was passed (TypeError for both)."""
+    if alias is None:
+        return value
+    if value is not None:
+        raise TypeError(f"pass {name} or {alias_name}, not both (they are one argument)")
+    return alias

@@ -23,13 +23,11 @@ cdef extern from "fastpool/build_info.h" namespace "fastpool" nogil:
 cdef extern from "fastpool/check.h" namespace "fastpool" nogil:
     int64_t first_out_of_range[I](const I* values, int64_t n, int64_t stop) noexcept
     int64_t first_decrease(const int64_t* offsets, int64_t n) noexcept
-
-
-cdef extern from "fastpool/membench.h" namespace "fastpool" nogil:
-    float read_sum(const float* data, int64_t n) noexcept
-    bint c_gather_floor "fastpool::gather_floor"(
-        const int64_t* ids, const int64_t* offsets, int64_t n_rows, const float* table,
-        int64_t ahead, float* out) noexcept
+    cdef struct JsonExtent:
+        int64_t depth
+        int64_t structurals
+    JsonExtent c_json_extent "fastpool::json_extent"(
+        const char* text, int64_t n, int64_t depth_limit) noexcept
 
 
 cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
@@ -47,7 +45,7 @@ cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
 ISA_LEVELS = ("baseline", "avx2", "avx512")
 
 # Outputs this large are written with non-temporal stores when their rows are 64-byte
-# aligned (csrc/fastpool/pool.cpp, streams_output); empty_rows allocates them so.
+# aligned (csrc/fastpool/dispatch.cpp, streams_output); empty_rows allocates them so.
 STREAM_OUTPUT_BYTES = kStreamOutputBytes
 
 
@@ -151,6 +149,17 @@ def out_of_range(cnp.ndarray values, int64_t stop):
     else:
         raise TypeError(f"expected int32 or int64, got {values.dtype}")
     return found
+
+
+def json_extent(const unsigned char[::1] text, int64_t depth_limit):
+    """(deepest nesting, structural characters) of JSON bytes, in one pass with the
+    GIL released; the depth stops counting past depth_limit (see check.h)."""
+    cdef int64_t n = text.shape[0]
+    cdef const char* p = <const char*>&text[0] if n else NULL
+    cdef JsonExtent found
+    with nogil:
+        found = c_json_extent(p, n, depth_limit)
+    return found.depth, found.structurals
 
 
 OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST, OFFSETS_BAD_LAST = -1, -2, -3, -4
@@ -275,54 +284,3 @@ def kernel_isa_active():
 def kernel_set_isa(int level):
     """Use instruction set ``ISA_LEVELS[level]`` or, if unsupported, the best below it."""
     return isa_name(set_isa(<Isa>level)).decode()
-
-
-def stream_read(cnp.ndarray data):
-    """Sum a C-contiguous float32 array with a plain loop (benchmarks' roofline)."""
-    if cnp.PyArray_TYPE(data) != cnp.NPY_FLOAT32 or not cnp.PyArray_IS_C_CONTIGUOUS(data):
-        raise TypeError("stream_read needs a C-contiguous float32 array")
-    cdef const float* p = <const float*>cnp.PyArray_DATA(data)
-    cdef int64_t n = cnp.PyArray_SIZE(data)
-    cdef float total
-    with nogil:
-        total = read_sum(p, n)
-    return total
-
-
-def gather_floor(object ids, object offsets, cnp.ndarray table, cnp.ndarray out,
-                 int64_t ahead):
-    """Sum the table rows of each CSR row into out with nothing else (benchmarks' floor).
-
-    ids and offsets: int64 vectors as encode takes them; table: C-contiguous
-    float32 (rows, 256); out: C-contiguous float32 (len(offsets) - 1, 256).
-    Rows of tokens ``ahead`` places later are prefetched (0: none). Returns
-    False, writing nothing, where the CPU or the build has no AVX-512."""
-    if not (is_index_vector(ids, cnp.NPY_INT64) and is_index_vector(offsets, cnp.NPY_INT64)):
-        raise TypeError("gather_floor needs contiguous int64 ids and offsets")
-    for name, a in (("table", table), ("out", out)):
-        if (cnp.PyArray_TYPE(a) != cnp.NPY_FLOAT32 or cnp.PyArray_NDIM(a) != 2
-                or not cnp.PyArray_IS_C_CONTIGUOUS(a) or not cnp.PyArray_ISNOTSWAPPED(a)
-                or a.shape[1] != 256):
-            raise ValueError(
-                f"gather_floor needs {name} as a C-contiguous native float32 (n, 256) array")
-    if not cnp.PyArray_ISWRITEABLE(out):
-        raise ValueError("gather_floor needs a writable out")
-    cdef int64_t n_ids = cnp.PyArray_SIZE(<cnp.ndarray>ids)
-    cdef int64_t n_rows = cnp.PyArray_SIZE(<cnp.ndarray>offsets) - 1
-    if n_rows < 0 or out.shape[0] != n_rows:
-        raise ValueError("gather_floor needs len(out) == len(offsets) - 1")
-    found = check_offsets(offsets, n_ids)
-    if found != OFFSETS_OK:
-        raise ValueError(f"gather_floor: offsets are not valid CSR offsets for {n_ids} ids")
-    if out_of_range(ids, table.shape[0]) != -1:
-        raise ValueError("gather_floor: an id is outside the table")
-    if ahead < 0:
-        raise ValueError("gather_floor: ahead must be >= 0")
-    cdef const int64_t* ip = <const int64_t*>cnp.PyArray_DATA(<cnp.ndarray>ids)
-    cdef const int64_t* op = <const int64_t*>cnp.PyArray_DATA(<cnp.ndarray>offsets)
-    cdef const float* tp = <const float*>cnp.PyArray_DATA(table)
-    cdef float* outp = <float*>cnp.PyArray_DATA(out)
-    cdef bint done
-    with nogil:
-        done = c_gather_floor(ip, op, n_rows, tp, ahead, outp)
-    return done

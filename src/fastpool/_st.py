@@ -14,7 +14,6 @@ pooling (precision); pooling itself runs on the fastpool kernel.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import _checks
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +45,24 @@ class STSettings:
 
 
 def read_st_settings(
-    folder: Path, config: Mapping[str, Any], tokenizer_json: Mapping[str, Any]
+    folder: Path,
+    config: Mapping[str, Any],
+    tokenizer_json: Mapping[str, Any],
+    modules: object = None,
+    tokenizer_path: Path | None = None,
 ) -> STSettings:
     """Settings of the sentence-transformers folder ``folder``.
 
-    ``config`` is config_sentence_transformers.json. modules.json may list only
+    ``config`` is config_sentence_transformers.json, ``modules`` the parsed
+    modules.json (None: the folder has none); the caller reads both with the
+    bounded reader (persistence.json_reader). modules.json may list only
     StaticEmbedding and Normalize (anything else, e.g. a Dense layer, changes the
     vectors in ways fastpool does not reproduce: ValueError). A folder without
     modules.json is read as StaticEmbedding alone.
     """
     normalize = False
     modules_path = folder / "modules.json"
-    if modules_path.is_file():
-        try:
-            modules = json.loads(modules_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise ValueError(f"{modules_path}: not valid JSON ({err})") from None
+    if modules is not None:
         if not isinstance(modules, list):
             raise ValueError(f"{modules_path}: must hold a JSON list of modules")
         for module in modules:
@@ -69,21 +72,33 @@ def read_st_settings(
             if kind not in _KNOWN_MODULES:
                 raise ValueError(
                     f"{modules_path}: fastpool runs StaticEmbedding (+ Normalize) models only, "
-                    f"got a module of type {kind or module!r}"
+                    f"got a module of type {_checks.short_repr(kind or module)}"
                 )
             normalize = normalize or kind == "Normalize"
+    where = str(folder / "config_sentence_transformers.json")
     prompts = config.get("prompts") or {}
     if not isinstance(prompts, dict) or not all(
         isinstance(k, str) and isinstance(v, str | None) for k, v in prompts.items()
     ):
-        raise ValueError("config_sentence_transformers.json: prompts must map names to strings")
+        raise ValueError(f"{where}: prompts must map names to strings")
     default_prompt_name = config.get("default_prompt_name")
+    if default_prompt_name is not None and not isinstance(default_prompt_name, str):
+        raise ValueError(
+            f"{where}: default_prompt_name must be a string or null, "
+            f"got {_checks.short_repr(default_prompt_name)}"
+        )
     similarity_fn_name = config.get("similarity_fn_name") or "cosine"
+    if not isinstance(similarity_fn_name, str):
+        raise ValueError(
+            f"{where}: similarity_fn_name must be a string or null, "
+            f"got {_checks.short_repr(similarity_fn_name)}"
+        )
     truncation = tokenizer_json.get("truncation")
     max_tokens = None
     keep_last = False
     if isinstance(truncation, dict) and truncation.get("max_length") is not None:
-        max_tokens = int(truncation["max_length"])
+        with _checks.naming(str(tokenizer_path or folder / "tokenizer.json"), a_file=True):
+            max_tokens = _checks.file_int(truncation["max_length"], "truncation.max_length")
         keep_last = str(truncation.get("direction", "Right")).lower() == "left"
     return STSettings(
         normalize=normalize,

@@ -73,6 +73,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def in_forked_child() -> bool:
+    """Whether this process was forked from one that imported fastpool."""
+    return _in_forked_child
+
+
 def effective_n_threads(n_threads: int | None) -> int:
     """The thread count a kernel call will use for the ``n_threads`` argument
     (always 1 in a process forked from one that imported fastpool)."""

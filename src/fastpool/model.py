@@ -9,7 +9,9 @@ proportional to the vocabulary. Vectors equal model2vec 0.10's (see
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, overload
@@ -26,6 +28,7 @@ from ._similarity import SIMILARITY_FUNCTIONS, similarity
 from ._st import PRECISIONS, quantize_embeddings, resolve_prompt
 from ._threads import effective_n_threads
 from .persistence import ModelParts, load_parts, save_model_folder
+from .persistence.hub import download_model, is_hub_id, push_folder
 from .tokenizer import TokenizerPipeline, arrow, model2vec_tokenizer, private_tokenizer, vocabulary
 from .tokenizer.pipeline import PIPELINE_BATCH
 
@@ -33,7 +36,7 @@ __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel"]
 
 DEFAULT_MAX_LENGTH = 512
 # from_pretrained arguments a pickled model does not keep (the path is kept resolved).
-_NOT_PICKLED = ("cls", "path", "subfolder", "token", "force_download")
+_NOT_PICKLED = ("cls", "path", "subfolder", "token", "force_download", "revision")
 
 
 class _EncodeOptions(NamedTuple):
@@ -54,25 +57,32 @@ class StaticModel:
     Build one with :meth:`from_pretrained` (or :func:`fastpool.load`); the
     constructor takes arrays directly and checks them once.
 
-    Parameters
+    Parameters (model2vec 0.10's, in its order; positional or keyword)
     ----------
-    table : (rows, dim) array of float32, float16, bfloat16, float64 or int8
-        Used in place (a memory map stays a memory map).
+    vectors : (rows, dim) array of float32, float16, bfloat16, float64 or int8
+        The table, used in place when the kernel can read it (a memory map stays
+        a memory map; a Fortran-ordered or strided array is copied once).
     tokenizer : tokenizers.Tokenizer
-        Copied; the copy has truncation and padding off.
+        Copied: two models built over one ``Tokenizer`` never share state.
+    config : mapping, optional
+        The model's config, stored as a copy (the caller's mapping is never
+        changed); ``normalize`` and ``max_length`` are written into the copy.
+    normalize : bool
+        Default of ``encode(normalize=...)``. As in model2vec it is
+        authoritative: it overrides ``config["normalize"]`` (default False).
+    base_model_name, language : optional
+        Model card metadata, written by :meth:`save_pretrained`.
     weights : float array, optional
         One weight per token id.
-    mapping : int32 or int64 array, optional
-        Table row per token id (vocabulary-quantized models).
-    config : mapping, optional
-        The model's config; ``normalize`` and ``max_length`` are written into it.
-    normalize : bool, optional
-        Default for :meth:`encode`; else ``config["normalize"]``, else False.
-    max_length : int or None, optional
-        Default token limit for :meth:`encode`; else ``config["max_length"]``
-        (a missing key means 512, ``null`` means no limit).
-    base_model, language : optional
-        Model card metadata, written by :meth:`save_pretrained`.
+    token_mapping : int32 or int64 array, optional
+        Table row per token id (vocabulary-quantized models). Without one the
+        table needs one row per token (ValueError otherwise).
+    max_length : int or None
+        Default token limit of :meth:`encode` (None: no limit); authoritative
+        as ``normalize`` (default 512).
+
+    Keyword-only, fastpool's own:
+
     tokenizer_backend : {"auto", "native", "tokenizers"}
         "auto" (default) tokenizes with fastpool's native WordPiece tokenizer
         when it reproduces ``tokenizers`` exactly for this tokenizer.json (BERT
@@ -82,29 +92,39 @@ class StaticModel:
         Default of ``encode(truncate_dim=...)``: keep the first ``truncate_dim``
         columns of each vector (Matryoshka models). The kernel reads only those
         columns of the table.
+    mapping, base_model
+        fastpool's earlier names of ``token_mapping`` and ``base_model_name``.
     """
 
     def __init__(
         self,
-        table: npt.ArrayLike,
+        vectors: npt.ArrayLike,
         tokenizer: Tokenizer,
-        *,
-        weights: npt.ArrayLike | None = None,
-        mapping: npt.ArrayLike | None = None,
         config: Mapping[str, Any] | None = None,
-        normalize: bool | None = None,
-        max_length: int | None = UNSET,
-        base_model: str | None = None,
+        normalize: bool = False,
+        base_model_name: str | None = None,
         language: list[str] | str | None = None,
+        weights: npt.ArrayLike | None = None,
+        token_mapping: npt.ArrayLike | None = None,
+        max_length: int | None = DEFAULT_MAX_LENGTH,
+        *,
         tokenizer_backend: str = "auto",
         truncate_dim: int | None = None,
+        mapping: npt.ArrayLike | None = None,
+        base_model: str | None = None,
     ) -> None:
+        token_mapping = _checks.one_spelling(token_mapping, mapping, "token_mapping", "mapping")
+        base_model_name = _checks.one_spelling(
+            base_model_name, base_model, "base_model_name", "base_model"
+        )
+        _checks.instance(tokenizer, "tokenizer", Tokenizer, "a tokenizers.Tokenizer")
+        _checks.instance(config, "config", (Mapping, type(None)), "a mapping or None")
         copy = private_tokenizer(tokenizer)
         parts = ModelParts(
-            table=np.asarray(table), tokenizer=copy, tokenizer_json=copy.to_str(),
+            table=np.asarray(vectors), tokenizer=copy, tokenizer_json=copy.to_str(),
             weights=None if weights is None else np.asarray(weights),
-            mapping=None if mapping is None else np.asarray(mapping),
-            config=dict(config or {}), padding=tokenizer.padding, base_model=base_model,
+            mapping=None if token_mapping is None else np.asarray(token_mapping),
+            config=dict(config or {}), padding=tokenizer.padding, base_model=base_model_name,
             language=language,
         )  # fmt: skip
         self._build(parts, normalize, max_length, tokenizer_backend, truncate_dim)
@@ -138,6 +158,8 @@ class StaticModel:
         source = parts.source
         self._st = st
         self._tokenizer = parts.tokenizer
+        self._tokenizer_json = parts.tokenizer_json
+        self._backend_option = tokenizer_backend
         self._padding = parts.padding
         self._compat_tokenizer: Tokenizer | None = None
         self._tokens: tuple[str, ...] | None = None
@@ -197,28 +219,46 @@ class StaticModel:
         max_length: int | None = UNSET,
         force_download: bool = True,
         *,
+        revision: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
         tokenizer_backend: str = "auto",
         truncate_dim: int | None = None,
         semantics: str = "auto",
         mmap: bool = True,
         fold_weights: bool = False,
     ) -> StaticModel:
-        """Load a model from a local Model2Vec or sentence-transformers folder.
+        """Load a model from a local Model2Vec or sentence-transformers folder, or
+        from the Hugging Face Hub.
 
         The positional order is model2vec 0.10's, so calls written for
-        ``model2vec.StaticModel.from_pretrained`` work unchanged on local folders.
+        ``model2vec.StaticModel.from_pretrained`` work unchanged.
 
         The table is memory-mapped, not copied (unless ``quantize_to`` changes
-        its dtype or ``mmap=False``). Nothing touches the network.
+        its dtype or ``mmap=False``), from the folder or from the hub cache.
 
         Parameters
         ----------
-        path : path-like
+        path : path-like or str
             A local folder in one of the layouts ``config.json`` +
             ``model.safetensors`` + ``tokenizer.json``;
             ``config_sentence_transformers.json`` + ``model.safetensors`` +
             ``tokenizer.json``; or ``config_sentence_transformers.json`` +
-            ``0_StaticEmbedding/{model.safetensors,tokenizer.json}``.
+            ``0_StaticEmbedding/{model.safetensors,tokenizer.json}``. Or, when
+            no such path exists, a hub repo id (``"minishlab/potion-base-8M"``):
+            ``huggingface_hub`` downloads only the files those layouts name (and
+            ``modules.json``, ``README.md``) into its cache; with
+            ``HF_HUB_OFFLINE=1`` the cache alone is used (FileNotFoundError
+            naming what is missing).
+        token : str, optional
+            Hub token, for private or gated repos (never pickled).
+        force_download : bool
+            Hub ids only, model2vec's meaning: True (default) asks the hub for
+            the latest files (downloading only what changed); False uses the
+            cached snapshot when it holds a complete model.
+        revision : str, optional
+            Hub ids only: branch, tag or commit (default ``"main"``).
+        cache_dir : path-like, optional
+            Hub ids only: the ``huggingface_hub`` cache to use (default ``HF_HUB_CACHE``).
         normalize : bool, optional
             Default for :meth:`encode`; else the config's ``normalize``, else False.
         max_length : int or None, optional
@@ -230,11 +270,8 @@ class StaticModel:
             Keep the first ``dimensionality`` columns (read in place).
         tokenizer_backend : {"auto", "native", "tokenizers"}
             Which tokenizer runs ``encode`` (see :class:`StaticModel`).
-        token, force_download
-            Accepted for model2vec compatibility and unused: fastpool never
-            touches the network.
         subfolder : str, optional
-            Load from ``path / subfolder``.
+            Load from ``path / subfolder`` (for a hub id: only that folder is downloaded).
         vocabulary_quantization : int, optional
             Cluster the vocabulary into this many rows with model2vec's own
             ``quantize_vocabulary`` (needs model2vec and scikit-learn).
@@ -261,14 +298,29 @@ class StaticModel:
         Raises
         ------
         FileNotFoundError
-            ``path`` is not a local folder.
+            ``path`` is neither a local folder nor a hub id found (or cached).
+        ImportError
+            ``path`` is a hub id and ``huggingface_hub`` is not installed.
         ValueError
             No known layout, or a file is truncated, corrupt or inconsistent
             (the message names the file).
         """
         # Every option but the path, first thing (so locals() holds only the arguments).
         options = {k: v for k, v in locals().items() if k not in _NOT_PICKLED}
-        del token, force_download  # hub-only arguments: fastpool is offline
+        folder = Path(path).expanduser() / subfolder if subfolder else Path(path).expanduser()
+        pickle_as = (os.path.abspath(folder), options)
+        if is_hub_id(path):
+            snapshot = download_model(
+                os.fspath(path), revision=revision, token=token, subfolder=subfolder,
+                cache_dir=cache_dir, force_download=force_download,
+            )  # fmt: skip
+            path = snapshot.folder
+            folder = path / subfolder if subfolder else path
+            if snapshot.commit is not None:  # unpickled from the cache, at this very commit
+                pinned = {"revision": snapshot.commit, "force_download": False}
+                pickle_as = (snapshot.repo_id, {**options, "subfolder": subfolder, **pinned})
+            else:
+                pickle_as = (os.path.abspath(folder), options)
         parts = load_parts(
             path, subfolder=subfolder, quantize_to=quantize_to, dimensionality=dimensionality,
             vocabulary_quantization=vocabulary_quantization, semantics=semantics, mmap=mmap,
@@ -278,8 +330,7 @@ class StaticModel:
             parts, normalize=normalize, max_length=max_length,
             tokenizer_backend=tokenizer_backend, truncate_dim=truncate_dim,
         )  # fmt: skip
-        folder = Path(path).expanduser() / subfolder if subfolder else Path(path).expanduser()
-        model._pickle_as = (os.path.abspath(folder), options)
+        model._pickle_as = pickle_as
         return model
 
     @classmethod
@@ -336,38 +387,96 @@ class StaticModel:
         as sentence-transformers' ``model.similarity``."""
         return similarity(a, b, fn=self.similarity_fn_name)
 
-    # model2vec's attribute names.
+    # -- model2vec's attributes, settable as model2vec's are --------------------------------
+
+    def _replace(self, **changes: Any) -> None:
+        """Rebuild the model with some parts changed, checked as at construction.
+
+        The model keeps its ``normalize``, ``max_length``, ``truncate_dim`` and
+        backend choice; it no longer pickles as its folder (it no longer is one).
+        """
+        parts = ModelParts(
+            table=self._table, tokenizer=self._tokenizer, tokenizer_json=self._tokenizer_json,
+            weights=self._weights_saved, mapping=self._mapping_saved, config=self._config,
+            padding=self._padding, base_model=self._base_model, language=self._language,
+            st_settings=self._st,
+        )  # fmt: skip
+        parts = dataclasses.replace(parts, **changes)
+        self._build(parts, self._normalize, self._max_length, self._backend_option,
+                    self._truncate_dim)  # fmt: skip
+
+    def set_arrays(
+        self,
+        embedding: npt.ArrayLike,
+        weights: npt.ArrayLike | None = None,
+        token_mapping: npt.ArrayLike | None = None,
+    ) -> None:
+        """Replace the table, weights and mapping together, checked together.
+
+        Setting :attr:`embedding`, :attr:`weights` or :attr:`token_mapping` one
+        at a time checks each against the others at once, so a change of the
+        number of rows (a table and its mapping) goes here.
+        """
+        self._replace(
+            table=np.asarray(embedding),
+            weights=None if weights is None else np.asarray(weights),
+            mapping=None if token_mapping is None else np.asarray(token_mapping),
+        )
+
     @property
     def embedding(self) -> np.ndarray:
-        """model2vec's name for :attr:`table`."""
+        """model2vec's name for :attr:`table`.
+
+        Settable, as in model2vec: the model then pools over the new array (checked
+        against the vocabulary, mapping and weights as the constructor checks). A
+        memory-mapped file is never written: the model simply stops using it.
+        """
         return self._table
+
+    @embedding.setter
+    def embedding(self, value: npt.ArrayLike) -> None:
+        self._replace(table=np.asarray(value))
 
     @property
     def token_mapping(self) -> np.ndarray | None:
-        """model2vec's name: the mapping as loaded (None when there is none)."""
+        """model2vec's name: the mapping as loaded (None when there is none); settable."""
         return self._mapping_saved
+
+    @token_mapping.setter
+    def token_mapping(self, value: npt.ArrayLike | None) -> None:
+        self._replace(mapping=None if value is None else np.asarray(value))
 
     @property
     def source_weights(self) -> np.ndarray | None:
-        """The weights as loaded, in their own dtype (model2vec's ``weights``), or None."""
+        """The same as :attr:`weights` (the name it had before ``weights`` kept the dtype)."""
         return self._weights_saved
 
     @property
     def base_model_name(self) -> str | None:
-        """The model card's ``base_model`` (model2vec's attribute)."""
+        """The model card's ``base_model`` (model2vec's attribute); settable."""
         return self._base_model
+
+    @base_model_name.setter
+    def base_model_name(self, value: str | None) -> None:
+        self._base_model = value
 
     @property
     def language(self) -> list[str] | str | None:
-        """The model card's ``language`` (model2vec's attribute)."""
+        """The model card's ``language`` (model2vec's attribute); settable."""
         return self._language
+
+    @language.setter
+    def language(self, value: list[str] | str | None) -> None:
+        self._language = value
 
     @property
     def tokenizer(self) -> Tokenizer:
         """A ``tokenizers.Tokenizer`` set up as model2vec's ``model.tokenizer``
         (truncation at ``max_length``, padding of length 0), e.g. to count tokens.
 
-        It is a copy: changing it does not change what ``encode`` does.
+        It is a copy: changing it in place does not change what ``encode`` does.
+        Assigning a new ``Tokenizer`` does (checked against the table as the
+        constructor checks it).
         """
         if self._compat_tokenizer is None:
             self._compat_tokenizer = model2vec_tokenizer(
@@ -375,12 +484,26 @@ class StaticModel:
             )
         return self._compat_tokenizer
 
+    @tokenizer.setter
+    def tokenizer(self, value: Tokenizer) -> None:
+        _checks.instance(value, "tokenizer", Tokenizer, "a tokenizers.Tokenizer")
+        copy = private_tokenizer(value)
+        self._replace(tokenizer=copy, tokenizer_json=copy.to_str(), padding=value.padding)
+
     @property
     def tokens(self) -> tuple[str, ...]:
-        """The vocabulary (added tokens included), sorted by token id."""
+        """The vocabulary (added tokens included), sorted by token id.
+
+        Settable, as in model2vec, where it is informational: encoding follows
+        the tokenizer, never this tuple.
+        """
         if self._tokens is None:
             self._tokens = vocabulary(self._tokenizer)  # idempotent: safe to race
         return self._tokens
+
+    @tokens.setter
+    def tokens(self, value: Sequence[str]) -> None:
+        self._tokens = tuple(value)
 
     @property
     def normalize(self) -> bool:
@@ -426,8 +549,17 @@ class StaticModel:
 
     @property
     def config(self) -> dict[str, Any]:
-        """A copy of the model's config (with the resolved ``normalize`` and ``max_length``)."""
-        return dict(self._config)
+        """The model's config (with the resolved ``normalize`` and ``max_length``).
+
+        As in model2vec it is the model's own dict, not a copy: keys set in it are
+        saved by :meth:`save_pretrained`. Setting ``normalize`` or ``max_length``
+        on the model updates it; editing those keys in it does not change the model.
+        """
+        return self._config
+
+    @config.setter
+    def config(self, value: Mapping[str, Any]) -> None:
+        self._config = dict(_checks.instance(value, "config", Mapping, "a mapping"))
 
     @property
     def table(self) -> np.ndarray:
@@ -436,8 +568,14 @@ class StaticModel:
 
     @property
     def weights(self) -> np.ndarray | None:
-        """Per-token weights as float32, or None."""
-        return self._weights
+        """Per-token weights as loaded or given, in their own dtype (model2vec's
+        attribute), or None. Settable: one weight per token id, checked as the
+        constructor checks it. The kernel pools with a float32 copy of them."""
+        return self._weights_saved
+
+    @weights.setter
+    def weights(self, value: npt.ArrayLike | None) -> None:
+        self._replace(weights=None if value is None else np.asarray(value))
 
     @property
     def mapping(self) -> np.ndarray | None:
@@ -809,6 +947,25 @@ class StaticModel:
             base_model=self._base_model,
             language=self._language,
         )
+
+    def push_to_hub(
+        self,
+        repo_id: str,
+        private: bool = False,
+        token: str | None = None,
+        subfolder: str | None = None,
+    ) -> None:
+        """Upload the model to the Hugging Face Hub, as model2vec 0.10 does.
+
+        Saves it with :meth:`save_pretrained` (``model_name=repo_id``) into a
+        temporary folder and uploads that with ``huggingface_hub``, creating the
+        repo first when it does not exist (``private`` then sets its
+        visibility; an existing repo keeps its own). ``subfolder``: the folder
+        inside the repo.
+        """
+        with tempfile.TemporaryDirectory() as tmp:
+            self.save_pretrained(tmp, model_name=repo_id)
+            push_folder(Path(tmp), repo_id, private=private, token=token, subfolder=subfolder)
 
     def export_onnx(self, path: str | os.PathLike[str]) -> Path:
         """Write the model's pooling as ONNX (``input_ids`` + ``offsets`` in, ``embeddings``

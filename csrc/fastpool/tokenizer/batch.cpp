@@ -133,8 +133,8 @@ bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits
                   const PoolArgs& pool_args, const T* table, float* out) noexcept {
     const std::int64_t n = texts.n_texts;
     const std::int64_t n_chunks = (n + kChunkRows - 1) / kChunkRows;
-    const int nt = static_cast<int>(
-        std::min<std::int64_t>(useful_threads(texts, pool_args.n_threads), std::max<std::int64_t>(1, n_chunks)));
+    const int nt = static_cast<int>(std::min<std::int64_t>(
+        useful_threads(texts, pool_args.n_threads), std::max<std::int64_t>(1, n_chunks)));
     std::atomic<bool> failed{false};
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if (nt > 1)

@@ -19,7 +19,8 @@
 //     vocabulary size once). Rows are independent, so the result is
 //     identical for every thread count.
 //   * Never throw: both return false when memory runs out or ids.alloc
-//     returns null for a non-zero count (out / ids are then unspecified). Call without the GIL; no Python anywhere.
+//     returns null for a non-zero count (out / ids are then unspecified). Call without the GIL; no
+//     Python anywhere.
 #pragma once
 
 #include <cstdint>

@@ -32,8 +32,8 @@ void Trie::build(std::vector<std::pair<std::string, std::int32_t>> entries) {
         root_[labels_[root.first + k]] = targets_[root.first + k];
 }
 
-std::uint32_t Trie::build_node(std::vector<std::pair<std::string, std::int32_t>>& e,
-                               std::size_t lo, std::size_t hi, std::size_t depth) {
+std::uint32_t Trie::build_node(std::vector<std::pair<std::string, std::int32_t>>& e, std::size_t lo,
+                               std::size_t hi, std::size_t depth) {
     const auto idx = static_cast<std::uint32_t>(nodes_.size());
     nodes_.push_back({-1, 0, 0});
     // Sorted, so an entry that ends here comes first; equal strings keep the first.
@@ -218,7 +218,8 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
             return a.content.size() > b.content.size();
         });
         added_by_first_.fill(0);
-        for (const Added& a : added_) ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
+        for (const Added& a : added_)
+            ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
         int distinct = 0;
         added_single_first_ = -1;
         for (int b = 0; b < 256; ++b) {
@@ -247,8 +248,10 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
                     (config_.strip_accents && (r->nfd_len || (r->flags & ucd::kMn))))
                     cls = kSlow;
                 if (config_.lowercase && r->lower_len) {
-                    if (r->lower_len != 1 || ucd::kSeq[r->lower_off] >= 0x80) cls = kSlow;
-                    else c = ucd::kSeq[r->lower_off];
+                    if (r->lower_len != 1 || ucd::kSeq[r->lower_off] >= 0x80)
+                        cls = kSlow;
+                    else
+                        c = ucd::kSeq[r->lower_off];
                 }
                 if (cls != kSlow) {
                     const std::uint8_t f = ucd::record(c).flags;
@@ -268,9 +271,12 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
 
 // One text's pass: emits ids into the sink, stops once max_tokens are kept.
 class Run {
-public:
+   public:
     Run(const BertTokenizer& t, const Limits& limits, Scratch& s, std::vector<std::int32_t>& ids)
-        : t_(t), cfg_(t.config_), s_(s), ids_(ids),
+        : t_(t),
+          cfg_(t.config_),
+          s_(s),
+          ids_(ids),
           remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
                                            : limits.max_tokens),
           drop_unk_(limits.drop_unk) {
@@ -329,7 +335,7 @@ public:
         end_word();
     }
 
-private:
+   private:
     // clean_text, then handle_chinese_chars.
     void clean(std::uint32_t cp) {
         const ucd::Record* r = &ucd::record(cp);
@@ -503,8 +509,10 @@ void BertTokenizer::tokenize_impl(const char* text, std::size_t n, const Limits&
         // Pre-truncation counts code points as Python's str slicing does.
         std::size_t i = 0;
         for (std::int64_t k = 0; k < limits.max_chars && i < n; ++k) {
-            if (s[i] < 0x80) ++i;
-            else decode(s, n, i);
+            if (s[i] < 0x80)
+                ++i;
+            else
+                decode(s, n, i);
         }
         n = i;
     }
@@ -530,8 +538,10 @@ void BertTokenizer::tokenize_impl(const char* text, std::size_t n, const Limits&
             if (c.size() <= n - p && std::memcmp(s + p, c.data(), c.size()) == 0) {
                 run.segment(s + seg, p - seg);
                 if (run.done()) return;
-                if (words) words->push_back(c);
-                else run.emit(added_[k].id);
+                if (words)
+                    words->push_back(c);
+                else
+                    run.emit(added_[k].id);
                 if (run.done()) return;
                 p += c.size();
                 seg = p;

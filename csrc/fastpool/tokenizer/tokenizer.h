@@ -53,13 +53,13 @@ struct Limits {
 
 // Byte trie with longest-prefix lookup; the root is a dense 256-way table.
 class Trie {
-public:
+   public:
     void build(std::vector<std::pair<std::string, std::int32_t>> entries);
     // Length of the longest entry that prefixes s[0..n) (0 if none; the empty
     // entry never matches) and its id in *id.
     std::size_t longest(const unsigned char* s, std::size_t n, std::int32_t* id) const noexcept;
 
-private:
+   private:
     static constexpr std::uint32_t kNone = 0xFFFFFFFFu;
     struct Node {
         std::int32_t id;
@@ -81,7 +81,7 @@ private:
 // live in the slot itself (compared as two integers: one cache line per
 // lookup); longer keys point into a side buffer.
 class StringHash {
-public:
+   public:
     static constexpr std::size_t kPad = 16;  // readable bytes find() needs past s + n
     void build(const std::vector<std::pair<std::string, std::int32_t>>& entries);
     // The id of s[0..n), or -1. s[n .. n + kPad) must be readable (any values).
@@ -89,7 +89,7 @@ public:
     // The longest key: find() of anything longer is -1 without hashing.
     std::size_t max_size() const noexcept { return max_size_; }
 
-private:
+   private:
     struct Slot {
         std::uint64_t a;  // key bytes 0..7, or (offset << 32 | size) of a long key
         std::uint32_t b;  // key bytes 8..10 | size << 24; 0xFF << 24 for a long key
@@ -109,7 +109,7 @@ struct Scratch {
 };
 
 class BertTokenizer {
-public:
+   public:
     // vocab: every WordPiece token; prefix: continuing_subword_prefix; added:
     // the added tokens to split out before normalization.
     bool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
@@ -127,7 +127,7 @@ public:
 
     const BertConfig& config() const noexcept { return config_; }
 
-private:
+   private:
     friend class Run;
     void tokenize_impl(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                        std::vector<std::int32_t>& ids, std::vector<std::string>* words) const;
@@ -140,7 +140,7 @@ private:
     Trie continuing_;  // tokens that start with the prefix, prefix removed
     StringHash initial_hash_;
     StringHash continuing_hash_;
-    std::vector<Added> added_;  // by first byte, longest first
+    std::vector<Added> added_;                         // by first byte, longest first
     std::array<std::uint32_t, 257> added_by_first_{};  // [b, b+1) range in added_
     int added_single_first_ = -1;  // the one first byte of all added tokens, or -1
     // ASCII fast path: class and output byte per input byte < 0x80.

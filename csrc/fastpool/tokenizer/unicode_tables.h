@@ -16,6 +16,9 @@
 
 namespace fastpool::tokenizer::ucd {
 
+// The generator lays the tables out; clang-format would only reflow them.
+// clang-format off
+
 // The `tokenizers` version these tables were measured from.
 constexpr const char* kTokenizersVersion = "0.22.2";
 
@@ -8521,5 +8524,7 @@ inline const Record& record(std::uint32_t cp) noexcept {
     const std::uint32_t block = kStage1[cp >> kBlockShift];
     return kRecords[kStage2[(block << kBlockShift) | (cp & ((1u << kBlockShift) - 1))]];
 }
+
+// clang-format on
 
 }  // namespace fastpool::tokenizer::ucd

@@ -37,13 +37,17 @@ inline std::uint32_t decode(const unsigned char* s, std::size_t n, std::size_t& 
     } else if (b0 < 0xF0) {
         need = 2;
         cp = b0 & 0x0F;
-        if (b0 == 0xE0) lo = 0xA0;       // overlong
-        else if (b0 == 0xED) hi = 0x9F;  // surrogates
+        if (b0 == 0xE0)
+            lo = 0xA0;  // overlong
+        else if (b0 == 0xED)
+            hi = 0x9F;  // surrogates
     } else if (b0 < 0xF5) {
         need = 3;
         cp = b0 & 0x07;
-        if (b0 == 0xF0) lo = 0x90;       // overlong
-        else if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+        if (b0 == 0xF0)
+            lo = 0x90;  // overlong
+        else if (b0 == 0xF4)
+            hi = 0x8F;  // above U+10FFFF
     } else {
         ++i;
         return kReplacement;

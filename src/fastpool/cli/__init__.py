@@ -14,6 +14,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
+from .._checks import TokenizerFailure
 from . import _numbers
 from ._errors import CLIError
 from ._readers import FORMATS
@@ -272,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     from ._distill import add_parser as add_distill
 
     add_distill(sub, wrap=_wrap, formatter=raw)
+    from ._train import add_parsers as add_train
+
+    add_train(sub, formatter=raw)
+
     from ._export import add_parser as add_export
 
     add_export(sub, wrap=_wrap, formatter=raw)
@@ -289,6 +294,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from . import _eval as command  # type: ignore[no-redef]
     elif args.command == "distill":
         from . import _distill as command  # type: ignore[no-redef]
+    elif args.command in ("train", "train-classifier"):
+        from . import _train as command  # type: ignore[no-redef]
     elif args.command == "export":
         from . import _export as command  # type: ignore[no-redef]
     else:  # argparse's choices make this unreachable
@@ -303,6 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except CLIError as err:
+        print(f"fastpool {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except TokenizerFailure as err:  # a broken tokenizer.json met at encode time
         print(f"fastpool {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -23,10 +23,10 @@ def _layout(path: str) -> str:
 
 def _tokenizer_type(path: str) -> str | None:
     from ..persistence.folder import find_model_files
+    from ..persistence.json_reader import TOKENIZER_FILE, read_object
 
-    try:
-        with open(find_model_files(path).tokenizer, encoding="utf-8") as f:
-            return str(json.load(f)["model"]["type"])
+    try:  # the bounded reader: the model loaded, but this is a second read
+        return str(read_object(find_model_files(path).tokenizer, TOKENIZER_FILE)["model"]["type"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 

@@ -139,6 +139,11 @@ def distill(
     }
     tokenizer = Tokenizer.from_str(json.dumps(vocab.tokenizer_json))
     return StaticModel(
-        table, tokenizer, weights=token_weights, mapping=mapping, config=config,
-        base_model=teacher_name,
-    )  # fmt: skip
+        table,
+        tokenizer,
+        config=config,
+        normalize=True,
+        base_model_name=teacher_name,
+        weights=token_weights,
+        token_mapping=mapping,
+    )

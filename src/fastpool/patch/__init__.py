@@ -1,21 +1,23 @@
 """Run code written for ``model2vec.StaticModel`` on fastpool, unchanged.
 
 Some libraries accept only real ``model2vec.StaticModel`` instances (chonkie,
-BERTopic, embetter check ``isinstance``). :func:`patch_model2vec` swaps in
-``FastpoolStaticModel``, a subclass of ``model2vec.StaticModel`` whose loading
-memory-maps the table and whose ``encode`` runs on fastpool, under the name
-``StaticModel`` in ``model2vec``, ``model2vec.model`` and every module already
-imported that holds the original class (``from model2vec import StaticModel``
-done before the patch). Vectors keep model2vec's semantics, for every layout.
+BERTopic, embetter check ``isinstance``; BERTopic picks its backend by
+``"model2vec" in str(type(model))``). :func:`patch_model2vec` swaps in a
+subclass of ``model2vec.StaticModel``, itself named
+``model2vec.model.StaticModel``, whose loading memory-maps the table (local
+folders and hub ids alike, through fastpool) and whose ``encode`` runs on
+fastpool. It replaces the name ``StaticModel`` in ``model2vec``,
+``model2vec.model`` and every module already imported that holds the original
+class (``from model2vec import StaticModel`` done before the patch). Vectors
+keep model2vec's semantics, for every layout. Patched models pickle (and
+``joblib.dump``) as their fastpool model and load back, in any process, as the
+same subclass (without patching model2vec there).
 
     import fastpool
     fastpool.patch_model2vec()
 
 or, for a script: ``python -m fastpool.patch script.py [args]`` (or
 ``python -m fastpool.patch -m package.module [args]``).
-
-Local folders load through fastpool; anything else (a hub id) through
-model2vec's own loader, after which the arrays still encode on fastpool.
 """
 
 from __future__ import annotations
@@ -23,30 +25,62 @@ from __future__ import annotations
 import os
 import runpy
 import sys
-from pathlib import Path
 from typing import Any
 
-__all__ = ["patch_model2vec", "unpatch_model2vec"]
+__all__ = ["patch_model2vec", "patched_class", "unpatch_model2vec"]
 
 _ORIGINAL: Any = None
 _PATCHED: Any = None
 _REPLACED: list[tuple[Any, str]] = []
 
 
+# model2vec's attributes: read from the fastpool model, and set on it where model2vec's
+# are plain attributes (fastpool checks the value as its own constructor does).
+_SETTABLE = (
+    "embedding", "weights", "token_mapping", "tokens", "tokenizer", "config",
+    "base_model_name", "language", "normalize", "max_length",
+)  # fmt: skip
+_READ_ONLY = ("unk_token_id", "median_token_length", "dim", "embedding_dtype",
+              "vocabulary_quantization")  # fmt: skip
+
+
+def _forward(name: str, settable: bool) -> property:
+    def get(self: Any) -> Any:
+        return getattr(self._fastpool, name)
+
+    def set_(self: Any, value: Any) -> None:
+        setattr(self._fastpool, name, value)
+
+    return property(get, set_ if settable else None, doc=f"model2vec's ``{name}``, on fastpool.")
+
+
+def _restore(model: Any) -> Any:
+    """Unpickle a patched model: the fastpool model inside, in the patched class.
+
+    Importable as ``fastpool.patch._restore`` in any process; it does not patch
+    model2vec there (the class is made, not installed).
+    """
+    return patched_class()(_fastpool=model)
+
+
 def _make_class(original: type) -> type:
     import numpy as np
 
     from .._checks import UNSET
-    from ..model import StaticModel
+    from ..model import DEFAULT_MAX_LENGTH, StaticModel
 
-    class FastpoolStaticModel(original):  # type: ignore[misc, valid-type]
+    class PatchedStaticModel(original):  # type: ignore[misc, valid-type]
         """``model2vec.StaticModel`` backed by a :class:`fastpool.StaticModel`.
 
-        Attributes model2vec code reads (``embedding``, ``tokenizer``,
-        ``tokens``, ``weights``, ``token_mapping``, ``config``, ...) come from the
-        fastpool model; ``encode``, ``encode_as_sequence`` and ``tokenize`` run
-        on it. ``save_pretrained``, ``push_to_hub`` and quantization are
-        model2vec's own, on those attributes.
+        It is named ``model2vec.model.StaticModel`` (libraries that recognise
+        model2vec by module path or type name take their model2vec path), and
+        is a subclass of the original, so ``isinstance`` checks hold. Attributes
+        model2vec code reads (``embedding``, ``tokenizer``, ``tokens``,
+        ``weights``, ``token_mapping``, ``config``, ...) are the fastpool model's;
+        ``encode`` and ``encode_as_sequence`` run on it; ``save_pretrained``,
+        ``push_to_hub``, ``tokenize`` and ``quantize_model`` are model2vec's own,
+        on those attributes. It pickles as its fastpool model (see
+        :meth:`fastpool.StaticModel.__reduce__`), restored by ``fastpool.patch``.
         """
 
         def __init__(
@@ -59,22 +93,15 @@ def _make_class(original: type) -> type:
             language: list[str] | None = None,
             weights: Any = None,
             token_mapping: Any = None,
-            max_length: int | None = 512,
+            max_length: int | None = DEFAULT_MAX_LENGTH,
             *,
             _fastpool: StaticModel | None = None,
         ) -> None:
             if _fastpool is None:
                 _fastpool = StaticModel(
-                    vectors,
-                    tokenizer,
-                    weights=weights,
-                    mapping=token_mapping,
-                    config=config,
-                    normalize=normalize,
-                    max_length=max_length,
-                    base_model=base_model_name,
-                    language=language,
-                )
+                    vectors, tokenizer, config, normalize, base_model_name, language, weights,
+                    token_mapping, max_length,
+                )  # fmt: skip
             self._fastpool = _fastpool
 
         @classmethod
@@ -94,88 +121,18 @@ def _make_class(original: type) -> type:
 
             if isinstance(max_length, _UnsetType):
                 max_length = UNSET
-            local = Path(path).expanduser()
-            if subfolder:
-                local = local / subfolder
-            if not local.is_dir():  # a hub id: model2vec downloads, fastpool encodes
-                kwargs = {} if max_length is UNSET else {"max_length": max_length}
-                return super().from_pretrained(
-                    path, token=token, normalize=normalize, subfolder=subfolder,
-                    quantize_to=quantize_to, dimensionality=dimensionality,
-                    vocabulary_quantization=vocabulary_quantization,
-                    force_download=force_download, **kwargs,
-                )  # fmt: skip
             model = StaticModel.from_pretrained(
-                local, normalize=normalize, quantize_to=quantize_to,
-                dimensionality=dimensionality,
-                vocabulary_quantization=vocabulary_quantization, max_length=max_length,
-                semantics="model2vec",
+                path, token, normalize, subfolder, quantize_to, dimensionality,
+                vocabulary_quantization, max_length, force_download, semantics="model2vec",
             )  # fmt: skip
             return cls(_fastpool=model)
 
         load_local = from_pretrained
 
-        # -- model2vec's attributes, read from the fastpool model --------------------
         @property
         def fastpool_model(self) -> StaticModel:
             """The :class:`fastpool.StaticModel` doing the work."""
             return self._fastpool
-
-        @property
-        def embedding(self) -> np.ndarray:  # type: ignore[override]
-            return self._fastpool.table
-
-        @property
-        def weights(self) -> np.ndarray | None:  # type: ignore[override]
-            return self._fastpool.source_weights
-
-        @property
-        def token_mapping(self) -> np.ndarray | None:  # type: ignore[override]
-            return self._fastpool.token_mapping
-
-        @property
-        def tokens(self) -> tuple[str, ...]:  # type: ignore[override]
-            return self._fastpool.tokens
-
-        @property
-        def tokenizer(self) -> Any:  # type: ignore[override]
-            return self._fastpool.tokenizer
-
-        @property
-        def unk_token_id(self) -> int | None:  # type: ignore[override]
-            return self._fastpool.unk_token_id
-
-        @property
-        def median_token_length(self) -> int:  # type: ignore[override]
-            return self._fastpool.median_token_length
-
-        @property
-        def config(self) -> dict[str, Any]:  # type: ignore[override]
-            return self._fastpool._config  # live, as model2vec's attribute
-
-        @property
-        def base_model_name(self) -> str | None:  # type: ignore[override]
-            return self._fastpool.base_model_name
-
-        @property
-        def language(self) -> Any:  # type: ignore[override]
-            return self._fastpool.language
-
-        @property
-        def normalize(self) -> bool:  # type: ignore[override]
-            return self._fastpool.normalize
-
-        @normalize.setter
-        def normalize(self, value: bool) -> None:
-            self._fastpool.normalize = value
-
-        @property
-        def max_length(self) -> int | None:  # type: ignore[override]
-            return self._fastpool.max_length
-
-        @max_length.setter
-        def max_length(self, value: int | None) -> None:
-            self._fastpool.max_length = value
 
         # -- inference on fastpool ----------------------------------------------------
         def encode(self, sentences: Any, **kwargs: Any) -> np.ndarray:  # type: ignore[override]
@@ -184,12 +141,36 @@ def _make_class(original: type) -> type:
         def encode_as_sequence(self, sentences: Any, **kwargs: Any) -> Any:  # type: ignore[override]
             return self._fastpool.encode_as_sequence(sentences, **kwargs)
 
-        def __repr__(self) -> str:
-            return f"FastpoolStaticModel({self._fastpool!r})"
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (_restore, (self._fastpool,))
 
-    FastpoolStaticModel.__module__ = "fastpool.patch"
-    FastpoolStaticModel.__qualname__ = "FastpoolStaticModel"
-    return FastpoolStaticModel
+        def __repr__(self) -> str:
+            return f"<model2vec.model.StaticModel on fastpool: {self._fastpool!r}>"
+
+    for name in _SETTABLE + _READ_ONLY:
+        setattr(PatchedStaticModel, name, _forward(name, name in _SETTABLE))
+    # Named as model2vec's class: `"model2vec" in str(type(model))` (BERTopic) and
+    # module-path checks see model2vec. Pickling never looks the name up (__reduce__).
+    PatchedStaticModel.__module__ = original.__module__
+    PatchedStaticModel.__qualname__ = original.__qualname__
+    PatchedStaticModel.__name__ = original.__name__
+    return PatchedStaticModel
+
+
+_CLASS: Any = None
+
+
+def patched_class() -> type:
+    """The fastpool-backed subclass of ``model2vec.StaticModel`` (made once, not installed)."""
+    global _CLASS
+    if _CLASS is None:
+        try:
+            import model2vec.model
+        except ImportError as err:
+            raise ImportError("patch_model2vec needs model2vec: pip install model2vec") from err
+        original = _ORIGINAL if _ORIGINAL is not None else model2vec.model.StaticModel
+        _CLASS = _make_class(original)
+    return _CLASS
 
 
 def patch_model2vec() -> type:
@@ -209,9 +190,11 @@ def patch_model2vec() -> type:
         raise ImportError("patch_model2vec needs model2vec: pip install model2vec") from err
     if _PATCHED is not None and model2vec.StaticModel is _PATCHED:
         return _PATCHED
-    original = model2vec.model.StaticModel
+    original: Any = model2vec.model.StaticModel
+    if original is _CLASS:  # made by an unpickling before any patch: not the original
+        original = original.__mro__[1]
     _ORIGINAL = original
-    _PATCHED = _make_class(original)
+    _PATCHED = patched_class()
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)
         if not isinstance(namespace, dict) or module is sys.modules.get(__name__):

@@ -13,12 +13,14 @@ Nothing here touches the network.
 
 from __future__ import annotations
 
-import json
 import os
-import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .. import _checks
+from .json_reader import read_object
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ _LAYOUTS = (
         True,
     ),
 )
+#: (config, tensors, tokenizer, is_sentence_transformers) per layout, in the order tried.
+LAYOUTS = _LAYOUTS
 
 
 def find_model_files(path: str | os.PathLike[str]) -> ModelFiles:
@@ -62,8 +66,8 @@ def find_model_files(path: str | os.PathLike[str]) -> ModelFiles:
     folder = Path(path).expanduser()
     if not folder.is_dir():
         raise FileNotFoundError(
-            f"{folder} is not a local model folder (fastpool loads local folders only; "
-            "download a hub model first, e.g. with `huggingface-cli download`)"
+            f"{folder} is not a local model folder (nor a Hugging Face Hub repo id such as "
+            "'org/name')"
         )
     for config, tensors, tokenizer, is_st in _LAYOUTS:
         files = ModelFiles(folder, folder / config, folder / tensors, folder / tokenizer, is_st)
@@ -74,31 +78,25 @@ def find_model_files(path: str | os.PathLike[str]) -> ModelFiles:
 
 
 def read_config(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``; ValueError naming the file if it is not one."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            config = json.load(f)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: not valid JSON ({err})") from None
-    except RecursionError:
-        raise ValueError(f"{path}: not valid JSON (too deeply nested)") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{path}: must hold a JSON object, got {type(config).__name__}")
-    # The keys fastpool reads, checked here so the error names the file.
+    """The JSON object in ``path`` (bounded: see json_reader); ValueError naming the
+    file if it is not one, or if a key fastpool reads has a wrong value."""
+    config = read_object(path)
     normalize = config.get("normalize")
     if normalize is not None and not isinstance(normalize, bool):
         raise ValueError(f"{path}: normalize must be true, false or null, got {normalize!r}")
-    max_length = config.get("max_length")
-    if max_length is not None and (
-        isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 0
-    ):
-        raise ValueError(
-            f"{path}: max_length must be a non-negative integer or null, got {max_length!r}"
-        )
+    with _checks.naming(str(path), a_file=True):
+        _checks.file_int(config.get("max_length"), "max_length")
     return config
 
 
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(\n|\Z)", re.S)
+# The front matter is at the top of README.md: only this much is read. Model
+# cards with a long model-index stay far below it.
+MAX_CARD_BYTES = 1 * 2**20
+_CARD_KEYS = ("base_model", "language")
+
+
+def _unquote(text: str) -> str:
+    return text.strip().strip("'\"")
 
 
 def read_card_metadata(folder: Path) -> dict[str, Any]:
@@ -106,28 +104,44 @@ def read_card_metadata(folder: Path) -> dict[str, Any]:
 
     A deliberately small reader (scalars and ``- item`` lists, no YAML
     dependency): the two fields only feed the model card that
-    ``save_pretrained`` writes.
+    ``save_pretrained`` writes. It reads at most MAX_CARD_BYTES and parses with
+    string methods only, in time linear in what it read; a card it cannot read
+    gives no metadata.
     """
-    readme = folder / "README.md"
     try:
-        text = readme.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        with open(folder / "README.md", "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return {}
+            head = f.read(MAX_CARD_BYTES)
+    except OSError:
         return {}
-    match = _FRONT_MATTER.match(text)
-    if not match:
+    text = head.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
         return {}
     meta: dict[str, Any] = {}
     key: str | None = None
-    for line in match.group(1).splitlines():
-        item = re.match(r"^\s*-\s+(.+?)\s*$", line)
-        if item and key is not None:
-            value = meta.get(key)
-            meta[key] = ([] if not isinstance(value, list) else value) + [
-                item.group(1).strip("'\"")
-            ]
+    for line in lines[1:]:
+        if line.rstrip() == "---":
+            break
+        stripped = line.strip()
+        if stripped.startswith("- ") or stripped.startswith("-\t"):
+            if key is not None:
+                value = meta.get(key)
+                items = value if isinstance(value, list) else []
+                meta[key] = [*items, _unquote(stripped[2:])]
             continue
-        pair = re.match(r"^([A-Za-z_][\w-]*):\s*(.*?)\s*$", line)
-        if pair:
-            key, value_text = pair.group(1), pair.group(2)
-            meta[key] = value_text.strip("'\"") if value_text else []
-    return {k: meta[k] for k in ("base_model", "language") if meta.get(k) not in (None, "", [])}
+        name, colon, rest = line.partition(":")
+        if colon and name and name == name.strip() and _is_key(name):
+            key = name
+            meta[key] = _unquote(rest) or []
+    else:
+        return {}  # no closing line within what was read
+    return {k: meta[k] for k in _CARD_KEYS if meta.get(k) not in (None, "", [])}
+
+
+def _is_key(name: str) -> bool:
+    head = name[0]
+    return (head.isascii() and (head.isalpha() or head == "_")) and all(
+        c.isascii() and (c.isalnum() or c in "_-") for c in name
+    )

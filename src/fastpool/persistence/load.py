@@ -6,15 +6,16 @@ a memory map unless an option changes its dtype or ``mmap=False``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tokenizers import Tokenizer
 
 from .. import _checks
 from .._st import read_st_settings
+from . import json_reader
 from .fold import fold_weights as fold
 from .folder import find_model_files, read_card_metadata, read_config
 from .parts import ModelParts
@@ -25,17 +26,32 @@ SEMANTICS = ("auto", "model2vec", "sentence-transformers")
 
 
 def _read_tokenizer(path: Path) -> tuple[Tokenizer, str]:
+    text = json_reader.read_text(path, json_reader.TOKENIZER_FILE)
     try:
-        text = path.read_text(encoding="utf-8")
         tokenizer = Tokenizer.from_str(text)
     except Exception as err:  # tokenizers raises a bare Exception on bad JSON
         raise ValueError(f"{path}: not a valid tokenizer ({err})") from None
+    except BaseException as err:  # a Rust panic (pyo3's PanicException) is no Exception
+        if not _checks.is_panic(err):
+            raise
+        raise ValueError(f"{path}: not a valid tokenizer (tokenizers panicked: {err})") from None
     # WordPiece and BPE raise a bare Exception on every unknown word when their
     # unk_token is not in the vocabulary: a broken file, reported here.
     unk_token = getattr(tokenizer.model, "unk_token", None)
     if unk_token is not None and tokenizer.model.token_to_id(unk_token) is None:
         raise ValueError(f"{path}: the unknown token {unk_token!r} is not in the vocabulary")
     return tokenizer, text
+
+
+def _check_tokenizer_fields(tokenizer_json: dict[str, Any], path: Path) -> None:
+    """The integer fields of tokenizer.json that fastpool passes on as int64."""
+    model = tokenizer_json.get("model")
+    truncation = tokenizer_json.get("truncation")
+    with _checks.naming(str(path), a_file=True):
+        if isinstance(model, dict) and "max_input_chars_per_word" in model:
+            _checks.file_int(model["max_input_chars_per_word"], "max_input_chars_per_word")
+        if isinstance(truncation, dict):
+            _checks.file_int(truncation.get("max_length"), "truncation.max_length")
 
 
 def load_parts(
@@ -62,7 +78,7 @@ def load_parts(
     tensors = SafetensorsFile(files.tensors, mmap=mmap)
     if files.table_name not in tensors:
         raise ValueError(
-            f"{files.tensors}: no tensor {files.table_name!r} (has {sorted(tensors.tensors)})"
+            f"{files.tensors}: no tensor {files.table_name!r} (has {sorted(tensors.tensors)[:20]})"
         )
     table = tensors.get(files.table_name)
     weights = tensors.get("weights") if "weights" in tensors else None
@@ -78,10 +94,18 @@ def load_parts(
                 f"tokenizer has {n_tokens} tokens ({files.tokenizer})"
             )
 
+    # The tokenizer's integer fields before anything reads them as int64; the
+    # extent of the text was checked when it was read.
+    tokenizer_data = json_reader.parse_text(tokenizer_json, str(files.tokenizer))
+    if not isinstance(tokenizer_data, dict):
+        raise ValueError(f"{files.tokenizer}: must hold a JSON object")
+    _check_tokenizer_fields(tokenizer_data, files.tokenizer)
+
     if vocabulary_quantization is not None:
-        table, mapping, weights = quantize_vocabulary(
-            vocabulary_quantization, table, weights, mapping, tokenizer
-        )
+        with _checks.naming(str(files.tensors), a_file=True):
+            table, mapping, weights = quantize_vocabulary(
+                vocabulary_quantization, table, weights, mapping, tokenizer
+            )
     if quantize_to is not None:
         with _checks.naming(str(files.tensors), a_file=True):
             table = _checks.table(table)
@@ -102,7 +126,12 @@ def load_parts(
         if not files.is_sentence_transformers:
             st_path = files.folder / "config_sentence_transformers.json"
             st_config = read_config(st_path) if st_path.is_file() else {}
-        st_settings = read_st_settings(files.folder, st_config, json.loads(tokenizer_json))
+        modules_path = files.folder / "modules.json"
+        modules = json_reader.read_json(modules_path) if modules_path.is_file() else None
+        st_settings = read_st_settings(
+            files.folder, st_config, tokenizer_data, modules, tokenizer_path=files.tokenizer
+        )
+    del tokenizer_data
     padding = tokenizer.padding
     tokenizer.no_truncation()
     tokenizer.no_padding()

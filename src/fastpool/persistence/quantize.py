@@ -26,10 +26,32 @@ def quantize_table(table: np.ndarray, quantize_to: str) -> np.ndarray:
     return buf.astype(np.int8)
 
 
-# model2vec 0.10 clusters with these settings; the same ones give the same clusters.
-KMEANS_SEED = 42
-KMEANS_INIT = "random"
-KMEANS_HINT = "vocabulary_quantization needs scikit-learn: pip install 'fastpool[quantization]'"
+def cluster_vocabulary(
+    n_clusters: int, weights: np.ndarray | None, embeddings: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """model2vec 0.10's vocabulary quantization: k-means over the table's rows.
+
+    Without weights, each row's norm becomes its weight and the rows are
+    normalised before clustering (so long rows do not pull the centres). The
+    k-means is scikit-learn's with model2vec's settings (``init="random"``,
+    ``random_state=42``, on float32 rows), so the result equals model2vec's.
+    Returns ``(centres in the table's dtype, row per token, weights)``.
+    """
+    try:
+        from sklearn.cluster import KMeans
+    except ImportError as err:
+        raise ImportError(
+            "vocabulary quantization needs scikit-learn: pip install scikit-learn"
+        ) from err
+    if weights is None:
+        weights = np.linalg.norm(embeddings, axis=1) + 1e-32
+        embeddings = embeddings / weights[:, None]
+    dtype = embeddings.dtype
+    rows = embeddings.astype(np.float32)
+    kmeans = KMeans(n_clusters=n_clusters, random_state=42, init="random")
+    kmeans.fit(rows)
+    mapping = kmeans.predict(rows)
+    return kmeans.cluster_centers_.astype(dtype), mapping, weights
 
 
 def quantize_vocabulary(
@@ -62,25 +84,13 @@ def quantize_vocabulary(
             f"vocabulary_quantization must be at most the number of rows ({rows.shape[0]}), "
             f"got {n_clusters}"
         )
-    try:
-        from sklearn.cluster import KMeans
-    except ImportError as err:
-        raise ImportError(KMEANS_HINT) from err
-    if weights is None:
-        # The norm carries the token's importance; the clusters should only see directions.
-        token_weights = np.linalg.norm(rows, axis=1) + 1e-32
-        rows = rows / token_weights[:, None]
-    else:
-        token_weights = np.asarray(weights)  # kept as given, as model2vec keeps them
-        _checks.float_vector(token_weights, "weights")
-        if token_weights.shape != (rows.shape[0],):
+    weights_arr = None
+    if weights is not None:
+        weights_arr = np.asarray(weights)  # kept as given, as model2vec keeps them
+        _checks.float_vector(weights_arr, "weights")
+        if weights_arr.shape != (rows.shape[0],):
             raise ValueError(
                 f"weights must have one entry per row, shape ({rows.shape[0]},), "
-                f"got shape {token_weights.shape}"
+                f"got shape {weights_arr.shape}"
             )
-    points = rows.astype(np.float32)
-    kmeans = KMeans(n_clusters=n_clusters, random_state=KMEANS_SEED, init=KMEANS_INIT)
-    kmeans.fit(points)
-    token_mapping = kmeans.predict(points).astype(np.int32, copy=False)
-    centres = kmeans.cluster_centers_.astype(rows.dtype)
-    return centres, token_mapping, token_weights
+    return cluster_vocabulary(n_clusters, weights_arr, rows)

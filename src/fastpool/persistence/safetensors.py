@@ -19,16 +19,23 @@ import json
 import math
 import mmap as _mmap
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from .._aligned import empty_bytes
+from . import json_reader
+from .replace import replace_file
 
 # The safetensors reference implementation refuses headers above 100 MB.
-_MAX_HEADER_BYTES = 100_000_000
+_MAX_HEADER_BYTES = json_reader.SAFETENSORS_HEADER.max_bytes
+# numpy 2 holds up to 64 dimensions, numpy 1 up to 32; dimensions are npy_intp.
+_MAX_DIMS = 32
+_INT64_MAX = 2**63 - 1
 
 _DTYPES: dict[str, np.dtype] = {
     "F64": np.dtype("<f8"),
@@ -89,25 +96,31 @@ def read_header(path: str | os.PathLike[str]) -> tuple[dict[str, TensorInfo], di
     """
     path = Path(path)
     with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        prefix = f.read(8)
-        if len(prefix) < 8:
-            raise ValueError(f"{path}: not a safetensors file (only {size} bytes, need 8 or more)")
-        n = int.from_bytes(prefix, "little")
-        if n > _MAX_HEADER_BYTES or n > size - 8:
-            raise ValueError(
-                f"{path}: header length {n} does not fit the file ({size} bytes); "
-                "the file is truncated or not safetensors"
-            )
-        raw = f.read(n)
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError(f"{path}: not a regular file")
+        size = info.st_size
+        try:
+            prefix = f.read(8)
+            if len(prefix) < 8:
+                raise ValueError(
+                    f"{path}: not a safetensors file (only {size} bytes, need 8 or more)"
+                )
+            n = int.from_bytes(prefix, "little")
+            if n > _MAX_HEADER_BYTES or n > size - 8:
+                raise ValueError(
+                    f"{path}: header length {n} does not fit the file ({size} bytes); "
+                    "the file is truncated or not safetensors"
+                )
+            raw = f.read(n)
+        except OSError as err:  # e.g. EIO from a special file that stat calls regular
+            raise ValueError(f"{path}: cannot be read ({err.strerror or err})") from None
     if raw.startswith(b"version https://git-lfs"):
         raise ValueError(f"{path}: a Git LFS pointer, not the file (run `git lfs pull`)")
-    try:
-        header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: header is not valid JSON ({err})") from None
-    except RecursionError:
-        raise ValueError(f"{path}: header is not valid JSON (too deeply nested)") from None
+    if len(raw) < n:
+        raise ValueError(f"{path}: file shrank while its header was read")
+    # Bounded in depth and element count before any object is built.
+    header = json_reader.parse(raw, f"{path}: header", json_reader.SAFETENSORS_HEADER)
     if not isinstance(header, dict):
         raise ValueError(f"{path}: header must be a JSON object, got {type(header).__name__}")
 
@@ -143,7 +156,7 @@ def read_header(path: str | os.PathLike[str]) -> tuple[dict[str, TensorInfo], di
 
 
 def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> TensorInfo:
-    where = f"{path}: tensor {name!r}"
+    where = f"{path}: tensor {_brief(name)}"
     if not isinstance(entry, dict):
         raise ValueError(f"{where}: header entry must be an object")
     dtype = entry.get("dtype")
@@ -153,14 +166,22 @@ def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> Tens
     if not isinstance(shape, list) or not all(
         isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
     ):
-        raise ValueError(f"{where}: shape must be a list of non-negative integers, got {shape!r}")
+        raise ValueError(
+            f"{where}: shape must be a list of non-negative integers, got {_brief(shape)}"
+        )
+    # What numpy can hold, checked here so that even an empty tensor cannot fail later.
+    if len(shape) > _MAX_DIMS or any(s > _INT64_MAX for s in shape):
+        raise ValueError(
+            f"{where}: shape {_brief(shape)} has more than {_MAX_DIMS} dimensions or one of "
+            "2**63 or more"
+        )
     offsets = entry.get("data_offsets")
     if (
         not isinstance(offsets, list)
         or len(offsets) != 2
         or not all(isinstance(o, int) and not isinstance(o, bool) for o in offsets)
     ):
-        raise ValueError(f"{where}: data_offsets must be [begin, end], got {offsets!r}")
+        raise ValueError(f"{where}: data_offsets must be [begin, end], got {_brief(offsets)}")
     begin, end = offsets
     if not 0 <= begin <= end <= buffer_size:
         raise ValueError(
@@ -173,6 +194,11 @@ def _check_entry(path: Path, name: str, entry: object, buffer_size: int) -> Tens
             f"{where}: {end - begin} bytes for shape {shape} of {dtype}, expected {expected}"
         )
     return TensorInfo(name, dtype, tuple(shape), begin, end)
+
+
+def _brief(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _read_aligned(f: io.BufferedReader, aligned_offset: int) -> memoryview:
@@ -211,10 +237,14 @@ class SafetensorsFile:
         if any(t.end > t.begin for t in self.tensors.values()):
             largest = max(self.tensors.values(), key=lambda t: t.end - t.begin)
             with open(self.path, "rb") as f:
-                if mmap:
-                    self._mmap = _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ)
-                else:
-                    self._mmap = _read_aligned(f, self._data_start + largest.begin)
+                try:
+                    if mmap:
+                        self._mmap = _mmap.mmap(f.fileno(), 0, access=_mmap.ACCESS_READ)
+                    else:
+                        self._mmap = _read_aligned(f, self._data_start + largest.begin)
+                except OSError as err:
+                    why = err.strerror or err
+                    raise ValueError(f"{self.path}: cannot be read ({why})") from None
             if len(self._mmap) < self._data_start + max(t.end for t in self.tensors.values()):
                 raise ValueError(f"{self.path}: file shrank while it was being opened")
 
@@ -235,7 +265,12 @@ class SafetensorsFile:
         dtype = _DTYPES[info.dtype]
         count = math.prod(info.shape)
         if count == 0 or self._mmap is None:
-            arr = np.zeros(info.shape, dtype.newbyteorder("="))
+            try:
+                arr = np.zeros(info.shape, dtype.newbyteorder("="))
+            except ValueError as err:  # an empty shape numpy cannot hold, e.g. [2**62, 0]
+                raise ValueError(
+                    f"{self.path}: tensor {_brief(name)} of shape {list(info.shape)}: {err}"
+                ) from None
         else:
             offset = self._data_start + info.begin
             arr = np.frombuffer(self._mmap, dtype=dtype, count=count, offset=offset)
@@ -292,9 +327,11 @@ def write_file(
 ) -> None:
     """Write ``tensors`` to ``path`` in safetensors format (little-endian, C order).
 
-    The file is written next to ``path`` and renamed over it, so saving over a
-    model that is currently memory-mapped (even by this process) never changes
-    the bytes under the existing mapping.
+    The file is written next to ``path`` under an unpredictable, exclusively
+    created name and renamed over it (:func:`replace.replace_file`), so saving
+    over a model that is currently memory-mapped (even by this process) never
+    changes the bytes under the existing mapping, and a symbolic link at
+    ``path`` is replaced, its target untouched.
     """
     path = Path(path)
     order = _layout_order(tensors)
@@ -319,21 +356,14 @@ def write_file(
     # 64-byte boundary: with the table first, a memory-mapped table's rows then
     # start on cache lines (see _layout_order).
     raw += b" " * (-(8 + len(raw)) % _DATA_ALIGNMENT)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(len(raw).to_bytes(8, "little"))
-            f.write(raw)
-            for arr in arrays:
-                if arr.size == 0:
-                    continue
-                little = (
-                    arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
-                )
-                f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
-            f.flush()
-            os.fsync(f.fileno())  # on disk before it takes the final name
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+
+    def write(f: BinaryIO) -> None:
+        f.write(len(raw).to_bytes(8, "little"))
+        f.write(raw)
+        for arr in arrays:
+            if arr.size == 0:
+                continue
+            little = arr if arr.dtype.byteorder != ">" else arr.astype(arr.dtype.newbyteorder("<"))
+            f.write(np.ascontiguousarray(little).reshape(-1).view(np.uint8).data)
+
+    replace_file(path, write)

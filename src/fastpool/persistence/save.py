@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from tokenizers import Tokenizer
 
+from .replace import replace_bytes, sync_folder
 from .safetensors import write_file
 
 _CARD = """\
@@ -124,11 +125,11 @@ def save_model_folder(
         tensors["weights"] = weights
     if mapping is not None:
         tensors["mapping"] = mapping
+    # Every file is replaced, never written in place (see replace.py): a file
+    # name that is a symbolic link, as in a Hugging Face cache snapshot, is
+    # swapped for a regular file and the blob it pointed to is left alone.
     write_file(folder / "model.safetensors", tensors)
-
-    tmp = folder / f".tokenizer.json.{os.getpid()}.tmp"
-    tokenizer.save(str(tmp), pretty=False)
-    os.replace(tmp, folder / "tokenizer.json")
+    replace_bytes(folder / "tokenizer.json", tokenizer.to_str(pretty=False).encode("utf-8"))
 
     cfg = dict(config)
     cfg["embedding_dtype"] = np.dtype(table.dtype).name
@@ -136,8 +137,7 @@ def save_model_folder(
         cfg["vocabulary_quantization"] = int(table.shape[0])
     else:
         cfg.pop("vocabulary_quantization", None)
-    with open(folder / "config.json", "w", encoding="utf-8") as f:
-        json.dump(cfg, f, indent=4)
+    replace_bytes(folder / "config.json", json.dumps(cfg, indent=4).encode("utf-8"))
 
     modules = [
         {"idx": 0, "name": "0", "path": ".", "type": "sentence_transformers.models.StaticEmbedding"}
@@ -151,8 +151,7 @@ def save_model_folder(
                 "type": "sentence_transformers.models.Normalize",
             }
         )
-    with open(folder / "modules.json", "w", encoding="utf-8") as f:
-        json.dump(modules, f, indent=4)
+    replace_bytes(folder / "modules.json", json.dumps(modules, indent=4).encode("utf-8"))
 
     card = model_card(
         model_name or folder.resolve().name,
@@ -160,5 +159,6 @@ def save_model_folder(
         language=language,
         normalize=bool(cfg.get("normalize")),
     )
-    (folder / "README.md").write_text(card, encoding="utf-8")
+    replace_bytes(folder / "README.md", card.encode("utf-8"))
+    sync_folder(folder)
     return folder

@@ -13,7 +13,9 @@ text is one ``Encoding.ids`` call and one list append.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +24,43 @@ import numpy as np
 from tokenizers import Encoding, Tokenizer
 
 from .. import _checks
+from .._threads import in_forked_child
 from .surrogates import replace_lone_surrogates
+
+# tokenizers' reading of TOKENIZERS_PARALLELISM: these values (any case) turn it off.
+_PARALLELISM_OFF = frozenset(["", "off", "false", "f", "no", "n", "0"])
+
+
+@contextlib.contextmanager
+def panics_as_errors(source: str) -> Iterator[None]:
+    """A panic inside ``tokenizers`` (e.g. a tokenizer.json regex that exhausts
+    Oniguruma's retry limit) raised as ValueError naming the model: pyo3's
+    PanicException is a BaseException that ``except Exception`` would miss."""
+    try:
+        yield
+    except BaseException as err:
+        if not _checks.is_panic(err):
+            raise
+        raise _checks.TokenizerFailure(
+            f"{source}: the tokenizer failed on this input ({err})"
+        ) from None
+
+
+def _pool_lost_in_fork() -> bool:
+    """Whether ``encode_batch`` would wait forever on Rayon's pool: in a forked
+    child with TOKENIZERS_PARALLELISM explicitly on. (tokenizers turns its
+    parallelism off in such a child by itself only when the variable is unset.)
+    The pool's threads do not survive fork; the child's batch waits on them."""
+    if not in_forked_child():
+        return False
+    value = os.environ.get("TOKENIZERS_PARALLELISM")
+    return value is not None and value.strip().lower() not in _PARALLELISM_OFF
+
+
+def _encode_batch(tokenizer: Tokenizer, batch: list[str]) -> list[Encoding]:
+    if _pool_lost_in_fork():  # one text at a time never enters the pool
+        return [tokenizer.encode(text, add_special_tokens=False) for text in batch]
+    return tokenizer.encode_batch_fast(batch, add_special_tokens=False)
 
 
 def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
@@ -95,12 +133,12 @@ def encode_texts(
     if char_limit is not None:
         batch = [text[:char_limit] for text in batch]
     try:
-        return tokenizer.encode_batch_fast(batch, add_special_tokens=False)
+        return _encode_batch(tokenizer, batch)
     except TypeError:  # tokenizers' word for a lone surrogate
         fixed = replace_lone_surrogates(batch)
         if fixed is batch:
             raise
-        return tokenizer.encode_batch_fast(fixed, add_special_tokens=False)
+        return _encode_batch(tokenizer, fixed)
 
 
 def encodings_to_csr(

@@ -17,6 +17,7 @@ in one native pass when the native tokenizer can run the rules alone
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -27,7 +28,13 @@ from .. import _checks
 from .._progress import progress
 from .._st import keep_last_tokens
 from ._bridge import ArrowTexts
-from .hf import median_token_length, tokenize_csr, tokenize_csr_batches, unknown_token_id
+from .hf import (
+    median_token_length,
+    panics_as_errors,
+    tokenize_csr,
+    tokenize_csr_batches,
+    unknown_token_id,
+)
 from .native import NativeTokenizer, native_support
 
 BACKENDS = ("auto", "native", "tokenizers")
@@ -35,6 +42,18 @@ BACKENDS = ("auto", "native", "tokenizers")
 # (stdlib docstrings, all-MiniLM-L6-v2 tokenizer): 2 helpers x 256 texts beat one
 # helper x 1,024 by 10-20% (two calls in flight keep the tokenizers pool busy).
 PIPELINE_BATCH = 256
+#: The longest word that Hugging Face ``tokenizers``' WordPiece tokenizes on the
+#: ``tokenizers`` backend; a longer word is its unknown token. Its greedy
+#: longest-match tries every substring of a word, cubic in the word's length
+#: (measured, tokenizers 0.22: 1,000 characters 0.1 s, 4,000 characters 5 s,
+#: 15,000 characters about a minute), so a tokenizer.json whose
+#: ``max_input_chars_per_word`` is larger is lowered to this, with a warning.
+#: BERT's own value is 100. The native backend keeps the file's value: it is
+#: linear in the word.
+WORDPIECE_WORD_LIMIT = 200
+_INT64_MAX = 2**63 - 1
+
+logger = logging.getLogger(__name__)
 
 
 class TokenizerPipeline:
@@ -75,6 +94,9 @@ class TokenizerPipeline:
         #: The token id dropped after tokenizing (model2vec's rule), or None.
         self.drop_id = None if sentence_transformers else self.unk_id
         self.native, self.reason = self._native(backend, tokenizer_json, source)
+        self.source = source
+        if self.native is None:
+            self.tokenizer = _bounded_wordpiece(tokenizer, source)
         self._args = (tokenizer_json, backend, sentence_transformers, keep_last, source)
         # The median is order-free, so no sorted vocabulary is built here (it
         # costs more than the rest of loading).
@@ -112,7 +134,8 @@ class TokenizerPipeline:
         sentence-transformers does not."""
         if max_length is None or self.sentence_transformers:
             return None
-        return max_length * self.median_token_length
+        # No text is 2**63 code points long: a larger product is "no cut" in int64.
+        return min(max_length * self.median_token_length, _INT64_MAX)
 
     def keeps_last(self, max_length: int | None) -> bool:
         """True when this call truncates on the left (sentence-transformers)."""
@@ -138,10 +161,11 @@ class TokenizerPipeline:
                 texts, max_chars=char_limit, max_tokens=limit, drop_unk=self.drop_id is not None
             )
         else:
-            ids, offsets = tokenize_csr(
-                self.tokenizer, texts, max_length=limit, char_limit=char_limit,
-                unk_id=self.drop_id,
-            )  # fmt: skip
+            with panics_as_errors(self.source):
+                ids, offsets = tokenize_csr(
+                    self.tokenizer, texts, max_length=limit, char_limit=char_limit,
+                    unk_id=self.drop_id,
+                )  # fmt: skip
         if keep_last:
             assert max_length is not None
             return keep_last_tokens(ids, offsets, max_length)
@@ -160,10 +184,13 @@ class TokenizerPipeline:
             )
         if pipelined:
             batch_size = min(batch_size, PIPELINE_BATCH)
-        return tokenize_csr_batches(
-            self.tokenizer, texts, batch_size=batch_size, max_length=max_length,
-            char_limit=self.char_limit(max_length), unk_id=self.drop_id,
-            workers=2 if pipelined else 0,
+        return _guarded(
+            tokenize_csr_batches(
+                self.tokenizer, texts, batch_size=batch_size, max_length=max_length,
+                char_limit=self.char_limit(max_length), unk_id=self.drop_id,
+                workers=2 if pipelined else 0,
+            ),
+            self.source,
         )  # fmt: skip
 
     def encode_fused(
@@ -203,6 +230,34 @@ class TokenizerPipeline:
         for start in progress(starts, show_progress_bar, len(starts)):
             stop = min(start + step, len(texts))
             run(tuple(texts[start:stop]), out[start:stop])
+
+
+def _guarded(
+    batches: Iterator[tuple[np.ndarray, np.ndarray]], source: str
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """``batches`` with a tokenizers panic raised as ValueError naming ``source``."""
+    with panics_as_errors(source):
+        yield from batches
+
+
+def _bounded_wordpiece(tokenizer: Tokenizer, source: str) -> Tokenizer:
+    """``tokenizer``, or a copy whose WordPiece per-word limit is lowered to
+    WORDPIECE_WORD_LIMIT (the model's own tokenizer, which saving writes, is
+    left as it is)."""
+    limit = getattr(tokenizer.model, "max_input_chars_per_word", None)
+    if not isinstance(limit, int) or limit <= WORDPIECE_WORD_LIMIT:
+        return tokenizer
+    logger.warning(
+        "%s: WordPiece max_input_chars_per_word %d is lowered to %d on the tokenizers "
+        "backend (its cost is cubic in the word length); longer words become the unknown "
+        "token",
+        source, limit, WORDPIECE_WORD_LIMIT,
+    )  # fmt: skip
+    copy = Tokenizer.from_str(tokenizer.to_str())
+    copy.no_truncation()
+    copy.no_padding()
+    copy.model.max_input_chars_per_word = WORDPIECE_WORD_LIMIT  # type: ignore[attr-defined]
+    return copy
 
 
 def _rebuild(

@@ -1,11 +1,13 @@
-// pool.cpp - run-time choice of the kernel's instruction set, and OpenMP queries.
+// dispatch.cpp - run-time choice of the kernel's instruction set and of the per-call
+// settings pool<T> hands it (prefetch distance, output streaming, row shift), and the
+// OpenMP queries. The pooling itself is in pool_impl.h, built once per ISA.
+#include "dispatch.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
-
-#include "dispatch.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -92,32 +94,11 @@ Isa detect_isa() noexcept {
     return Isa::baseline;
 }
 
-// Tokens ahead to prefetch, by element size, from interleaved A/B builds at 1
-// thread on the benchmark tables (benchmarks/bench_kernel.py data; min of 3-4
-// runs, noise ~3-5% on one machine, ~10% on the other):
-//   AMD EPYC (Zen 5), swept again once rows that start inside a cache line had
-//     their last line prefetched too (rows_straddle_lines; before that every
-//     distance was measured with one line per row left to a demand miss):
-//     float32 16 (12, 24, 32: 0-10% slower in every group); float16 40 (vs 32:
-//     large table +7-9%, small -2..+2%; 48 and 64 equal on the large table but
-//     2-7% slower on the small one; 24 8-13% slower on the large); int8 40 (vs
-//     24: large +15-25%, small -1..+1%; 48/64 +20-34% large but 3-8% slower small).
-//     Swept a third time after the token loop lost its per-token bounds tests and
-//     compare-and-moves (pool_impl.h, for_tokens; 4-5 interleaved rounds):
-//     float32 24 (vs 16: +0-8%; 32: -6..+2%); int8 56 (vs 40: large table
-//     +11-23%, small -0..+4%; 72: the same as 56 on the large, no better small);
-//     float16 stays 40 (56: -2..+6%, mixed).
-//   Intel Xeon with AMX (a 16-vCPU VM): float16 and int8 at the AMD distances
-//     of the time (32 and 24) were 20-26% slower on the large table than at 16
-//     (8.97 vs 11.98 ms, 6.33 vs 8.60 ms, short rows), so other CPUs keep 16 for
-//     2- and 1-byte elements. float32 takes 8 there since the token loop lost its
-//     per-token bounds tests: against 16, interleaved, float32 was faster in 17 of 20
-//     comparisons and 0.94-0.98x in three (1, 4, 8 and 16 threads x four tables/row
-//     lengths; 1.11-1.17x at 1 thread on three of them, 1.08-1.20x at 4 threads);
-//     float16 was mixed (0.84-1.29x) and int8 at 1 thread mostly slower (0.71-1.25x).
-//     That VM moved up to 1.5x between rounds, so only the float32 change was taken.
-// One machine of each vendor is thin evidence; the FASTPOOL_PREFETCH_DISTANCE*
-// macros override the table for such sweeps.
+// Tokens ahead to prefetch, by element size and CPU vendor: the rows a token reads are
+// cold more often than not, so the hints must run far enough ahead to cover an L3/DRAM
+// round trip, and the best distance differed by vendor and element size. Swept on one
+// AMD EPYC and one Xeon (thin evidence); the figures are in benchmarks/README.md
+// ("Kernel constants": prefetch distance).
 bool cpu_is_amd() noexcept {
 #if defined(FASTPOOL_CPUID_MSVC) || defined(FASTPOOL_CPUID_TEST)
     unsigned r[4];
@@ -142,15 +123,6 @@ PrefetchDistances choose_prefetch_distances() noexcept {
         d.bytes2 = 40;
         d.bytes1 = 56;
     }
-#ifdef FASTPOOL_PREFETCH_DISTANCE
-    d.bytes4 = FASTPOOL_PREFETCH_DISTANCE;
-#endif
-#ifdef FASTPOOL_PREFETCH_DISTANCE_16BIT
-    d.bytes2 = FASTPOOL_PREFETCH_DISTANCE_16BIT;
-#endif
-#ifdef FASTPOOL_PREFETCH_DISTANCE_8BIT
-    d.bytes1 = FASTPOOL_PREFETCH_DISTANCE_8BIT;
-#endif
     return d;
 }
 
@@ -181,19 +153,20 @@ Isa set_isa(Isa requested) noexcept {
 
 const char* isa_name(Isa isa) noexcept {
     switch (isa) {
-        case Isa::avx512: return "avx512";
-        case Isa::avx2: return "avx2";
-        default: return "baseline";
+        case Isa::avx512:
+            return "avx512";
+        case Isa::avx2:
+            return "avx2";
+        default:
+            return "baseline";
     }
 }
 
 // A cached store first reads its line (read for ownership) and later evicts it to make
 // room, and a large output evicts the table rows the gather reuses. Non-temporal stores
-// skip both. A/B builds on the AMD EPYC (float32, 29,525 x 256 table, rows of 16 tokens,
-// 1 thread): 20 MB of output 1.19x faster (1.17x with the output summed right after),
-// 12 MB 1.16x (1.11x), 8 MB 1.14x (1.05x), 4 MB 1.07x but 0.95x when summed right after,
-// since the output then comes from memory instead of cache; int8 on the 500,000-row table
-// 1.25x at 20 MB. Hence the 8 MiB threshold. Streaming needs whole aligned rows.
+// skip both. Below 8 MiB the gain was small, and lost when the caller reads the output
+// right after (benchmarks/README.md, "Kernel constants": output streaming). Streaming
+// needs whole aligned rows.
 bool streams_output(const PoolArgs& a, const float* out) noexcept {
     const auto row_bytes = a.dim * static_cast<std::int64_t>(sizeof(float));
     return a.n_rows * row_bytes >= kStreamOutputBytes && row_bytes % 64 == 0 &&
@@ -205,29 +178,35 @@ bool streams_output(const PoolArgs& a, const float* out) noexcept {
 // (see shifted_sum_block in pool_impl.h).
 int float_row_shift(const float* table, std::int64_t row_stride) noexcept {
     const auto address = reinterpret_cast<std::uintptr_t>(table);
-    if (address % sizeof(float) != 0 || row_stride * static_cast<std::int64_t>(sizeof(float)) % 64 != 0)
+    if (address % sizeof(float) != 0 ||
+        row_stride * static_cast<std::int64_t>(sizeof(float)) % 64 != 0)
         return 0;
     return static_cast<int>(address % 64 / sizeof(float));
 }
 
 template <class T>
 void pool(const PoolArgs& caller_args, const T* table, float* out) noexcept {
-    PoolArgs args = caller_args;
+    KernelArgs args(caller_args);
     args.prefetch_distance = prefetch_distance(sizeof(T));
     args.stream_out = streams_output(args, out);
     args.rows_straddle_lines = reinterpret_cast<std::uintptr_t>(table) % 64 != 0 ||
                                args.row_stride * static_cast<std::int64_t>(sizeof(T)) % 64 != 0;
-#ifndef FASTPOOL_NO_ROW_SHIFT  // defined for A/B builds against plain split loads
-    if constexpr (std::is_same_v<T, float>) args.row_shift = float_row_shift(table, args.row_stride);
-#endif
+    if constexpr (std::is_same_v<T, float>)
+        args.row_shift = float_row_shift(table, args.row_stride);
     switch (active_isa()) {
 #ifdef FASTPOOL_HAVE_AVX512
-        case Isa::avx512: pool_avx512(args, table, out); return;
+        case Isa::avx512:
+            pool_avx512(args, table, out);
+            return;
 #endif
 #ifdef FASTPOOL_HAVE_AVX2
-        case Isa::avx2: pool_avx2(args, table, out); return;
+        case Isa::avx2:
+            pool_avx2(args, table, out);
+            return;
 #endif
-        default: pool_baseline(args, table, out); return;
+        default:
+            pool_baseline(args, table, out);
+            return;
     }
 }
 

@@ -1,18 +1,19 @@
+// membench.cpp - the benchmarks' roofline read loop and gather floor (membench.h).
 #include "membench.h"
 
 #include <algorithm>
 #include <cstdint>
 
+// The gather floor needs GCC or Clang on x86-64 (target attribute, __builtin_cpu_supports).
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
-#define FASTPOOL_FLOOR_AVX512 1
 #endif
 
 namespace fastpool {
 
 float read_sum(const float* data, std::int64_t n) noexcept {
-    // 32 independent sums (two cache lines per step) keep the adds off the critical path, so the loop
-    // is limited by how fast memory delivers, not by add latency.
+    // 32 independent sums (two cache lines per step) keep the adds off the critical path, so the
+    // loop is limited by how fast memory delivers, not by add latency.
     float acc[32] = {};
     std::int64_t i = 0;
     for (; i + 32 <= n; i += 32)
@@ -23,7 +24,7 @@ float read_sum(const float* data, std::int64_t n) noexcept {
     return total;
 }
 
-#ifdef FASTPOOL_FLOOR_AVX512
+#if defined(__GNUC__) && defined(__x86_64__)
 namespace {
 
 // Compiled for AVX-512 whatever the file's flags; called only after the CPU check.
@@ -46,12 +47,14 @@ __attribute__((target("avx512f"))) void gather_rows(const std::int64_t* ids,
             for (int line = 0; line < kLines; ++line) __builtin_prefetch(next + 64 * line, 0, 3);
             const float* row = table + ids[k] * 256;
 #pragma GCC unroll 16
-            for (int i = 0; i < 16; ++i) acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
+            for (int i = 0; i < 16; ++i)
+                acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
         }
         for (; k < end; ++k) {
             const float* row = table + ids[k] * 256;
 #pragma GCC unroll 16
-            for (int i = 0; i < 16; ++i) acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
+            for (int i = 0; i < 16; ++i)
+                acc[i] = _mm512_add_ps(acc[i], _mm512_loadu_ps(row + 16 * i));
         }
 #pragma GCC unroll 16
         for (int i = 0; i < 16; ++i) _mm512_storeu_ps(out + b * 256 + 16 * i, acc[i]);
@@ -63,7 +66,7 @@ __attribute__((target("avx512f"))) void gather_rows(const std::int64_t* ids,
 
 bool gather_floor(const std::int64_t* ids, const std::int64_t* offsets, std::int64_t n_rows,
                   const float* table, std::int64_t ahead, float* out) noexcept {
-#ifdef FASTPOOL_FLOOR_AVX512
+#if defined(__GNUC__) && defined(__x86_64__)
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f")) return false;
     // A row that starts inside a cache line touches 17 lines, not 16.

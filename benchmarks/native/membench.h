@@ -1,4 +1,5 @@
-// membench.h - plain loops the kernel benchmarks compare to.
+// membench.h - plain loops the kernel benchmarks compare to (fastpool._bench, built only
+// with FASTPOOL_BENCH_HELPERS=ON; never in the wheel).
 //
 // Contract: one thread, no checks, no allocation; the caller validated everything.
 #pragma once

@@ -1,0 +1,84 @@
+"""A local transformer teacher run over texts: hidden states pooled two ways (see featurize)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tokenizers import Tokenizer
+from transformers import AutoModel
+
+from ..distill._bert import compact_bert
+
+
+def transformer_folder(teacher: str | Path) -> Path:
+    """The folder with the transformer's config: the root or modules.json's Transformer."""
+    folder = Path(teacher).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"teacher must be a local model folder, got {str(teacher)!r} (nothing is downloaded)"
+        )
+    modules = folder / "modules.json"
+    if modules.is_file():
+        for module in json.loads(modules.read_text(encoding="utf-8")):
+            if module.get("type", "").endswith("models.Transformer"):
+                sub = folder / module.get("path", "")
+                if (sub / "config.json").is_file():
+                    return sub
+    return folder
+
+
+class Teacher:
+    def __init__(self, teacher: str | Path, *, max_length: int) -> None:
+        folder = transformer_folder(teacher)
+        tok_path = folder / "tokenizer.json"
+        if not tok_path.is_file():
+            tok_path = Path(teacher) / "tokenizer.json"
+        self.tokenizer = Tokenizer.from_file(str(tok_path))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_length)
+        self.model = AutoModel.from_pretrained(str(folder)).eval()
+        self.compact = compact_bert(self.model, torch.device("cpu"))
+        self.pad_id = self.tokenizer.padding["pad_id"] if self.tokenizer.padding else 0
+
+    @torch.inference_mode()
+    def embed(self, texts: list[str], batch_size: int, bar: Any) -> tuple[np.ndarray, np.ndarray]:
+        encodings = self.tokenizer.encode_batch(texts)
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        sentence = tokens = None
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            width = int(lengths[rows].max())
+            ids = np.full((rows.size, width), self.pad_id, dtype=np.int64)
+            special = np.ones((rows.size, width), dtype=bool)
+            for j, r in enumerate(rows):
+                ids[j, : lengths[r]] = encodings[r].ids
+                special[j, : lengths[r]] = np.asarray(encodings[r].special_tokens_mask, bool)
+            mask = np.arange(width) < lengths[rows][:, None]
+            input_ids = torch.from_numpy(ids)
+            attention = torch.from_numpy(mask.astype(np.int64))
+            if self.compact is not None:
+                hidden = self.compact(input_ids, attention)
+            else:
+                kwargs = {"token_type_ids": torch.zeros_like(input_ids)}
+                hidden = self.model(input_ids=input_ids, attention_mask=attention, **kwargs)
+                hidden = hidden.last_hidden_state
+            hidden = hidden.float()
+            m = torch.from_numpy(mask.astype(np.float32))[..., None]
+            sent = (hidden * m).sum(1) / m.sum(1).clamp_min(1.0)
+            sent = sent / sent.norm(dim=1, keepdim=True).clamp_min(1e-12)
+            content = torch.from_numpy((mask & ~special).astype(np.float32))[..., None]
+            tok = (hidden * content).sum(1) / content.sum(1).clamp_min(1.0)
+            if sentence is None:
+                sentence = np.empty((len(texts), sent.shape[1]), dtype=np.float32)
+                tokens = np.empty_like(sentence)
+            sentence[rows] = sent.numpy()
+            tokens[rows] = tok.numpy()  # type: ignore[index]
+            if bar is not None:
+                bar.update(rows.size)
+        assert sentence is not None and tokens is not None
+        return sentence, tokens

@@ -1,0 +1,283 @@
+"""fastpool.train: the row-sparse autograd, both roads, featurize, resume after kill -9."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import fastpool  # noqa: E402
+from fastpool.train._rows import BagMean, RowAdam, make_batch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from stdlib_sentences import sentences as stdlib_sentences  # noqa: E402
+
+WORDS = stdlib_sentences()[:400]
+
+
+def _pairs(n: int = 240) -> tuple[list[str], list[str]]:
+    # Real text: a docstring sentence and the sentence after it are a (query, positive) pair.
+    return WORDS[0 : 2 * n : 2], WORDS[1 : 2 * n : 2]
+
+
+def _csr(rng: np.random.Generator, n_rows: int, n_ids: int) -> tuple[np.ndarray, np.ndarray]:
+    lengths = rng.integers(0, 7, n_rows)
+    offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    return rng.integers(0, n_ids, offsets[-1]).astype(np.int64), offsets
+
+
+def test_bag_mean_gradients_match_dense_autograd() -> None:
+    rng = np.random.default_rng(0)
+    ids, offsets = _csr(rng, 9, 12)
+    table = torch.randn(12, 5, dtype=torch.float64, requires_grad=True)
+    weights = (torch.rand(12, dtype=torch.float64) + 0.5).requires_grad_()
+    out = BagMean.apply(table, weights, make_batch(ids, offsets))
+    probe = torch.randn_like(out)
+    (out * probe).sum().backward()
+    t2, w2 = table.detach().clone().requires_grad_(), weights.detach().clone().requires_grad_()
+    lengths = torch.from_numpy(np.maximum(np.diff(offsets), 1))
+    ref = F.embedding_bag(torch.from_numpy(ids), t2, torch.from_numpy(offsets[:-1]), mode="sum",
+                          per_sample_weights=w2[torch.from_numpy(ids)])  # fmt: skip
+    ref = ref / lengths[:, None]
+    torch.testing.assert_close(out, ref)
+    (ref * probe).sum().backward()
+    assert table.grad is not None and table.grad.is_sparse  # never a dense table gradient
+    torch.testing.assert_close(table.grad.to_dense(), t2.grad)
+    torch.testing.assert_close(weights.grad.to_dense(), w2.grad)
+
+
+def test_row_adam_is_sparse_adam() -> None:
+    rng = np.random.default_rng(1)
+    a = torch.nn.Parameter(torch.randn(20, 4))
+    b = torch.nn.Parameter(a.detach().clone())
+    mine, theirs = RowAdam([a], lr=0.1), torch.optim.SparseAdam([b], lr=0.1)
+    for _ in range(5):
+        ids, offsets = _csr(rng, 6, 20)
+        for p, opt in ((a, mine), (b, theirs)):
+            opt.zero_grad()
+            BagMean.apply(p, torch.ones(20), make_batch(ids, offsets)).pow(2).sum().backward()
+            opt.step()
+    torch.testing.assert_close(a, b)
+
+
+def test_contrastive_loss_falls_and_is_deterministic(tmp_path: Path) -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs()
+    kw: dict[str, Any] = dict(
+        batch_size=32, epochs=3, lr=0.02, matryoshka_dims=[32, 64], heldout=0.2,
+        patience=None, show_progress_bar=False, n_threads=1,
+    )  # fmt: skip
+    one = train_contrastive(q, p, **kw)
+    two = train_contrastive(q, p, **kw)
+    h = one.history
+    assert h.heldout_loss[-1] < h.heldout_loss[0]
+    assert np.mean(h.train_loss[-5:]) < np.mean(h.train_loss[:5])
+    assert one.model.table.shape == fastpool.load().table.shape
+    np.testing.assert_array_equal(one.model.table, two.model.table)
+    assert one.model.config["fastpool_training"]["matryoshka_dims"] == [256, 64, 32]
+
+
+def test_contrastive_from_a_random_table() -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs(120)
+    run = train_contrastive(q, p, random_init=True, dim=48, batch_size=40, epochs=4, lr=0.05,
+                            heldout=0.0, show_progress_bar=False, n_threads=1)  # fmt: skip
+    assert run.model.dim == 48
+    assert np.mean(run.history.train_loss[-3:]) < np.mean(run.history.train_loss[:3])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"queries": ["a b", ""]}, ValueError, r"queries\[1\] is an empty text"),
+        ({"queries": ["a b"]}, ValueError, "must have the same length"),
+        ({"queries": "a b"}, TypeError, "queries must be a sequence of str"),
+        ({"batch_size": 1}, ValueError, "batch_size must be >= 2"),
+        ({"matryoshka_dims": [512]}, ValueError, r"matryoshka_dims must be in \[1, 256\]"),
+        ({"epochs": 0}, ValueError, "epochs must be an int >= 1"),
+    ],
+)
+def test_contrastive_bad_input(kwargs: dict, error: type, match: str) -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    args = {"queries": ["a b", "c d"], "positives": ["e f", "g h"], **kwargs}
+    with pytest.raises(error, match=match):
+        train_contrastive(args.pop("queries"), args.pop("positives"), show_progress_bar=False,
+                          heldout=0.0, **args)  # fmt: skip
+
+
+def test_fit_tokenlearn_losses_fall() -> None:
+    from fastpool.train.fit import fit, pca_targets
+
+    texts = WORDS[:300]
+    rng = np.random.default_rng(0)
+    # Targets that a static model can reach: another static model's text vectors, widened.
+    other = fastpool.load().encode(texts) @ rng.standard_normal((256, 300)).astype(np.float32)
+    assert pca_targets(other, 64, np.arange(300)).shape == (300, 64)
+    for loss in ("cosine", "mse", "contrastive"):
+        run = fit(texts, other, loss=loss, epochs=3, batch_size=50, lr=5e-3, heldout=0.2,
+                  patience=None, show_progress_bar=False, n_threads=1)  # fmt: skip
+        assert run.history.heldout_loss[-1] < run.history.heldout_loss[0], loss
+    with pytest.raises(ValueError, match=r"targets must have shape \(300, width\)"):
+        fit(texts, other[:10], show_progress_bar=False)
+    with pytest.raises(ValueError, match="loss must be one of"):
+        fit(texts, other, loss="l1", show_progress_bar=False)
+    with pytest.raises(ValueError, match="narrower than the model's 256"):
+        fit(texts, other[:, :100], show_progress_bar=False)
+
+
+def test_saved_model_loads_in_model2vec_and_sentence_transformers(tmp_path: Path) -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs(80)
+    model = train_contrastive(q, p, batch_size=40, epochs=1, heldout=0.0,
+                              show_progress_bar=False, n_threads=1).model  # fmt: skip
+    folder = model.save_pretrained(tmp_path / "m")
+    ours = fastpool.load(folder).encode(q[:20])
+    m2v = pytest.importorskip("model2vec")
+    np.testing.assert_allclose(m2v.StaticModel.from_pretrained(folder).encode(q[:20]), ours,
+                               rtol=1e-5, atol=1e-6)  # fmt: skip
+    st = pytest.importorskip("sentence_transformers")
+    from sentence_transformers.models import StaticEmbedding
+
+    emb = StaticEmbedding.from_model2vec(str(folder))
+    theirs = st.SentenceTransformer(modules=[emb], device="cpu").encode(q[:20])
+    theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)
+    np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)
+
+
+RESUME_SCRIPT = """
+import sys, json
+from fastpool.train.contrastive import train_contrastive
+q, p = json.load(open(sys.argv[1]))
+run = train_contrastive(q, p, batch_size=16, epochs=4, lr=0.02, heldout=0.1, patience=None,
+                        checkpoint_dir=sys.argv[2], checkpoint_every=3,
+                        show_progress_bar=False, n_threads=1)
+run.model.save_pretrained(sys.argv[3])
+"""
+
+
+def test_resume_after_kill_9_loses_nothing(tmp_path: Path) -> None:
+    q, p = _pairs(240)
+    data = tmp_path / "pairs.json"
+    data.write_text(json.dumps([q, p]))
+    script = tmp_path / "run.py"
+    script.write_text(RESUME_SCRIPT)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+
+    def start(ckpt: str, out: str) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([sys.executable, str(script), str(data), ckpt, out], env=env)
+
+    # Uninterrupted reference.
+    assert start(str(tmp_path / "ref-ckpt"), str(tmp_path / "ref")).wait() == 0
+    proc = start(str(tmp_path / "ckpt"), str(tmp_path / "out"))
+    checkpoint = tmp_path / "ckpt" / "checkpoint.pt"
+    deadline = time.monotonic() + 120
+    while not checkpoint.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert checkpoint.exists()
+    assert start(str(tmp_path / "ckpt"), str(tmp_path / "out")).wait() == 0
+    ref = fastpool.load(tmp_path / "ref").table
+    np.testing.assert_array_equal(fastpool.load(tmp_path / "out").table, ref)
+
+
+def test_checkpoint_of_another_run_is_refused(tmp_path: Path) -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs(60)
+    kw: dict[str, Any] = dict(
+        epochs=1, heldout=0.0, checkpoint_dir=tmp_path, show_progress_bar=False
+    )
+    train_contrastive(q, p, batch_size=20, **kw)
+    with pytest.raises(ValueError, match="was written by another run"):
+        train_contrastive(q, p, batch_size=30, **kw)
+
+
+def test_classifier_single_and_multi_label(tmp_path: Path) -> None:
+    from fastpool.train.classifier import StaticClassifier
+
+    texts = WORDS[:200]
+    labels = ["file" if "file" in t.lower() else "other" for t in texts]
+    clf = StaticClassifier.fit(texts, labels, epochs=30, heldout=0.2, n_threads=1)
+    assert clf.predict_proba(texts[:5]).shape == (5, 2)
+    assert clf.evaluate(texts, labels)["accuracy"] > 0.8
+    again = StaticClassifier.load(clf.save(tmp_path / "clf"))
+    np.testing.assert_allclose(again.predict_proba(texts), clf.predict_proba(texts), atol=1e-4)
+    multi = [[w for w in ("file", "return") if w in t.lower()] for t in texts]
+    mlp = StaticClassifier.fit(texts, multi, hidden_dim=16, epochs=30, n_threads=1)
+    assert mlp.multilabel and mlp.predict_proba(texts[:3]).shape == (3, 2)
+    with pytest.raises(ValueError, match="one class only"):
+        StaticClassifier.fit(texts[:3], ["a", "a", "a"])
+    with pytest.raises(ValueError, match=r"texts\[1\] is an empty text"):
+        StaticClassifier.fit(["a b", " "], ["a", "b"])
+
+
+def test_cli_train_and_bad_data(tmp_path: Path) -> None:
+    from fastpool.cli import main
+
+    q, p = _pairs(60)
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(
+        "".join(json.dumps({"query": a, "positive": b}) + "\n" for a, b in zip(q, p, strict=True))  # noqa: E501
+    )
+    out = tmp_path / "m"
+    assert main(["train", "contrastive", str(data), "-o", str(out), "--batch-size", "20",
+                 "--epochs", "1", "-q"]) == 0  # fmt: skip
+    assert fastpool.load(out).dim == 256
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"query": "a"}) + "\n")
+    assert main(["train", "contrastive", str(bad), "-o", str(tmp_path / "x"), "-q"]) == 2
+    one = tmp_path / "one.jsonl"
+    one.write_text("".join(json.dumps({"text": t, "label": "a"}) + "\n" for t in q[:5]))
+    assert main(["train-classifier", str(one), "-o", str(tmp_path / "c"), "-q"]) == 2
+
+
+def test_featurize_resumes_and_matches_the_teacher(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    from test_distill import _write_teacher
+
+    from fastpool.train.featurize import _chunk_path, featurize, load_features
+
+    teacher = _write_teacher(tmp_path / "teacher")
+    texts = ["the city of the world", "school time", "new state university", "the"] * 3
+    out = featurize(teacher, texts, tmp_path / "f", chunk_size=5, batch_size=2,
+                    show_progress_bar=False, n_threads=1)  # fmt: skip
+    first = load_features(out)
+    _chunk_path(out, 1).unlink()  # as after a kill: the missing chunk is redone, others kept
+    with pytest.raises(ValueError, match="is incomplete"):
+        load_features(out)
+    featurize(teacher, texts, out, chunk_size=5, batch_size=2, show_progress_bar=False)
+    again = load_features(out)
+    assert again.texts == texts
+    np.testing.assert_allclose(again.tokens, first.tokens, rtol=1e-5, atol=1e-6)
+    # The reference: the teacher's own modules, mean over the non-special tokens.
+    import transformers
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(teacher / "tokenizer.json"))
+    bert = transformers.BertModel.from_pretrained(str(teacher)).eval()
+    enc = tok.encode(texts[0])
+    with torch.no_grad():
+        hidden = bert(torch.tensor([enc.ids])).last_hidden_state[0].numpy()
+    np.testing.assert_allclose(again.tokens[0], hidden[1:-1].mean(0), rtol=1e-4, atol=1e-5)
+    sentence = hidden.mean(0) / np.linalg.norm(hidden.mean(0))
+    np.testing.assert_allclose(again.sentence[0], sentence, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="another corpus"):
+        featurize(teacher, texts[:4], out, chunk_size=5, show_progress_bar=False)
