@@ -116,11 +116,14 @@ def test_loads_in_model2vec_and_sentence_transformers() -> None:
     texts = ["install a package from a local file", "a Python library for HTTP", "x"]
     ours = fastpool.load(FOLDER).encode(texts)
     m2v = pytest.importorskip("model2vec").StaticModel.from_pretrained(str(FOLDER))
-    np.testing.assert_allclose(m2v.encode(texts), ours, rtol=1e-5, atol=1e-6)
+    theirs = m2v.encode(texts)
+    # model2vec pools in the table's dtype and returns float16 here: float16's tolerance.
+    assert theirs.dtype == np.float16
+    np.testing.assert_allclose(theirs.astype(np.float32), ours, rtol=2e-3, atol=2e-4)
     st = pytest.importorskip("sentence_transformers")
-    theirs = st.SentenceTransformer(str(FOLDER), device="cpu").encode(texts)
+    theirs = st.SentenceTransformer(str(FOLDER), device="cpu").encode(texts).astype(np.float32)
     theirs = theirs / np.linalg.norm(theirs, axis=1, keepdims=True)
-    np.testing.assert_allclose(theirs, ours, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(theirs, ours, rtol=2e-3, atol=2e-4)  # float16 table there too
 
 
 def test_held_out_debian_recall_is_the_committed_figure(tmp_path: Path) -> None:
