@@ -6,7 +6,9 @@
 Both loops are timed from the first step (tokenization included: sentence-transformers
 tokenizes each batch, fastpool once up front, and that one-off cost is counted) after one
 warm-up step each; the optimiser is Adam (sentence-transformers: ``torch.optim.Adam`` on its
-dense table gradient; fastpool: lazy row Adam on its row-sparse one).
+dense table gradient; fastpool: lazy row Adam on its row-sparse one). fastpool is timed twice:
+with its native row kernels (the default) and with the torch formulas they replace
+(``fastpool.train._rows.USE_NATIVE = False``).
 """
 
 from __future__ import annotations
@@ -34,32 +36,36 @@ def main() -> None:
 
     import fastpool
     from fastpool._api import default_model_path
+    from fastpool.train import _rows
     from fastpool.train._bag import StaticBag, rows_per_id, sparse_optimizer
     from fastpool.train._data import Tokenized
     from fastpool.train._losses import matryoshka
 
     model = fastpool.load()
-    bag = StaticBag(rows_per_id(model))
-    opt = sparse_optimizer(bag, 0.01)
     start = time.perf_counter()
     tq, tp = Tokenized(model, q), Tokenized(model, p)
     tok_s = time.perf_counter() - start
 
-    def fp_step(i: int) -> None:
-        r = np.arange(i * args.batch, (i + 1) * args.batch)
-        opt.zero_grad()
-        matryoshka(bag(*tq.gather(r)), bag(*tp.gather(r)), dims).backward()
-        opt.step()
+    def fastpool_pairs_s(native: bool) -> float:
+        _rows.USE_NATIVE = native
+        bag = StaticBag(rows_per_id(model))
+        opt = sparse_optimizer(bag, 0.01)
 
-    fp_step(0)
-    start = time.perf_counter()
-    for i in range(1, args.steps + 1):
-        fp_step(i)
-    fp = (
-        args.batch
-        * args.steps
-        / (time.perf_counter() - start + tok_s * args.steps / (args.steps + 1))
-    )
+        def fp_step(i: int) -> None:
+            r = np.arange(i * args.batch, (i + 1) * args.batch)
+            opt.zero_grad()
+            matryoshka(bag(*tq.gather(r)), bag(*tp.gather(r)), dims).backward()
+            opt.step()
+
+        fp_step(0)
+        start = time.perf_counter()
+        for i in range(1, args.steps + 1):
+            fp_step(i)
+        seconds = time.perf_counter() - start + tok_s * args.steps / (args.steps + 1)
+        return args.batch * args.steps / seconds
+
+    fp_torch = fastpool_pairs_s(native=False)
+    fp = fastpool_pairs_s(native=True)
 
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.losses import MatryoshkaLoss, MultipleNegativesRankingLoss
@@ -90,8 +96,10 @@ def main() -> None:
                 "batch": args.batch,
                 "steps": args.steps,
                 "fastpool_pairs_s": round(fp),
+                "fastpool_torch_rows_pairs_s": round(fp_torch),
                 "st_pairs_s": round(sts),
                 "ratio": round(fp / sts, 2),
+                "ratio_torch_rows": round(fp_torch / sts, 2),
                 "fastpool_tokenize_s": round(tok_s, 2),
             }
         )

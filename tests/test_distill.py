@@ -552,22 +552,3 @@ def test_missing_extra_says_what_to_install() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert 'pip install "fastpool[distill]"' in result.stdout
-
-
-# -- the bundled default model -----------------------------------------------------------------
-
-
-def test_default_model_ships_and_loads() -> None:
-    from fastpool._api import default_model_path
-
-    folder = default_model_path()
-    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
-    assert size <= 16_000_000
-    assert "Apache License" in (folder / "LICENSE").read_text()
-    card = (folder / "README.md").read_text()
-    assert "all-MiniLM-L6-v2" in card and "Spearman" in card
-    model = fastpool.load(folder)
-    assert model.table.shape == (29525, 256) and model.table.dtype == np.float16
-    assert model.normalize is True
-    a, b, c = model.encode(["a cat sat on the mat", "a kitten sits on a rug", "tax law reform"])
-    assert a @ b > a @ c

@@ -281,3 +281,99 @@ def test_featurize_resumes_and_matches_the_teacher(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.sentence[0], sentence, rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="another corpus"):
         featurize(teacher, texts[:4], out, chunk_size=5, show_progress_bar=False)
+
+
+# -- the native kernels (float32) against the torch formulas ---------------------------------
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("need", [(True, True), (True, False), (False, True)])
+def test_native_backward_matches_dense_autograd(threads: int, need: tuple[bool, bool]) -> None:
+    from fastpool.train._rows import native_backward
+
+    rng = np.random.default_rng(5)
+    ids, offsets = _csr(rng, 40, 30)
+    ids[:3] = 29  # repeated ids and the last valid id
+    offsets[5] = offsets[4]  # an empty row
+    offsets[6:] = np.maximum(offsets[6:], offsets[5])
+    table = torch.randn(30, 16)
+    weights = torch.rand(30) + 0.5
+    batch = make_batch(ids, offsets)
+    grad = torch.randn(offsets.size - 1, 16)
+    t2, w2 = table.clone().requires_grad_(), weights.clone().requires_grad_()
+    lengths = torch.from_numpy(np.maximum(np.diff(offsets), 1))
+    ref = F.embedding_bag(torch.from_numpy(ids), t2, torch.from_numpy(offsets[:-1]), mode="sum",
+                          per_sample_weights=w2[torch.from_numpy(ids)])  # fmt: skip
+    ref = ref / lengths[:, None]
+    (ref * grad).sum().backward()
+    torch.set_num_threads(threads)
+    try:
+        g_table, g_weights = native_backward(grad, table, weights, batch, *need)
+    finally:
+        torch.set_num_threads(2)
+    if need[0]:
+        assert g_table is not None and g_table.is_sparse
+        assert g_table.values().shape[0] == np.unique(ids).size  # one row per distinct id
+        torch.testing.assert_close(g_table.to_dense(), t2.grad, rtol=1e-5, atol=1e-6)
+    else:
+        assert g_table is None
+    if need[1]:
+        assert g_weights is not None
+        torch.testing.assert_close(g_weights.to_dense(), w2.grad, rtol=1e-5, atol=1e-5)
+    else:
+        assert g_weights is None
+
+
+def test_bag_mean_float32_takes_the_native_path_and_matches_float64() -> None:
+    rng = np.random.default_rng(6)
+    ids, offsets = _csr(rng, 25, 18)
+    grads = []
+    for dtype in (torch.float32, torch.float64):
+        g = torch.Generator().manual_seed(0)
+        table = torch.randn(18, 8, generator=g).to(dtype).requires_grad_()
+        weights = (torch.rand(18, generator=g) + 0.5).to(dtype).requires_grad_()
+        out = BagMean.apply(table, weights, make_batch(ids, offsets))
+        (out * torch.arange(out.numel()).reshape(out.shape).to(dtype).sin()).sum().backward()
+        assert table.grad is not None and weights.grad is not None
+        grads.append((table.grad.to_dense().double(), weights.grad.to_dense().double()))
+    torch.testing.assert_close(grads[0][0], grads[1][0], rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(grads[0][1], grads[1][1], rtol=1e-5, atol=1e-5)
+
+
+def test_native_row_adam_matches_torch_formula_on_both_parameters() -> None:
+    # float32 runs natively; float64 through the torch formulas: same steps, same result.
+    params = {}
+    for dtype in (torch.float32, torch.float64):
+        g = torch.Generator().manual_seed(1)
+        table = torch.nn.Parameter(torch.randn(25, 6, generator=g).to(dtype))
+        weights = torch.nn.Parameter((torch.rand(25, generator=g) + 0.5).to(dtype))
+        opt = RowAdam([table, weights], lr=0.05)
+        batches = np.random.default_rng(7)
+        for _ in range(4):
+            ids, offsets = _csr(batches, 8, 25)
+            opt.zero_grad()
+            out = BagMean.apply(table, weights, make_batch(ids, offsets))
+            out.sin().sum().backward()
+            opt.step()
+        params[dtype] = (table.detach().double(), weights.detach().double())
+    for a, b in zip(params[torch.float32], params[torch.float64], strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_native_kernels_reject_mismatched_shapes() -> None:
+    from fastpool.train import _native
+
+    z = np.zeros
+    with pytest.raises(ValueError, match="gradient width"):
+        _native.bag_backward_rows(z((2, 3), np.float32), z(2, np.float32), z(0, np.int64),
+                                  z(0, np.int64), z(0, np.int64), z((4, 5), np.float32),
+                                  z(4, np.float32), z((0, 5), np.float32), z(0, np.float32),
+                                  True, False, 1)  # fmt: skip
+    with pytest.raises(ValueError, match="grad must be"):
+        _native.row_adam_rows(z((4, 3), np.float32), z((4, 3), np.float32),
+                              z((4, 3), np.float32), z(2, np.int64), z((1, 3), np.float32),
+                              0.9, 0.999, 1e-8, 0.1, 1)  # fmt: skip
+    with pytest.raises(ValueError, match="Buffer dtype mismatch"):
+        _native.row_adam_rows(z((4, 3)), z((4, 3), np.float32), z((4, 3), np.float32),
+                              z(1, np.int64), z((1, 3), np.float32),
+                              0.9, 0.999, 1e-8, 0.1, 1)  # fmt: skip

@@ -8,6 +8,12 @@ own ``embedding_bag(sparse=True)`` instead returns one row per occurrence, which
 
 ``RowAdam`` is lazy Adam on such gradients: only the rows in a step's gradient have their
 moments and values updated (``SparseAdam``'s semantics, bias correction by the global step).
+
+For float32 tables (what training uses) both run natively (``_native``, C++ over the distinct
+ids, OpenMP, GIL released): the backward is one pass that sums each id's gradient rows and
+forms both gradients, the Adam step one pass over each touched row of the parameter and its
+moments in place. The torch formulas below are the reference (and the path for other dtypes);
+tests/test_train.py holds the two to each other.
 """
 
 from __future__ import annotations
@@ -18,6 +24,15 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from . import _native
+
+# False: the torch formulas for every dtype (benchmarks/bench_train.py times both paths).
+USE_NATIVE = True
+
+
+def _native_ok(*tensors: torch.Tensor) -> bool:
+    return USE_NATIVE and all(t.dtype == torch.float32 and t.device.type == "cpu" for t in tensors)
 
 
 class Batch(NamedTuple):
@@ -68,23 +83,62 @@ class BagMean(torch.autograd.Function):
         # A token's weight depends only on its id, so both gradients follow from
         # S[u] = sum over the occurrences i of id u of grad[row i] / len(row i): one
         # embedding_bag over the output gradient whose bags are the unique ids.
+        need_table, need_weights = ctx.needs_input_grad[0], ctx.needs_input_grad[1]
+        if _native_ok(grad, table, weights):
+            return (*native_backward(grad, table, weights, b, need_table, need_weights), None)
         summed = F.embedding_bag(
             b.by_id, grad.contiguous(), b.id_offsets, mode="sum",
             per_sample_weights=b.inv_length.to(grad.dtype)[b.by_id],
         )  # fmt: skip
         index = b.unique[None, :]
         grad_table = grad_weights = None
-        if ctx.needs_input_grad[0]:
+        if need_table:
             values = summed * weights[b.unique][:, None]
             grad_table = torch.sparse_coo_tensor(
                 index, values, table.shape, is_coalesced=True, check_invariants=False
             )
-        if ctx.needs_input_grad[1]:
+        if need_weights:
             dots = (summed * table[b.unique]).sum(1)
             grad_weights = torch.sparse_coo_tensor(
                 index, dots, weights.shape, is_coalesced=True, check_invariants=False
             )
         return grad_table, grad_weights, None
+
+
+def native_backward(
+    grad: torch.Tensor,
+    table: torch.Tensor,
+    weights: torch.Tensor,
+    b: Batch,
+    need_table: bool,
+    need_weights: bool,
+) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+    """``BagMean``'s two sparse gradients from one native pass over the distinct ids."""
+    n_unique = int(b.unique.numel())
+    values = torch.empty((n_unique, table.shape[1]), dtype=torch.float32)
+    dots = torch.empty(n_unique if need_weights else 0, dtype=torch.float32)
+    _native.bag_backward_rows(
+        grad.detach().contiguous().numpy(), b.inv_length.numpy(), b.by_id.numpy(),
+        b.id_offsets.numpy(), b.unique.numpy(), table.detach().numpy(),
+        weights.detach().numpy(), values.numpy(), dots.numpy(), need_table, need_weights,
+        torch.get_num_threads(),
+    )  # fmt: skip
+    index = b.unique[None, :]
+    grad_table = grad_weights = None
+    if need_table:
+        grad_table = torch.sparse_coo_tensor(
+            index, values, table.shape, is_coalesced=True, check_invariants=False
+        )
+    if need_weights:
+        grad_weights = torch.sparse_coo_tensor(
+            index, dots, weights.shape, is_coalesced=True, check_invariants=False
+        )
+    return grad_table, grad_weights
+
+
+def _as_rows(t: torch.Tensor) -> Any:
+    """A contiguous tensor's memory as a (rows, width) numpy view (1-D: width 1)."""
+    return t.detach().view(t.shape[0], -1).numpy()
 
 
 class RowAdam(torch.optim.Optimizer):
@@ -120,6 +174,14 @@ class RowAdam(torch.optim.Optimizer):
                     idx, g = grad.indices()[0], grad.values()
                 else:
                     idx, g = torch.arange(p.shape[0]), grad
+                m, v = state["m"], state["v"]
+                if _native_ok(p, g, m, v) and all(t.is_contiguous() for t in (p, m, v)):
+                    _native.row_adam_rows(
+                        _as_rows(p), _as_rows(m), _as_rows(v), idx.contiguous().numpy(),
+                        _as_rows(g.contiguous()), beta1, beta2, group["eps"], lr,
+                        torch.get_num_threads(),
+                    )  # fmt: skip
+                    continue
                 m = state["m"].index_select(0, idx).mul_(beta1).add_(g, alpha=1 - beta1)
                 v = state["v"].index_select(0, idx).mul_(beta2).addcmul_(g, g, value=1 - beta2)
                 state["m"].index_copy_(0, idx, m)
