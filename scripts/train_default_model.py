@@ -185,7 +185,9 @@ def main() -> None:
         config_path.write_text(json.dumps(config, indent=4), encoding="utf-8")
         print(f"trained {run.history.steps} steps in {info['train_seconds']} s")
     trained = fastpool.load(args.out)
-    result = evaluate({"distilled": distilled, "trained": trained}, args.data, args.eval_pairs, teacher)
+    result = evaluate(
+        {"distilled": distilled, "trained": trained}, args.data, args.eval_pairs, teacher
+    )
     result["setup"].update(recipe=RECIPE, **info)
     (args.out / "train_eval.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / "quality.json").unlink(missing_ok=True)  # the distilled-only figures

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from tokenizers import Tokenizer
 
-from ..model import StaticModel
+from ..model import DEFAULT_MAX_LENGTH, StaticModel
 from ._rows import BagMean, RowAdam, make_batch
 
 
@@ -73,4 +73,9 @@ def to_static_model(
 
     table = quantize_table(bag.folded_table(), quantize_to)
     config = {**config, "hidden_dim": int(table.shape[1]), "normalize": True}
-    return StaticModel(table, tokenizer, config=config, base_model=base_model)
+    # model2vec's constructor: normalize and max_length are arguments (its defaults would
+    # overwrite the config's), so the trained model keeps its source's token limit.
+    return StaticModel(
+        table, tokenizer, config=config, normalize=True, base_model_name=base_model,
+        max_length=config.get("max_length", DEFAULT_MAX_LENGTH),
+    )  # fmt: skip
