@@ -115,23 +115,30 @@ def evaluate(models: dict[str, Any], data: Path, n_pairs: int, teacher: Path) ->
     q, d = [queries[i] for i in sample], [documents[i] for i in sample]
     sq, sd = docstring_pairs(STDLIB_MODULES, n_pairs)
     sentences = stdlib_sentences()
-    t = {name: cached_teacher(teacher, texts, cache)
-         for name, texts in (("q", q), ("d", d), ("sq", sq), ("sd", sd), ("s", sentences))}  # fmt: skip
+    named = (("q", q), ("d", d), ("sq", sq), ("sd", sd), ("s", sentences))
+    t = {name: cached_teacher(teacher, texts, cache) for name, texts in named}
     rng = np.random.default_rng(1)
     pairs = rng.integers(0, 2 * len(q), (20000, 2))
     s_pairs = rng.integers(0, len(sentences), (20000, 2))
     t_debian = pair_similarities(np.concatenate([t["q"], t["d"]]), pairs)
     t_stdlib = pair_similarities(t["s"], s_pairs)
     result: dict[str, Any] = {
-        "teacher": {"debian": retrieval(t["q"], t["d"]), "stdlib_docstrings": retrieval(t["sq"], t["sd"])}
+        "teacher": {
+            "debian": retrieval(t["q"], t["d"]),
+            "stdlib_docstrings": retrieval(t["sq"], t["sd"]),
+        }
     }  # fmt: skip
     for name, model in models.items():
         emb_q, emb_d = model.encode(q), model.encode(d)
         result[name] = {
             "debian": retrieval(emb_q, emb_d),
             "stdlib_docstrings": retrieval(model.encode(sq), model.encode(sd)),
-            "spearman_debian": spearman(pair_similarities(np.concatenate([emb_q, emb_d]), pairs), t_debian),
-            "spearman_stdlib": spearman(pair_similarities(model.encode(sentences), s_pairs), t_stdlib),
+            "spearman_debian": spearman(
+                pair_similarities(np.concatenate([emb_q, emb_d]), pairs), t_debian
+            ),
+            "spearman_stdlib": spearman(
+                pair_similarities(model.encode(sentences), s_pairs), t_stdlib
+            ),
         }  # fmt: skip
     result["setup"] = {"debian_pairs": len(q), "docstring_pairs": len(sq),
                        "stdlib_sentences": len(sentences), "similarity_pairs": 20000}  # fmt: skip
