@@ -56,7 +56,8 @@ def bag_backward_rows(
     bint want_grad_weights,
     int n_threads,
 ):
-    """grad_table[u] = (w[u] if scale_by_weight else 1) * S[u]; grad_weights[u] = S[u] . table[u]."""
+    """grad_table[u] = (w[u] if scale_by_weight else 1) * S[u];
+    grad_weights[u] = S[u] . table[u]."""
     if grad.shape[1] != table.shape[1] or grad_table.shape[1] != table.shape[1]:
         raise ValueError(f"gradient width {grad.shape[1]} != table width {table.shape[1]}")
     if grad_table.shape[0] != unique.shape[0] or starts.shape[0] != unique.shape[0]:
