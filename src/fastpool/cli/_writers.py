@@ -32,10 +32,12 @@ import re
 import shutil
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
+from ..persistence.replace import sync_folder
 from ._errors import CLIError
 
 MANIFEST = "_manifest.json"
@@ -55,20 +57,6 @@ def part_name(index: int, fmt: str) -> str:
 def _crash_point(stage: str, index: int) -> None:
     if os.environ.get("FASTPOOL_CLI_CRASH") == f"{stage}:{index}":
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def fsync_dir(directory: str) -> None:
-    """Make renames in ``directory`` durable (a no-op where directories cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_atomic(
@@ -93,7 +81,7 @@ def write_atomic(
                 "space and run the same command again to resume"
             ) from None
         raise
-    fsync_dir(directory)
+    sync_folder(Path(directory))
 
 
 def _disk_full(err: OSError, directory: str) -> bool:
@@ -193,7 +181,7 @@ def clean(directory: str, keep: set[str]) -> None:
         os.unlink(os.path.join(directory, name))
         removed = True
     if removed:
-        fsync_dir(directory)
+        sync_folder(Path(directory))
 
 
 def remove_run(directory: str) -> None:
@@ -202,5 +190,5 @@ def remove_run(directory: str) -> None:
     path = os.path.join(directory, MANIFEST)
     if os.path.exists(path):
         os.unlink(path)
-        fsync_dir(directory)
+        sync_folder(Path(directory))
     clean(directory, keep=set())

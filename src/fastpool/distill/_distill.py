@@ -29,7 +29,7 @@ from ._vocab import prune, read_tokenizer_json
 QUANTIZE_TO = ("float16", "float32", "float64", "int8")
 
 
-def _teacher_folder(teacher: str | Path) -> Path:
+def teacher_folder(teacher: str | Path) -> Path:
     """The folder holding the transformer: the root, or the Transformer module of modules.json."""
     folder = Path(teacher).expanduser()
     if not folder.is_dir():
@@ -90,7 +90,7 @@ def distill(
         _checks.positive_int(vocabulary_quantization, "vocabulary_quantization")
     torch_device = resolve_device(device)
     check_forward_dtype(forward_dtype)  # before any loading
-    folder = _teacher_folder(teacher)
+    folder = teacher_folder(teacher)
 
     doc = read_tokenizer_json(folder)
     vocab = prune(doc, token_remove_pattern)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +11,12 @@ from tokenizers import Tokenizer
 from transformers import AutoModel
 
 from ..distill._bert import compact_bert
-
-
-def transformer_folder(teacher: str | Path) -> Path:
-    """The folder with the transformer's config: the root or modules.json's Transformer."""
-    folder = Path(teacher).expanduser()
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"teacher must be a local model folder, got {str(teacher)!r} (nothing is downloaded)"
-        )
-    modules = folder / "modules.json"
-    if modules.is_file():
-        for module in json.loads(modules.read_text(encoding="utf-8")):
-            if module.get("type", "").endswith("models.Transformer"):
-                sub = folder / module.get("path", "")
-                if (sub / "config.json").is_file():
-                    return sub
-    return folder
+from ..distill._distill import teacher_folder
 
 
 class Teacher:
     def __init__(self, teacher: str | Path, *, max_length: int) -> None:
-        folder = transformer_folder(teacher)
+        folder = teacher_folder(teacher)
         tok_path = folder / "tokenizer.json"
         if not tok_path.is_file():
             tok_path = Path(teacher) / "tokenizer.json"
