@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fastpool/tokenizer/batch.h"
+#include "fastpool/tokenizer/tokenizer.h"
 
 using namespace fastpool::tokenizer;
 

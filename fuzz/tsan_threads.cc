@@ -20,6 +20,7 @@
 #include "fastpool/dispatch.h"
 #include "fastpool/pool.h"
 #include "fastpool/tokenizer/batch.h"
+#include "fastpool/tokenizer/tokenizer.h"
 
 using namespace fastpool;
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -29,18 +30,18 @@ int useful_threads(const TextBatch& texts, int n_threads) noexcept {
 
 }  // namespace
 
-bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                     int n_threads, const IdsAllocator& ids, std::int64_t* offsets) noexcept {
     const std::int64_t n = texts.n_texts;
     try {
         offsets[0] = 0;
         const int nt = useful_threads(texts, n_threads);
         if (nt <= 1) {
-            Scratch scratch;
+            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
             std::vector<std::int32_t> mine;
             for (std::int64_t k = 0; k < n; ++k) {
                 tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]), limits,
-                             scratch, mine);
+                             *scratch, mine);
                 offsets[k + 1] = static_cast<std::int64_t>(mine.size());
             }
             const auto total = static_cast<std::int64_t>(mine.size());
@@ -69,7 +70,7 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
 #else
             const int t = 0;
 #endif
-            Scratch scratch;
+            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
             std::vector<std::int32_t> mine;  // on this thread's stack: no false sharing
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -82,7 +83,7 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
                 try {
                     for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
                         tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
-                                     limits, scratch, mine);
+                                     limits, *scratch, mine);
                         offsets[k + 1] = static_cast<std::int64_t>(mine.size());  // local
                     }
                 } catch (...) {
@@ -129,7 +130,7 @@ bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limi
 }
 
 template <class T>
-bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+bool encode_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                   const PoolArgs& pool_args, const T* table, float* out) noexcept {
     const std::int64_t n = texts.n_texts;
     const std::int64_t n_chunks = (n + kChunkRows - 1) / kChunkRows;
@@ -141,7 +142,7 @@ bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits
 #endif
     {
         try {
-            Scratch scratch;
+            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
             std::vector<std::int32_t> ids;
             std::int64_t offsets[kChunkRows + 1];
             PoolArgs args = pool_args;
@@ -163,7 +164,7 @@ bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits
                 try {
                     for (std::int64_t k = r0; k < r1; ++k) {
                         tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
-                                     limits, scratch, ids);
+                                     limits, *scratch, ids);
                         offsets[k - r0 + 1] = static_cast<std::int64_t>(ids.size());
                     }
                 } catch (...) {
@@ -181,15 +182,15 @@ bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits
     return !failed.load();
 }
 
-template bool encode_batch<float>(const BertTokenizer&, const TextBatch&, const Limits&,
+template bool encode_batch<float>(const TextTokenizer&, const TextBatch&, const Limits&,
                                   const PoolArgs&, const float*, float*) noexcept;
-template bool encode_batch<double>(const BertTokenizer&, const TextBatch&, const Limits&,
+template bool encode_batch<double>(const TextTokenizer&, const TextBatch&, const Limits&,
                                    const PoolArgs&, const double*, float*) noexcept;
-template bool encode_batch<half_t>(const BertTokenizer&, const TextBatch&, const Limits&,
+template bool encode_batch<half_t>(const TextTokenizer&, const TextBatch&, const Limits&,
                                    const PoolArgs&, const half_t*, float*) noexcept;
-template bool encode_batch<bfloat16_t>(const BertTokenizer&, const TextBatch&, const Limits&,
+template bool encode_batch<bfloat16_t>(const TextTokenizer&, const TextBatch&, const Limits&,
                                        const PoolArgs&, const bfloat16_t*, float*) noexcept;
-template bool encode_batch<std::int8_t>(const BertTokenizer&, const TextBatch&, const Limits&,
+template bool encode_batch<std::int8_t>(const TextTokenizer&, const TextBatch&, const Limits&,
                                         const PoolArgs&, const std::int8_t*, float*) noexcept;
 
 }  // namespace fastpool::tokenizer

@@ -1,4 +1,5 @@
-// batch.h - tokenize many texts, or tokenize and pool them in one pass.
+// batch.h - tokenize many texts, or tokenize and pool them in one pass, with
+// any native tokenizer family (text_tokenizer.h).
 //
 // Contract:
 //   * texts: n_texts UTF-8 byte strings, text k at data[k] with sizes[k]
@@ -27,7 +28,7 @@
 #include <vector>
 
 #include "fastpool/pool.h"
-#include "tokenizer.h"
+#include "text_tokenizer.h"
 
 namespace fastpool::tokenizer {
 
@@ -43,11 +44,11 @@ struct IdsAllocator {
     void* ctx = nullptr;
 };
 
-bool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                     int n_threads, const IdsAllocator& ids, std::int64_t* offsets) noexcept;
 
 template <class T>
-bool encode_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+bool encode_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                   const PoolArgs& pool_args, const T* table, float* out) noexcept;
 
 }  // namespace fastpool::tokenizer

@@ -272,7 +272,8 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
 // One text's pass: emits ids into the sink, stops once max_tokens are kept.
 class Run {
    public:
-    Run(const BertTokenizer& t, const Limits& limits, Scratch& s, std::vector<std::int32_t>& ids)
+    Run(const BertTokenizer& t, const Limits& limits, WordPieceScratch& s,
+        std::vector<std::int32_t>& ids)
         : t_(t),
           cfg_(t.config_),
           s_(s),
@@ -482,7 +483,7 @@ class Run {
 
     const BertTokenizer& t_;
     const BertConfig& cfg_;
-    Scratch& s_;
+    WordPieceScratch& s_;
     std::vector<std::int32_t>& ids_;
     std::int64_t remaining_;
     std::int64_t word_chars_ = 0;
@@ -490,7 +491,7 @@ class Run {
     std::vector<std::string>* words_ = nullptr;
 };
 
-void BertTokenizer::pretokenize(const char* text, std::size_t n, Scratch& scratch,
+void BertTokenizer::pretokenize(const char* text, std::size_t n, WordPieceScratch& scratch,
                                 std::vector<std::string>& words) const {
     std::vector<std::int32_t> unused;
     tokenize_impl(text, n, Limits{}, scratch, unused, &words);
@@ -498,11 +499,11 @@ void BertTokenizer::pretokenize(const char* text, std::size_t n, Scratch& scratc
 
 void BertTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
                              Scratch& scratch, std::vector<std::int32_t>& ids) const {
-    tokenize_impl(text, n, limits, scratch, ids, nullptr);
+    tokenize_impl(text, n, limits, static_cast<WordPieceScratch&>(scratch), ids, nullptr);
 }
 
 void BertTokenizer::tokenize_impl(const char* text, std::size_t n, const Limits& limits,
-                                  Scratch& scratch, std::vector<std::int32_t>& ids,
+                                  WordPieceScratch& scratch, std::vector<std::int32_t>& ids,
                                   std::vector<std::string>* words) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text);
     if (limits.max_chars >= 0) {

@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+#include "text_tokenizer.h"
+
 namespace fastpool::tokenizer {
 
 struct BertConfig {
@@ -43,12 +45,6 @@ struct StringTable {
     const std::int64_t* offsets = nullptr;
     const std::int32_t* ids = nullptr;
     std::int64_t n = 0;
-};
-
-struct Limits {
-    std::int64_t max_chars = -1;   // code points kept per text; < 0: all
-    std::int64_t max_tokens = -1;  // tokens kept per text (before drop_unk); < 0: all
-    bool drop_unk = true;
 };
 
 // Byte trie with longest-prefix lookup; the root is a dense 256-way table.
@@ -101,36 +97,41 @@ class StringHash {
     std::size_t max_size_ = 0;
 };
 
-// Per-thread working memory, reused across texts.
-struct Scratch {
+// WordPiece's per-thread working memory, reused across texts.
+struct WordPieceScratch : Scratch {
     std::string word;  // kept with StringHash::kPad spare bytes of capacity
     std::vector<std::pair<std::uint8_t, std::uint32_t>> pending;  // (ccc, code point)
     std::vector<std::int32_t> pieces;
 };
 
-class BertTokenizer {
+class BertTokenizer final : public TextTokenizer {
    public:
     // vocab: every WordPiece token; prefix: continuing_subword_prefix; added:
     // the added tokens to split out before normalization.
     bool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
                std::size_t prefix_len, const StringTable& added) noexcept;
 
-    // Appends the ids of text[0..n) to ids (see the contract for the steps).
+    std::unique_ptr<Scratch> new_scratch() const override {
+        return std::make_unique<WordPieceScratch>();
+    }
+    // Appends the ids of text[0..n) to ids (see the contract for the steps);
+    // scratch must be a WordPieceScratch.
     void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
-                  std::vector<std::int32_t>& ids) const;
+                  std::vector<std::int32_t>& ids) const override;
 
     // Test hook: the words the pipeline hands to WordPiece (after added-token
     // splitting, normalization and pre-tokenization), appended to words.
     // No limits; added tokens appear as their content.
-    void pretokenize(const char* text, std::size_t n, Scratch& scratch,
+    void pretokenize(const char* text, std::size_t n, WordPieceScratch& scratch,
                      std::vector<std::string>& words) const;
 
     const BertConfig& config() const noexcept { return config_; }
 
    private:
     friend class Run;
-    void tokenize_impl(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
-                       std::vector<std::int32_t>& ids, std::vector<std::string>* words) const;
+    void tokenize_impl(const char* text, std::size_t n, const Limits& limits,
+                       WordPieceScratch& scratch, std::vector<std::int32_t>& ids,
+                       std::vector<std::string>* words) const;
     struct Added {
         std::string content;
         std::int32_t id;

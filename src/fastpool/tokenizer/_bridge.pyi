@@ -15,24 +15,7 @@ class ArrowTexts:
         large: bool,
     ) -> int: ...
 
-class Tokenizer:
-    def __init__(
-        self,
-        vocab_data: bytes,
-        vocab_offsets: np.ndarray,
-        vocab_ids: np.ndarray,
-        added_data: bytes,
-        added_offsets: np.ndarray,
-        added_ids: np.ndarray,
-        prefix: bytes,
-        clean_text: bool,
-        handle_chinese_chars: bool,
-        strip_accents: bool,
-        lowercase: bool,
-        max_input_chars_per_word: int,
-        unk_id: int,
-    ) -> None: ...
-    def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
+class NativeBase:
     def tokenize_csr(
         self,
         texts: tuple[str | bytes, ...] | ArrowTexts,
@@ -55,3 +38,22 @@ class Tokenizer:
         n_threads: int,
         scale: np.ndarray | None = None,
     ) -> None: ...
+
+class WordPieceTokenizer(NativeBase):
+    def __init__(
+        self,
+        vocab_data: bytes,
+        vocab_offsets: np.ndarray,
+        vocab_ids: np.ndarray,
+        added_data: bytes,
+        added_offsets: np.ndarray,
+        added_ids: np.ndarray,
+        prefix: bytes,
+        clean_text: bool,
+        handle_chinese_chars: bool,
+        strip_accents: bool,
+        lowercase: bool,
+        max_input_chars_per_word: int,
+        unk_id: int,
+    ) -> None: ...
+    def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...

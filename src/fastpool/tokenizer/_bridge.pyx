@@ -1,5 +1,8 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Typed bridge to the native BERT WordPiece tokenizer (csrc/fastpool/tokenizer).
+"""Typed bridge to the native tokenizers (csrc/fastpool/tokenizer).
+
+``NativeBase`` holds any built family (a ``TextTokenizer`` in C++) and runs the
+batch drivers on it; each family's subclass only builds its tokenizer.
 
 Trusts its caller (fastpool.tokenizer.native checks support, dtypes, shapes and id
 ranges). Texts are read in place: a str's UTF-8 form comes from
@@ -28,6 +31,16 @@ cdef extern from "Python.h":
 from fastpool._kernel cimport PoolArgs, bfloat16_t, half_t, table_args
 
 
+cdef extern from "fastpool/tokenizer/text_tokenizer.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass Limits:
+        int64_t max_chars
+        int64_t max_tokens
+        cbool drop_unk
+
+    cdef cppclass TextTokenizer:
+        pass
+
+
 cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
     cdef cppclass BertConfig:
         cbool clean_text
@@ -43,18 +56,13 @@ cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer
         const int32_t* ids
         int64_t n
 
-    cdef cppclass Limits:
-        int64_t max_chars
-        int64_t max_tokens
-        cbool drop_unk
-
-    cdef cppclass Scratch:
+    cdef cppclass WordPieceScratch:
         pass
 
-    cdef cppclass BertTokenizer:
+    cdef cppclass BertTokenizer(TextTokenizer):
         cbool build(const BertConfig& config, const StringTable& vocab, const char* prefix,
                     size_t prefix_len, const StringTable& added) noexcept
-        void pretokenize(const char* text, size_t n, Scratch& scratch,
+        void pretokenize(const char* text, size_t n, WordPieceScratch& scratch,
                          vector[string]& words) except +
 
 
@@ -77,9 +85,9 @@ cdef extern from "fastpool/tokenizer/batch.h" namespace "fastpool::tokenizer" no
         const int64_t* sizes
         int64_t n_texts
 
-    cbool tokenize_batch(const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+    cbool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                          int n_threads, const IdsAllocator& ids, int64_t* offsets) noexcept
-    cbool encode_batch[T](const BertTokenizer& tok, const TextBatch& texts, const Limits& limits,
+    cbool encode_batch[T](const TextTokenizer& tok, const TextBatch& texts, const Limits& limits,
                           const PoolArgs& pool_args, const T* table, float* out) noexcept
 
 
@@ -223,9 +231,112 @@ cdef _Batch _as_batch(object texts):
     return _Texts(texts)
 
 
-cdef class Tokenizer:
-    """A built native tokenizer; construct through fastpool.tokenizer.native.NativeTokenizer."""
-    cdef BertTokenizer tok
+cdef class NativeBase:
+    """A built native tokenizer of any family: tokenize to CSR, or tokenize and pool.
+
+    Subclasses build ``self.tok`` in ``__cinit__`` (it stays NULL if building
+    fails, and every method then refuses to run); it is deleted with the object.
+    Construct through fastpool.tokenizer.native.NativeTokenizer."""
+    cdef TextTokenizer* tok
+
+    def __dealloc__(self):
+        del self.tok
+
+    cdef TextTokenizer* _built(self) except NULL:
+        if self.tok == NULL:
+            raise RuntimeError("the native tokenizer was not built")
+        return self.tok
+
+    def tokenize_csr(self, object texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
+                     int n_threads):
+        """(ids int32, offsets int64) for texts: a tuple of str or bytes, or ArrowTexts."""
+        cdef const TextTokenizer* tok = self._built()
+        cdef _Batch t = _as_batch(texts)
+        cdef TextBatch b = t.batch()
+        cdef Limits limits
+        limits.max_chars = max_chars
+        limits.max_tokens = max_tokens
+        limits.drop_unk = drop_unk
+        cdef cnp.ndarray offsets = np.empty(b.n_texts + 1, dtype=np.int64)
+        cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
+        cdef list holder = []
+        cdef IdsAllocator ids
+        ids.alloc = _alloc_ids
+        ids.ctx = <void*>holder
+        cdef cbool ok
+        with nogil:
+            ok = tokenize_batch(tok[0], b, limits, n_threads, ids, off)
+        if not ok or len(holder) != 1:
+            raise MemoryError("out of memory while tokenizing")
+        return holder[0], offsets
+
+    def encode(
+        self,
+        object texts,
+        cnp.ndarray table,
+        cnp.ndarray out,
+        object weights,
+        object mapping,
+        int64_t max_chars,
+        int64_t max_tokens,
+        bint mean,
+        bint normalize,
+        int n_threads,
+        object scale=None,
+    ):
+        """Tokenize (dropping the unknown id) and pool into out. texts: a tuple
+        of str or bytes, or ArrowTexts. Every argument must be validated: table
+        2-D with unit column stride and rows for every id (after mapping); out
+        float32 C-contiguous (len(texts), dim); weights float32 / mapping int32
+        contiguous or None; scale (int8 tables only) float32 contiguous with 1
+        or one-per-row values, or None."""
+        cdef const TextTokenizer* tok = self._built()
+        cdef _Batch t = _as_batch(texts)
+        cdef TextBatch b = t.batch()
+        cdef Limits limits
+        limits.max_chars = max_chars
+        limits.max_tokens = max_tokens
+        limits.drop_unk = True
+        # The CSR fields are filled per chunk by encode_batch, on each thread.
+        cdef PoolArgs args = table_args(table, weights, mapping, scale, mean, normalize,
+                                        n_threads)
+
+        cdef const void* tp = cnp.PyArray_DATA(table)
+        cdef float* o = <float*>cnp.PyArray_DATA(out)
+        cdef int type_num = cnp.PyArray_TYPE(table)
+        cdef cbool ok
+        # The one place a table dtype picks its kernel.
+        if type_num == cnp.NPY_FLOAT32:
+            with nogil:
+                ok = encode_batch[float](tok[0], b, limits, args, <const float*>tp, o)
+        elif type_num == cnp.NPY_FLOAT16:
+            with nogil:
+                ok = encode_batch[half_t](
+                    tok[0], b, limits, args, <const half_t*>tp, o)
+        elif type_num == cnp.NPY_FLOAT64:
+            with nogil:
+                ok = encode_batch[double](
+                    tok[0], b, limits, args, <const double*>tp, o)
+        elif type_num == cnp.NPY_INT8:
+            with nogil:
+                ok = encode_batch[int8_t](
+                    tok[0], b, limits, args, <const int8_t*>tp, o)
+        elif table.dtype.name == "bfloat16" and cnp.PyArray_ITEMSIZE(table) == 2:
+            with nogil:
+                ok = encode_batch[bfloat16_t](
+                    tok[0], b, limits, args, <const bfloat16_t*>tp, o)
+        else:
+            raise TypeError(
+                "table dtype must be float32, float16, bfloat16, float64 or int8, "
+                f"got {table.dtype}"
+            )
+        if not ok:
+            raise MemoryError("out of memory while encoding")
+
+
+cdef class WordPieceTokenizer(NativeBase):
+    """The native BERT WordPiece tokenizer (BertNormalizer + BertPreTokenizer + WordPiece)."""
+    cdef BertTokenizer* wp
 
     def __cinit__(
         self,
@@ -264,105 +375,25 @@ cdef class Tokenizer:
         cdef const char* p = PyBytes_AS_STRING(prefix)
         cdef size_t plen = PyBytes_GET_SIZE(prefix)
         cdef cbool ok
+        self.wp = new BertTokenizer()
         with nogil:
-            ok = self.tok.build(config, vocab, p, plen, added)
+            ok = self.wp.build(config, vocab, p, plen, added)
         if not ok:
+            del self.wp
+            self.wp = NULL
             raise MemoryError("out of memory while building the native tokenizer")
+        self.tok = self.wp
 
     def pretokenize(self, tuple texts):
         """Test hook: the words handed to WordPiece, per text (list of lists of
         str; ill-formed bytes show as U+FFFD). Slow: one Python object per word."""
         cdef _Texts t = _Texts(texts)
-        cdef Scratch scratch
+        cdef WordPieceScratch scratch
         cdef vector[string] words
         cdef Py_ssize_t k
         result = []
         for k in range(<Py_ssize_t>t.data.size()):
             words.clear()
-            self.tok.pretokenize(t.data[k], t.sizes[k], scratch, words)
+            self.wp.pretokenize(t.data[k], t.sizes[k], scratch, words)
             result.append([w.decode("utf-8", "replace") for w in words])
         return result
-
-    def tokenize_csr(self, object texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
-                     int n_threads):
-        """(ids int32, offsets int64) for texts: a tuple of str or bytes, or ArrowTexts."""
-        cdef _Batch t = _as_batch(texts)
-        cdef TextBatch b = t.batch()
-        cdef Limits limits
-        limits.max_chars = max_chars
-        limits.max_tokens = max_tokens
-        limits.drop_unk = drop_unk
-        cdef cnp.ndarray offsets = np.empty(b.n_texts + 1, dtype=np.int64)
-        cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
-        cdef list holder = []
-        cdef IdsAllocator ids
-        ids.alloc = _alloc_ids
-        ids.ctx = <void*>holder
-        cdef cbool ok
-        with nogil:
-            ok = tokenize_batch(self.tok, b, limits, n_threads, ids, off)
-        if not ok or len(holder) != 1:
-            raise MemoryError("out of memory while tokenizing")
-        return holder[0], offsets
-
-    def encode(
-        self,
-        object texts,
-        cnp.ndarray table,
-        cnp.ndarray out,
-        object weights,
-        object mapping,
-        int64_t max_chars,
-        int64_t max_tokens,
-        bint mean,
-        bint normalize,
-        int n_threads,
-        object scale=None,
-    ):
-        """Tokenize (dropping the unknown id) and pool into out. texts: a tuple
-        of str or bytes, or ArrowTexts. Every argument must be validated: table
-        2-D with unit column stride and rows for every id (after mapping); out
-        float32 C-contiguous (len(texts), dim); weights float32 / mapping int32
-        contiguous or None; scale (int8 tables only) float32 contiguous with 1
-        or one-per-row values, or None."""
-        cdef _Batch t = _as_batch(texts)
-        cdef TextBatch b = t.batch()
-        cdef Limits limits
-        limits.max_chars = max_chars
-        limits.max_tokens = max_tokens
-        limits.drop_unk = True
-        # The CSR fields are filled per chunk by encode_batch, on each thread.
-        cdef PoolArgs args = table_args(table, weights, mapping, scale, mean, normalize,
-                                        n_threads)
-
-        cdef const void* tp = cnp.PyArray_DATA(table)
-        cdef float* o = <float*>cnp.PyArray_DATA(out)
-        cdef int type_num = cnp.PyArray_TYPE(table)
-        cdef cbool ok
-        # The one place a table dtype picks its kernel.
-        if type_num == cnp.NPY_FLOAT32:
-            with nogil:
-                ok = encode_batch[float](self.tok, b, limits, args, <const float*>tp, o)
-        elif type_num == cnp.NPY_FLOAT16:
-            with nogil:
-                ok = encode_batch[half_t](
-                    self.tok, b, limits, args, <const half_t*>tp, o)
-        elif type_num == cnp.NPY_FLOAT64:
-            with nogil:
-                ok = encode_batch[double](
-                    self.tok, b, limits, args, <const double*>tp, o)
-        elif type_num == cnp.NPY_INT8:
-            with nogil:
-                ok = encode_batch[int8_t](
-                    self.tok, b, limits, args, <const int8_t*>tp, o)
-        elif table.dtype.name == "bfloat16" and cnp.PyArray_ITEMSIZE(table) == 2:
-            with nogil:
-                ok = encode_batch[bfloat16_t](
-                    self.tok, b, limits, args, <const bfloat16_t*>tp, o)
-        else:
-            raise TypeError(
-                "table dtype must be float32, float16, bfloat16, float64 or int8, "
-                f"got {table.dtype}"
-            )
-        if not ok:
-            raise MemoryError("out of memory while encoding")
