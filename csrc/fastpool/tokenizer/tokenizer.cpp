@@ -19,43 +19,119 @@ constexpr std::uint8_t kWord = 0, kSpace = 1, kPunct = 2, kDrop = 3, kSlow = 4;
 
 // ---------------------------------------------------------------- Trie
 
-void Trie::build(std::vector<std::pair<std::string, std::int32_t>> entries) {
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+// The trie while it is built: a node's children are a label-ordered sibling list,
+// or, once it has more than kDenseAfter of them, a 256-way table. Inserting a string
+// walks its bytes once, with no comparison of whole strings and no allocation per
+// node (the sort this replaced cost more than the rest of loading a model).
+struct Trie::Draft {
+    std::int32_t id;
+    std::uint32_t child;    // first child (sibling-list nodes)
+    std::uint32_t sibling;  // next sibling, in label order
+    std::uint32_t dense;    // index of this node's 256-way table, or kNone
+    std::uint32_t count;    // children
+    unsigned char label;
+};
+
+namespace {
+constexpr std::uint32_t kDenseAfter = 8;
+}
+
+void Trie::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+    Views views;
+    views.reserve(entries.size());
+    for (const auto& [s, id] : entries) views.emplace_back(s, id);
+    build(views);
+}
+
+void Trie::build(const Views& entries) {
+    std::size_t bytes = 1;
+    for (const auto& e : entries) bytes += e.first.size();
+    std::vector<Draft> draft;
+    draft.reserve(bytes < 1024 ? bytes : bytes / 2);
+    std::vector<std::array<std::uint32_t, 256>> dense(1);
+    dense[0].fill(kNone);
+    draft.push_back({-1, kNone, kNone, 0, 0, 0});
+    for (const auto& [str, id] : entries) {
+        std::uint32_t node = 0;
+        for (const char ch : str) {
+            const auto b = static_cast<unsigned char>(ch);
+            if (draft[node].dense != kNone) {
+                std::uint32_t c = dense[draft[node].dense][b];
+                if (c == kNone) {
+                    c = static_cast<std::uint32_t>(draft.size());
+                    draft.push_back({-1, kNone, kNone, kNone, 0, b});
+                    dense[draft[node].dense][b] = c;
+                    ++draft[node].count;
+                }
+                node = c;
+                continue;
+            }
+            std::uint32_t c = draft[node].child, prev = kNone;
+            while (c != kNone && draft[c].label < b) {
+                prev = c;
+                c = draft[c].sibling;
+            }
+            if (c == kNone || draft[c].label != b) {
+                const auto made = static_cast<std::uint32_t>(draft.size());
+                draft.push_back({-1, kNone, c, kNone, 0, b});
+                if (prev == kNone)
+                    draft[node].child = made;
+                else
+                    draft[prev].sibling = made;
+                c = made;
+                if (++draft[node].count > kDenseAfter) {  // a wide node: a table from now on
+                    draft[node].dense = static_cast<std::uint32_t>(dense.size());
+                    dense.emplace_back().fill(kNone);
+                    for (std::uint32_t k = draft[node].child; k != kNone; k = draft[k].sibling)
+                        dense.back()[draft[k].label] = k;
+                }
+            }
+            node = c;
+        }
+        if (draft[node].id < 0) draft[node].id = id;  // equal strings keep the first
+    }
     nodes_.clear();
     labels_.clear();
     targets_.clear();
-    build_node(entries, 0, entries.size(), 0);
+    nodes_.reserve(draft.size());
+    labels_.reserve(draft.size());
+    targets_.reserve(draft.size());
+    lay_out(draft, dense, 0);
     root_.fill(kNone);
     const Node& root = nodes_[0];
     for (std::uint32_t k = 0; k < root.count; ++k)
         root_[labels_[root.first + k]] = targets_[root.first + k];
 }
 
-std::uint32_t Trie::build_node(std::vector<std::pair<std::string, std::int32_t>>& e, std::size_t lo,
-                               std::size_t hi, std::size_t depth) {
+// Depth first, each node's children contiguous and in label order (child() searches them).
+std::uint32_t Trie::lay_out(const std::vector<Draft>& draft,
+                            const std::vector<std::array<std::uint32_t, 256>>& dense,
+                            std::uint32_t node) {
     const auto idx = static_cast<std::uint32_t>(nodes_.size());
-    nodes_.push_back({-1, 0, 0});
-    // Sorted, so an entry that ends here comes first; equal strings keep the first.
-    bool have = false;
-    while (lo < hi && e[lo].first.size() == depth) {
-        if (!have) nodes_[idx].id = e[lo].second;
-        have = true;
-        ++lo;
-    }
-    std::vector<std::size_t> starts;
-    for (std::size_t k = lo; k < hi; ++k)
-        if (k == lo || e[k].first[depth] != e[k - 1].first[depth]) starts.push_back(k);
+    const Draft& d = draft[node];
     const auto first = static_cast<std::uint32_t>(labels_.size());
-    nodes_[idx].first = first;
-    nodes_[idx].count = static_cast<std::uint32_t>(starts.size());
-    labels_.resize(first + starts.size());
-    targets_.resize(first + starts.size());
-    for (std::size_t g = 0; g < starts.size(); ++g) {
-        const std::size_t g_hi = g + 1 < starts.size() ? starts[g + 1] : hi;
-        labels_[first + g] = static_cast<unsigned char>(e[starts[g]].first[depth]);
-        const std::uint32_t c = build_node(e, starts[g], g_hi, depth + 1);
-        targets_[first + g] = c;
+    nodes_.push_back({d.id, first, d.count});
+    labels_.resize(first + d.count);
+    targets_.resize(first + d.count);
+    std::uint32_t g = 0;
+    if (d.dense != kNone) {
+        for (int b = 0; b < 256; ++b)
+            if (dense[d.dense][b] != kNone) labels_[first + g++] = static_cast<unsigned char>(b);
+    } else {
+        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling)
+            labels_[first + g++] = draft[c].label;
+    }
+    for (g = 0; g < d.count; ++g) {
+        const std::uint32_t c = d.dense != kNone ? dense[d.dense][labels_[first + g]] : kNone;
+        targets_[first + g] = c;  // a sibling-list child is found below
+    }
+    if (d.dense == kNone) {
+        g = 0;
+        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling) targets_[first + g++] = c;
+    }
+    for (g = 0; g < d.count; ++g) {
+        const std::uint32_t made = lay_out(draft, dense, targets_[first + g]);
+        targets_[first + g] = made;
     }
     return idx;
 }
@@ -129,6 +205,13 @@ inline std::uint64_t hash_long(const unsigned char* s, std::size_t n) noexcept {
 }  // namespace
 
 void StringHash::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+    Trie::Views views;
+    views.reserve(entries.size());
+    for (const auto& [s, id] : entries) views.emplace_back(s, id);
+    build(views);
+}
+
+void StringHash::build(const Trie::Views& entries) {
     std::size_t cap = 16;
     while (cap < 2 * entries.size()) cap *= 2;
     slots_.assign(cap, Slot{0, 0, -1});
@@ -189,19 +272,21 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
     try {
         config_ = config;
         const std::string pre(prefix, prefix_len);
-        std::vector<std::pair<std::string, std::int32_t>> all, cont;
+        // Views into the caller's table: nothing is copied per token.
+        Trie::Views all, cont;
         all.reserve(static_cast<std::size_t>(vocab.n));
         for (std::int64_t k = 0; k < vocab.n; ++k) {
-            std::string tok(vocab.data + vocab.offsets[k],
-                            static_cast<std::size_t>(vocab.offsets[k + 1] - vocab.offsets[k]));
+            const std::string_view tok(
+                vocab.data + vocab.offsets[k],
+                static_cast<std::size_t>(vocab.offsets[k + 1] - vocab.offsets[k]));
             if (tok.size() >= pre.size() && tok.compare(0, pre.size(), pre) == 0)
                 cont.emplace_back(tok.substr(pre.size()), vocab.ids[k]);
-            all.emplace_back(std::move(tok), vocab.ids[k]);
+            all.emplace_back(tok, vocab.ids[k]);
         }
         initial_hash_.build(all);
         continuing_hash_.build(cont);
-        initial_.build(std::move(all));
-        continuing_.build(std::move(cont));
+        initial_.build(all);
+        continuing_.build(cont);
 
         added_.clear();
         for (std::int64_t k = 0; k < added.n; ++k) {
