@@ -70,8 +70,9 @@ def _wordpiece_250k(dest: Path) -> tuple[str, str]:
         from tokenizers import Tokenizer
 
         import fastpool
+        from fastpool._api import default_model_path
 
-        source = fastpool.default_model_path() / "tokenizer.json"
+        source = default_model_path() / "tokenizer.json"
         tj = json.loads(source.read_text(encoding="utf-8"))
         vocab = tj["model"]["vocab"]
         i = 0

@@ -1,7 +1,6 @@
 #include "json_vocab.h"
 
-#include <string_view>
-#include <unordered_set>
+#include <cstring>
 
 namespace fastpool {
 namespace {
@@ -31,6 +30,39 @@ void put_utf8(std::string& out, std::uint32_t cp) {
         out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
         out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
     }
+}
+
+std::uint64_t hash_bytes(const char* s, std::size_t n) {
+    std::uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a, then a final mix
+    for (std::size_t k = 0; k < n; ++k) h = (h ^ static_cast<unsigned char>(s[k])) * 0x100000001B3ull;
+    h ^= h >> 32;
+    h *= 0xD6E8FEB86659FD93ull;
+    return h ^ (h >> 32);
+}
+
+// Whether two tokens of the table are equal (open addressing over token indices).
+bool has_duplicate(const JsonVocab& v) {
+    const auto n = v.ids.size();
+    std::size_t cap = 16;
+    while (cap < 2 * n) cap *= 2;
+    std::vector<std::uint32_t> slots(cap, 0xFFFFFFFFu);
+    const char* blob = v.blob.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto a = static_cast<std::size_t>(v.offsets[i]);
+        const auto len = static_cast<std::size_t>(v.offsets[i + 1]) - a;
+        for (std::size_t s = hash_bytes(blob + a, len) & (cap - 1);; s = (s + 1) & (cap - 1)) {
+            const std::uint32_t j = slots[s];
+            if (j == 0xFFFFFFFFu) {
+                slots[s] = static_cast<std::uint32_t>(i);
+                break;
+            }
+            const auto b = static_cast<std::size_t>(v.offsets[j]);
+            if (static_cast<std::size_t>(v.offsets[j + 1]) - b == len &&
+                std::memcmp(blob + a, blob + b, len) == 0)
+                return true;
+        }
+    }
+    return false;
 }
 
 struct Reader {
@@ -195,6 +227,7 @@ struct Reader {
         ++p;  // '{'
         skip_space();
         if (at('}')) return kEmpty;
+        out.blob.reserve(static_cast<std::size_t>(end - p) / 2);  // most of a vocab is tokens
         out.offsets.push_back(0);
         for (;;) {
             skip_space();
@@ -224,15 +257,7 @@ struct Reader {
         const auto n = static_cast<std::int64_t>(out.ids.size());
         for (const std::int32_t id : out.ids)
             if (id < 0 || id >= n) return kBadId;
-        std::unordered_set<std::string_view> seen;
-        seen.reserve(static_cast<std::size_t>(n) * 2);
-        const std::string_view blob(out.blob);
-        for (std::int64_t i = 0; i < n; ++i) {
-            const auto a = static_cast<std::size_t>(out.offsets[i]);
-            const auto b = static_cast<std::size_t>(out.offsets[i + 1]);
-            if (!seen.insert(blob.substr(a, b - a)).second) return kDuplicateKey;
-        }
-        return kClean;
+        return has_duplicate(out) ? kDuplicateKey : kClean;
     }
 
     // The members of an object at '{', calling on_member(key) at each value; the

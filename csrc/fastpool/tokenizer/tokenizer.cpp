@@ -20,16 +20,17 @@ constexpr std::uint8_t kWord = 0, kSpace = 1, kPunct = 2, kDrop = 3, kSlow = 4;
 // ---------------------------------------------------------------- Trie
 
 // The trie while it is built: a node's children are a label-ordered sibling list,
-// or, once it has more than kDenseAfter of them, a 256-way table. Inserting a string
-// walks its bytes once, with no comparison of whole strings and no allocation per
-// node (the sort this replaced cost more than the rest of loading a model).
+// or, once it has more than kDenseAfter of them, a 256-way table (its index in
+// `child`). Inserting a string walks its bytes once, with no comparison of whole
+// strings and no allocation per node (the sort this replaced cost more than the
+// rest of loading a model). 16 bytes a node: the walk is bound by cache misses.
 struct Trie::Draft {
     std::int32_t id;
-    std::uint32_t child;    // first child (sibling-list nodes)
+    std::uint32_t child;    // first child, or the index of the node's table when wide
     std::uint32_t sibling;  // next sibling, in label order
-    std::uint32_t dense;    // index of this node's 256-way table, or kNone
-    std::uint32_t count;    // children
+    std::uint16_t count;    // children
     unsigned char label;
+    bool wide;
 };
 
 namespace {
@@ -50,18 +51,18 @@ void Trie::build(const Views& entries) {
     draft.reserve(bytes < 1024 ? bytes : bytes / 2);
     std::vector<std::array<std::uint32_t, 256>> dense(1);
     dense[0].fill(kNone);
-    draft.push_back({-1, kNone, kNone, 0, 0, 0});
+    draft.push_back({-1, 0, kNone, 0, 0, true});  // the root: table 0
     for (const auto& [str, id] : entries) {
         std::uint32_t node = 0;
         for (const char ch : str) {
             const auto b = static_cast<unsigned char>(ch);
-            if (draft[node].dense != kNone) {
-                std::uint32_t c = dense[draft[node].dense][b];
+            if (draft[node].wide) {
+                std::uint32_t c = dense[draft[node].child][b];
                 if (c == kNone) {
                     c = static_cast<std::uint32_t>(draft.size());
-                    draft.push_back({-1, kNone, kNone, kNone, 0, b});
-                    dense[draft[node].dense][b] = c;
+                    dense[draft[node].child][b] = c;
                     ++draft[node].count;
+                    draft.push_back({-1, kNone, kNone, 0, b, false});
                 }
                 node = c;
                 continue;
@@ -73,67 +74,66 @@ void Trie::build(const Views& entries) {
             }
             if (c == kNone || draft[c].label != b) {
                 const auto made = static_cast<std::uint32_t>(draft.size());
-                draft.push_back({-1, kNone, c, kNone, 0, b});
+                draft.push_back({-1, kNone, c, 0, b, false});
                 if (prev == kNone)
                     draft[node].child = made;
                 else
                     draft[prev].sibling = made;
-                c = made;
                 if (++draft[node].count > kDenseAfter) {  // a wide node: a table from now on
-                    draft[node].dense = static_cast<std::uint32_t>(dense.size());
-                    dense.emplace_back().fill(kNone);
+                    auto& table = dense.emplace_back();
+                    table.fill(kNone);
                     for (std::uint32_t k = draft[node].child; k != kNone; k = draft[k].sibling)
-                        dense.back()[draft[k].label] = k;
+                        table[draft[k].label] = k;
+                    draft[node].child = static_cast<std::uint32_t>(dense.size() - 1);
+                    draft[node].wide = true;
                 }
+                c = made;
             }
             node = c;
         }
         if (draft[node].id < 0) draft[node].id = id;  // equal strings keep the first
     }
-    nodes_.clear();
-    labels_.clear();
-    targets_.clear();
-    nodes_.reserve(draft.size());
-    labels_.reserve(draft.size());
-    targets_.reserve(draft.size());
-    lay_out(draft, dense, 0);
+    nodes_.assign(draft.size(), Node{-1, 0, 0});
+    labels_.assign(draft.size() - 1, 0);
+    targets_.assign(draft.size() - 1, 0);
+    std::uint32_t next_node = 1, next_edge = 0;
+    lay_out(draft, dense, 0, 0, next_node, next_edge);
     root_.fill(kNone);
     const Node& root = nodes_[0];
     for (std::uint32_t k = 0; k < root.count; ++k)
         root_[labels_[root.first + k]] = targets_[root.first + k];
 }
 
-// Depth first, each node's children contiguous and in label order (child() searches them).
-std::uint32_t Trie::lay_out(const std::vector<Draft>& draft,
-                            const std::vector<std::array<std::uint32_t, 256>>& dense,
-                            std::uint32_t node) {
-    const auto idx = static_cast<std::uint32_t>(nodes_.size());
+// Depth first, each node's children contiguous and in label order (child() searches
+// them); `at` is the node's index, the next free node and edge indices advance.
+void Trie::lay_out(const std::vector<Draft>& draft,
+                   const std::vector<std::array<std::uint32_t, 256>>& dense, std::uint32_t node,
+                   std::uint32_t at, std::uint32_t& next_node, std::uint32_t& next_edge) {
     const Draft& d = draft[node];
-    const auto first = static_cast<std::uint32_t>(labels_.size());
-    nodes_.push_back({d.id, first, d.count});
-    labels_.resize(first + d.count);
-    targets_.resize(first + d.count);
+    const bool wide = d.wide;
+    const std::uint32_t count = d.count, first = next_edge;
+    nodes_[at] = {d.id, first, count};
+    next_edge += count;
     std::uint32_t g = 0;
-    if (d.dense != kNone) {
+    if (wide) {
+        const auto& table = dense[d.child];
         for (int b = 0; b < 256; ++b)
-            if (dense[d.dense][b] != kNone) labels_[first + g++] = static_cast<unsigned char>(b);
+            if (table[b] != kNone) {
+                labels_[first + g] = static_cast<unsigned char>(b);
+                targets_[first + g++] = table[b];
+            }
     } else {
-        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling)
-            labels_[first + g++] = draft[c].label;
+        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling) {
+            labels_[first + g] = draft[c].label;
+            targets_[first + g++] = c;
+        }
     }
-    for (g = 0; g < d.count; ++g) {
-        const std::uint32_t c = d.dense != kNone ? dense[d.dense][labels_[first + g]] : kNone;
-        targets_[first + g] = c;  // a sibling-list child is found below
+    for (g = 0; g < count; ++g) {
+        const std::uint32_t child_at = next_node++;
+        const std::uint32_t c = targets_[first + g];
+        targets_[first + g] = child_at;
+        lay_out(draft, dense, c, child_at, next_node, next_edge);
     }
-    if (d.dense == kNone) {
-        g = 0;
-        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling) targets_[first + g++] = c;
-    }
-    for (g = 0; g < d.count; ++g) {
-        const std::uint32_t made = lay_out(draft, dense, targets_[first + g]);
-        targets_[first + g] = made;
-    }
-    return idx;
 }
 
 inline std::uint32_t Trie::child(std::uint32_t node, unsigned char b) const noexcept {

@@ -67,9 +67,9 @@ class Trie {
         std::uint32_t count;
     };
     struct Draft;  // the trie while it is built (tokenizer.cpp)
-    std::uint32_t lay_out(const std::vector<Draft>& draft,
-                          const std::vector<std::array<std::uint32_t, 256>>& dense,
-                          std::uint32_t node);
+    void lay_out(const std::vector<Draft>& draft,
+                 const std::vector<std::array<std::uint32_t, 256>>& dense, std::uint32_t node,
+                 std::uint32_t at, std::uint32_t& next_node, std::uint32_t& next_edge);
     std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
     std::vector<Node> nodes_;
     std::vector<unsigned char> labels_;
