@@ -48,7 +48,7 @@ c, t = time.process_time(), time.perf_counter()
 model = fastpool.load(path, tokenizer_backend=backend)
 wall, cpu = time.perf_counter() - t, time.process_time() - c
 m1 = private_kb()
-doc = model._doc
+doc = getattr(model, "_doc", None)  # None: a fastpool from before the lazy tokenizer
 print(json.dumps({"import_ms": import_ms, "wall_ms": wall * 1e3, "cpu_ms": cpu * 1e3,
                   "private_mb": (m1 - m0) / 1024, "backend": model.tokenizer_backend,
                   "hf_built": doc.built if hasattr(doc, "built") else None}))
@@ -123,7 +123,9 @@ def main() -> None:
     print(f"{'case':20} {'python':28} {'import ms':>9} {'wall ms':>8} {'cpu ms':>7} "
           f"{'private MB':>10}  backend / HF tokenizer built")  # fmt: skip
     for (name, python), runs in results.items():
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k.endswith(("ms", "mb"))}
+        med = {
+            k: statistics.median(r[k] for r in runs) for k in runs[0] if k.endswith(("ms", "mb"))
+        }
         short = python if len(python) <= 28 else "..." + python[-25:]
         print(f"{name:20} {short:28} {med['import_ms']:9.1f} {med['wall_ms']:8.1f} "
               f"{med['cpu_ms']:7.1f} {med['private_mb']:10.1f}  "

@@ -279,9 +279,9 @@ def test_pickles_and_copies_keep_working(folder):
     restored = pickle.loads(pickle.dumps(arrays))
     texts = ["pickled text"]
     np.testing.assert_array_equal(restored.encode(texts), arrays.encode(texts))
-    assert restored.tokenizer.encode("pickled text").ids == model.tokenizer.encode(
-        "pickled text"
-    ).ids
+    assert (
+        restored.tokenizer.encode("pickled text").ids == model.tokenizer.encode("pickled text").ids
+    )
 
 
 def test_save_without_building_the_private_tokenizer(folder, tmp_path):

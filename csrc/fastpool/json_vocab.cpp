@@ -34,7 +34,8 @@ void put_utf8(std::string& out, std::uint32_t cp) {
 
 std::uint64_t hash_bytes(const char* s, std::size_t n) {
     std::uint64_t h = 0xCBF29CE484222325ull;  // FNV-1a, then a final mix
-    for (std::size_t k = 0; k < n; ++k) h = (h ^ static_cast<unsigned char>(s[k])) * 0x100000001B3ull;
+    for (std::size_t k = 0; k < n; ++k)
+        h = (h ^ static_cast<unsigned char>(s[k])) * 0x100000001B3ull;
     h ^= h >> 32;
     h *= 0xD6E8FEB86659FD93ull;
     return h ^ (h >> 32);
@@ -129,14 +130,30 @@ struct Reader {
                 if (++p == end) return kSyntax;
                 const char e = *p++;
                 switch (e) {
-                    case '"': out.push_back('"'); break;
-                    case '\\': out.push_back('\\'); break;
-                    case '/': out.push_back('/'); break;
-                    case 'b': out.push_back('\b'); break;
-                    case 'f': out.push_back('\f'); break;
-                    case 'n': out.push_back('\n'); break;
-                    case 'r': out.push_back('\r'); break;
-                    case 't': out.push_back('\t'); break;
+                    case '"':
+                        out.push_back('"');
+                        break;
+                    case '\\':
+                        out.push_back('\\');
+                        break;
+                    case '/':
+                        out.push_back('/');
+                        break;
+                    case 'b':
+                        out.push_back('\b');
+                        break;
+                    case 'f':
+                        out.push_back('\f');
+                        break;
+                    case 'n':
+                        out.push_back('\n');
+                        break;
+                    case 'r':
+                        out.push_back('\r');
+                        break;
+                    case 't':
+                        out.push_back('\t');
+                        break;
                     case 'u': {
                         std::uint32_t cp = 0;
                         if (!read_hex4(cp)) return kSyntax;
@@ -152,7 +169,8 @@ struct Reader {
                         put_utf8(out, cp);
                         break;
                     }
-                    default: return kSyntax;
+                    default:
+                        return kSyntax;
                 }
                 continue;
             }

@@ -76,8 +76,8 @@ class VocabTable(Mapping[str, int]):
     def as_dict(self) -> dict[str, int]:
         if self._dict is None:
             blob, offsets = self.blob, self.offsets.tolist()
-            tokens = [blob[a:b].decode("utf-8") for a, b in zip(offsets, offsets[1:])]
-            self._dict = dict(zip(tokens, self.ids.tolist()))
+            tokens = [blob[offsets[k] : offsets[k + 1]].decode("utf-8") for k in range(len(self))]
+            self._dict = dict(zip(tokens, self.ids.tolist(), strict=True))
         return self._dict
 
     def __getitem__(self, token: str) -> int:
@@ -100,15 +100,16 @@ class VocabTable(Mapping[str, int]):
         return iter(self.as_dict())
 
 
-def parse(text: str) -> dict[str, Any] | None:
+def parse(text: str, raw: bytes | None = None) -> dict[str, Any] | None:
     """The parsed tokenizer.json ``text`` with ``model.vocab`` as a :class:`VocabTable`,
     or None when the fast path does not apply (not a clean vocabulary, a model type
     outside TABLE_MODEL_TYPES, or text that ``json.loads`` would refuse): then read
-    it with ``json.loads``."""
-    try:
-        raw = text.encode("utf-8")
-    except UnicodeEncodeError:  # a lone surrogate: json.loads words it
-        return None
+    it with ``json.loads``. ``raw``: the text's UTF-8 when at hand (the file's bytes)."""
+    if raw is None:
+        try:
+            raw = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: json.loads words it
+            return None
     status, begin, end, blob, offsets, ids, chars = _core.json_vocab(raw, MAX_TOKEN_CHARS)
     if status != 0:
         return None

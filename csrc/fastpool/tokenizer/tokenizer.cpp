@@ -35,7 +35,29 @@ struct Trie::Draft {
 
 namespace {
 constexpr std::uint32_t kDenseAfter = 8;
+
+// Indices of entries, stably sorted by their first kSortBytes bytes (a shorter
+// string first); two LSD counting passes of 257 buckets each.
+constexpr std::size_t kSortBytes = 2;
+
+std::vector<std::uint32_t> by_first_bytes(const Trie::Views& entries) {
+    const std::size_t n = entries.size();
+    std::vector<std::uint32_t> order(n), next(n);
+    for (std::size_t k = 0; k < n; ++k) order[k] = static_cast<std::uint32_t>(k);
+    for (std::size_t pos = kSortBytes; pos-- > 0;) {
+        std::array<std::uint32_t, 258> start{};
+        const auto bucket = [&](std::uint32_t k) -> std::size_t {
+            const std::string_view s = entries[k].first;
+            return s.size() > pos ? static_cast<unsigned char>(s[pos]) + 1u : 0u;
+        };
+        for (std::size_t k = 0; k < n; ++k) ++start[bucket(order[k]) + 1];
+        for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+        for (std::size_t k = 0; k < n; ++k) next[start[bucket(order[k])]++] = order[k];
+        order.swap(next);
+    }
+    return order;
 }
+}  // namespace
 
 void Trie::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
     Views views;
@@ -52,7 +74,11 @@ void Trie::build(const Views& entries) {
     std::vector<std::array<std::uint32_t, 256>> dense(1);
     dense[0].fill(kNone);
     draft.push_back({-1, 0, kNone, 0, 0, true});  // the root: table 0
-    for (const auto& [str, id] : entries) {
+    // Inserted grouped by their first bytes (a stable counting sort, O(n)): strings
+    // that share a prefix walk nodes still in cache. The order changes nothing
+    // else: children are laid out by label, and equal strings keep their order.
+    for (const std::uint32_t k : by_first_bytes(entries)) {
+        const auto& [str, id] = entries[k];
         std::uint32_t node = 0;
         for (const char ch : str) {
             const auto b = static_cast<unsigned char>(ch);

@@ -52,8 +52,9 @@ def _read_tokenizer(path: Path) -> tuple[TokenizerDoc, int]:
     vocabulary, so that a file ``tokenizers`` refuses is still refused at load. Any
     other file is built whole, as ``tokenizers`` reads it.
     """
-    text = json_reader.read_text(path, json_reader.TOKENIZER_FILE)
-    data = parse_vocab_table(text)
+    text, raw = json_reader.read_text_and_bytes(path, json_reader.TOKENIZER_FILE)
+    data = parse_vocab_table(text, raw)
+    del raw
     if data is not None:
         model = data["model"]
         vocab = model["vocab"]
@@ -89,7 +90,7 @@ def _parse(doc: TokenizerDoc, path: Path) -> Mapping[str, Any]:
     return doc.parsed
 
 
-def _check_tokenizer_fields(tokenizer_json: dict[str, Any], path: Path) -> None:
+def _check_tokenizer_fields(tokenizer_json: Mapping[str, Any], path: Path) -> None:
     """The integer fields of tokenizer.json that fastpool passes on as int64."""
     model = tokenizer_json.get("model")
     truncation = tokenizer_json.get("truncation")

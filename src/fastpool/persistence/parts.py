@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from .._st import STSettings
 from .._tokenizer_doc import TokenizerDoc
 

@@ -127,9 +127,7 @@ class TokenizerPipeline:
             self._hf = _bounded_wordpiece(self.doc.tokenizer(), self.source)
         return self._hf
 
-    def _native(
-        self, backend: str, data: Mapping[str, Any]
-    ) -> tuple[NativeTokenizer | None, str]:
+    def _native(self, backend: str, data: Mapping[str, Any]) -> tuple[NativeTokenizer | None, str]:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
         ok, reason = native_support(data)
