@@ -104,6 +104,7 @@ def main() -> None:
     pythons = [sys.executable, *args.python]
     cases = args.case or list(CASES)
     results: dict[tuple[str, str], list[dict]] = {}
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
         targets = {name: CASES[name](Path(scratch)) for name in cases}
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
@@ -118,7 +119,8 @@ def main() -> None:
                     results.setdefault((name, python), []).append(
                         json.loads(out.stdout.strip().splitlines()[-1])
                     )
-    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; medians of "
+    loads = " ".join(f"{x:.2f}" for x in load_before), " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average {loads[0]} before, {loads[1]} after; medians of "
           f"{args.rounds} fresh processes")  # fmt: skip
     print(f"{'case':20} {'python':28} {'import ms':>9} {'wall ms':>8} {'cpu ms':>7} "
           f"{'private MB':>10}  backend / HF tokenizer built")  # fmt: skip
