@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
+from .. import _core
 from .save import save_model_folder
 
 FORMATS = ("word2vec", "word2vec-binary", "glove")
@@ -103,16 +105,10 @@ def _read_text(
     while True:
         block = f.read(BLOCK)
         data = carry + block
-        if not block:
-            lines, carry = data.split(b"\n"), b""
-        else:
+        if block:  # whole lines only; the rest waits for the next block
             cut = data.rfind(b"\n") + 1
-            lines, carry = data[:cut].split(b"\n"), data[cut:]
-        lines = [line for line in lines if line.strip()]
-        if lines:
-            if row + len(lines) > n_rows:
-                raise ValueError(f"{source}: more than the {n_rows} words its header says")
-            row = _parse_lines(lines, table, row, words, source)
+            data, carry = data[:cut], data[cut:]
+        row = _parse_block(data, table, row, words, source)
         if not block:
             break
     if exact and row != n_rows:
@@ -120,25 +116,31 @@ def _read_text(
     return words
 
 
-def _parse_lines(
-    lines: list[bytes], table: np.ndarray, row: int, words: list[str], source: Path
-) -> int:
-    dim = table.shape[1]
-    n = len(lines)
-    pairs = [line.split(None, 1) if b" " in line else [line, b""] for line in lines]
-    heads = [pair[0] for pair in pairs]
-    rests = [pair[-1] for pair in pairs]
-    # numpy's C parser over the block's numbers; a count that does not fit means a word with
-    # spaces (GloVe 840B) or a bad line: the slow path below sorts those out.
-    try:
-        values = np.fromstring(b" ".join(rests), dtype=np.float32, sep=" ")
-    except ValueError:  # text that is not a number
-        values = np.zeros(0, np.float32)
-    if values.size != n * dim:
-        heads, values = _parse_slowly(lines, dim, row, source)
-    table[row : row + n] = values.reshape(n, dim)
-    words.extend(h.decode("utf-8", errors="replace") for h in heads)
-    return row + n
+def _parse_block(data: bytes, table: np.ndarray, row: int, words: list[str], source: Path) -> int:
+    """Rows of ``data`` (whole lines) into ``table`` from ``row`` on; returns the next row.
+
+    The C++ parser takes the plain lines; a line it stops at (a word with spaces, as GloVe
+    840B has, or a bad line) goes through ``_parse_slowly``, which either reads it or says
+    what is wrong with it, and the C++ parser goes on after it."""
+    n_rows, dim = table.shape
+    # A line is at least a 1-byte word and dim (blank, digit) pairs: a bound on the rows.
+    spans = np.empty((min(n_rows - row, len(data) // (2 * dim + 1) + 1), 2), dtype=np.int64)
+    pos = 0
+    while pos < len(data):
+        done, pos = _core.parse_vector_lines(data, pos, table, row, spans)
+        words.extend(data[a:b].decode("utf-8", errors="replace") for a, b in spans[:done].tolist())
+        row += done
+        if pos == len(data):
+            break
+        eol = data.find(b"\n", pos)
+        eol = len(data) if eol == -1 else eol
+        if row == n_rows:
+            raise ValueError(f"{source}: more than the {n_rows} words its header says")
+        heads, values = _parse_slowly([data[pos:eol]], dim, row, source)
+        table[row] = values
+        words.append(heads[0].decode("utf-8", errors="replace"))
+        row, pos = row + 1, eol + 1
+    return row
 
 
 def _parse_slowly(
@@ -162,23 +164,22 @@ def _parse_slowly(
 
 def _read_binary(f: io.BufferedReader, table: np.ndarray, source: Path) -> list[str]:
     n_rows, dim = table.shape
-    width = 4 * dim
     words: list[str] = []
-    buf, pos = f.read(BLOCK), 0
-    for row in range(n_rows):
-        while True:
-            while pos < len(buf) and buf[pos : pos + 1] in (b"\n", b" "):
-                pos += 1  # the newline some writers put after each vector
-            end = buf.find(b" ", pos)
-            if end != -1 and end + 1 + width <= len(buf):
-                break
+    buf, pos, row = f.read(BLOCK), 0, 0
+    while row < n_rows:
+        # A record is at least a 1-byte word, a space and the floats: a bound on the rows.
+        spans = np.empty((min(n_rows - row, (len(buf) - pos) // (4 * dim + 2) + 1), 2), np.int64)
+        first = row
+        done, pos = _core.parse_binary_records(buf, pos, table, row, spans)
+        words.extend(buf[a:b].decode("utf-8", errors="replace") for a, b in spans[:done].tolist())
+        row += done
+        if sys.byteorder == "big":  # the file's floats are little-endian
+            table[first:row].byteswap(inplace=True)
+        if row < n_rows:  # the next record is not whole in buf
             more = f.read(BLOCK)
             if not more:
                 raise ValueError(f"{source}: ends after {row} of the {n_rows} words")
             buf, pos = buf[pos:] + more, 0
-        words.append(buf[pos:end].decode("utf-8", errors="replace"))
-        table[row] = np.frombuffer(buf, dtype="<f4", count=dim, offset=end + 1)
-        pos = end + 1 + width
     return words
 
 
