@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import fastpool
 from fastpool import _core
 from fastpool.persistence import vectors as vectors_module
 
@@ -211,3 +212,69 @@ def test_binary_records_direct():
     assert [data[a:b] for a, b in spans[:2].tolist()] == [b"a", b"bb"]
     # A record cut short: it stops where that record starts (after the skipped newline).
     assert _core.parse_binary_records(data[:-1], 0, table, 0, spans) == (1, 9)
+
+
+# -- the parallel reader: chunks of whole lines, the serial result ------------------------------
+
+
+def _big_text(n_lines: int, bad_at: int | None = None) -> bytes:
+    rng = np.random.default_rng(1)
+    lines = []
+    for i, row in enumerate(rng.standard_normal((n_lines, 8)).tolist()):
+        line = f"w{i} " + " ".join(f"{x:.6f}" for x in row)
+        lines.append(line + ("\r" if i % 7 == 0 else ""))
+        if i % 11 == 0:
+            lines.append("  ")  # blank lines do not take a row
+    if bad_at is not None:
+        lines[bad_at] = "bad 1 2"
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("bad_at", [None, 0, 5_000, 12_345, 21_000])
+@pytest.mark.parametrize("n_threads", [2, 3, 8, 64, 200])
+def test_parallel_equals_serial(n_threads, bad_at):
+    text = _big_text(20_000, bad_at)  # ~1.5 MB: several 256 KiB chunks
+    for max_rows in (20_000, 12_000, 1):
+        results = []
+        for threads in (1, n_threads):
+            table = np.full((max_rows, 8), -7.0, dtype=np.float32)
+            spans = np.zeros((max_rows, 2), dtype=np.int64)
+            done, stop = _core.parse_vector_lines(text, 0, table, 0, spans, threads)
+            results.append((done, stop, table[:done].copy(), spans[:done].copy()))
+        (done, stop, table, spans), (p_done, p_stop, p_table, p_spans) = results
+        assert (p_done, p_stop) == (done, stop), (max_rows, bad_at)
+        np.testing.assert_array_equal(p_table, table)
+        np.testing.assert_array_equal(p_spans, spans)
+
+
+def test_parallel_read_vectors(tmp_path, monkeypatch):
+    src = tmp_path / "v.txt"
+    text = _big_text(30_000)
+    src.write_bytes(text)
+    words, table = vectors_module.read_vectors(src, "glove")
+    rows = [line.split() for line in text.decode().splitlines() if line.strip()]
+    assert words == [r[0] for r in rows]
+    np.testing.assert_array_equal(table, np.array([r[1:] for r in rows], dtype=np.float32))
+    monkeypatch.setattr(vectors_module, "effective_n_threads", lambda n: 1)
+    assert vectors_module.read_vectors(src, "glove")[1].tobytes() == table.tobytes()
+
+
+def test_bad_n_threads():
+    with pytest.raises(ValueError, match="n_threads out of range"):
+        _core.parse_vector_lines(b"a 1\n", 0, np.zeros((1, 1), np.float32), 0,
+                                 np.zeros((1, 2), np.int64), 0)  # fmt: skip
+
+
+def test_import_vectors_n_threads(tmp_path):
+    src = tmp_path / "v.txt"
+    src.write_bytes(_big_text(12_000))
+    tables = []
+    for n_threads in (1, 2, -1, None):
+        out = fastpool.import_vectors(src, tmp_path / f"m{n_threads}", format="glove",
+                                      n_threads=n_threads)  # fmt: skip
+        tables.append(fastpool.StaticModel.from_pretrained(out).embedding.tobytes())
+    assert len(set(tables)) == 1
+    with pytest.raises(ValueError, match="n_threads must be a positive count"):
+        fastpool.import_vectors(src, tmp_path / "bad", format="glove", n_threads=0)
+    with pytest.raises(TypeError, match="n_threads must be an int or None"):
+        fastpool.import_vectors(src, tmp_path / "bad", format="glove", n_threads=1.5)

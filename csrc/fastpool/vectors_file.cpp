@@ -99,9 +99,7 @@ bool parse_values(const char* p, const char* eol, std::int64_t dim, float* value
     return p == eol;
 }
 
-}  // namespace
-
-VectorRows parse_vector_lines(const char* text, std::int64_t n, std::int64_t dim, float* table,
+VectorRows parse_lines_serial(const char* text, std::int64_t n, std::int64_t dim, float* table,
                               std::int64_t max_rows, std::int64_t* word_spans) noexcept {
     const char* const end = text + n;
     std::int64_t rows = 0;
@@ -123,6 +121,91 @@ VectorRows parse_vector_lines(const char* text, std::int64_t n, std::int64_t dim
         line = eol + 1;
     }
     return {rows, n};
+}
+
+void shift_spans(std::int64_t* spans, std::int64_t from, std::int64_t to,
+                 std::int64_t by) noexcept {
+    for (std::int64_t r = from; r < to; ++r) {
+        spans[2 * r] += by;
+        spans[2 * r + 1] += by;
+    }
+}
+
+bool is_blank_line(const char* line, const char* eol) noexcept {
+    while (line < eol && is_blank(*line)) ++line;
+    return line == eol;
+}
+
+// Non-blank lines in [begin, end), which starts a line and ends after a '\n' (or at n).
+std::int64_t count_rows(const char* begin, const char* end) noexcept {
+    std::int64_t rows = 0;
+    for (const char* line = begin; line < end;) {
+        const void* nl = std::memchr(line, '\n', static_cast<std::size_t>(end - line));
+        const char* eol = nl ? static_cast<const char*>(nl) : end;
+        rows += !is_blank_line(line, eol);
+        if (!nl) break;
+        line = eol + 1;
+    }
+    return rows;
+}
+
+constexpr int kMaxChunks = 64;
+constexpr std::int64_t kMinChunkBytes = std::int64_t{1} << 18;
+
+}  // namespace
+
+VectorRows parse_vector_lines(const char* text, std::int64_t n, std::int64_t dim, float* table,
+                              std::int64_t max_rows, std::int64_t* word_spans,
+                              int n_threads) noexcept {
+    // Chunks of whole lines, one per thread: count each chunk's rows (every non-blank line is
+    // one row, taken here or by the caller), then parse the chunks at their rows. The first
+    // chunk that stops early decides the result; rows written after that point are parsed
+    // again by the caller's next call.
+    int chunks = n_threads < kMaxChunks ? n_threads : kMaxChunks;
+    if (n / kMinChunkBytes < chunks) chunks = static_cast<int>(n / kMinChunkBytes);
+    if (chunks <= 1) return parse_lines_serial(text, n, dim, table, max_rows, word_spans);
+    std::int64_t begin[kMaxChunks + 1];
+    std::int64_t first_row[kMaxChunks + 1];
+    VectorRows done[kMaxChunks];
+    begin[0] = 0;
+    for (int c = 1; c < chunks; ++c) {
+        std::int64_t at = n * c / chunks;
+        if (at < begin[c - 1]) at = begin[c - 1];
+        const void* nl = std::memchr(text + at, '\n', static_cast<std::size_t>(n - at));
+        begin[c] = nl ? static_cast<const char*>(nl) - text + 1 : n;
+    }
+    begin[chunks] = n;
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(chunks) schedule(static, 1)
+#endif
+    for (int c = 0; c < chunks; ++c)
+        first_row[c + 1] = count_rows(text + begin[c], text + begin[c + 1]);
+    first_row[0] = 0;
+    for (int c = 0; c < chunks; ++c) first_row[c + 1] += first_row[c];
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(chunks) schedule(static, 1)
+#endif
+    for (int c = 0; c < chunks; ++c) {
+        const std::int64_t row = first_row[c] < max_rows ? first_row[c] : max_rows;
+        const std::int64_t room = max_rows - row;
+        done[c] = parse_lines_serial(text + begin[c], begin[c + 1] - begin[c], dim,
+                                     table + row * dim, room, word_spans + 2 * row);
+    }
+    std::int64_t rows = first_row[chunks];
+    std::int64_t stop = n;
+    int taken = chunks;  // chunks whose rows count (the last of them maybe in part)
+    for (int c = 0; c < chunks; ++c) {
+        if (done[c].rows < first_row[c + 1] - first_row[c]) {
+            rows = first_row[c] + done[c].rows;
+            stop = begin[c] + done[c].stop;
+            taken = c + 1;
+            break;
+        }
+    }
+    // Each chunk's spans are offsets into the chunk: make them offsets into text.
+    for (int c = 0; c < taken; ++c)
+        shift_spans(word_spans, first_row[c], first_row[c] + done[c].rows, begin[c]);
+    return {rows, stop};
 }
 
 VectorRows parse_binary_records(const char* data, std::int64_t n, std::int64_t dim, float* table,

@@ -24,7 +24,12 @@
 //     for r < max_rows. It stops before the first record that does not fit in data[0, n)
 //     in full (the caller reads more and calls again from there) or after max_rows.
 //
-//   * Both: single threaded, no allocation, no exceptions, locale-free on the common path.
+//   * parse_vector_lines splits text of 256 KiB and more into up to n_threads chunks of whole
+//     lines (at most 64), counts each chunk's rows, then parses the chunks in parallel
+//     (OpenMP; serially in a build without it); the result is the serial one. Rows after
+//     the line it stops at may have been written: the caller's next call writes them again.
+//   * parse_binary_records is single threaded.
+//   * Both: no allocation, no exceptions, locale-free on the common path.
 #pragma once
 
 #include <cstdint>
@@ -37,7 +42,8 @@ struct VectorRows {
 };
 
 VectorRows parse_vector_lines(const char* text, std::int64_t n, std::int64_t dim, float* table,
-                              std::int64_t max_rows, std::int64_t* word_spans) noexcept;
+                              std::int64_t max_rows, std::int64_t* word_spans,
+                              int n_threads) noexcept;
 
 VectorRows parse_binary_records(const char* data, std::int64_t n, std::int64_t dim, float* table,
                                 std::int64_t max_rows, std::int64_t* word_spans) noexcept;

@@ -32,7 +32,12 @@ def kernel_set_isa(level: int) -> str: ...
 def out_of_range(values: np.ndarray, stop: int) -> int: ...
 def json_extent(text: bytes, depth_limit: int) -> tuple[int, int]: ...
 def parse_vector_lines(
-    text: bytes, start: int, table: np.ndarray, row: int, word_spans: np.ndarray
+    text: bytes,
+    start: int,
+    table: np.ndarray,
+    row: int,
+    word_spans: np.ndarray,
+    n_threads: int = 1,
 ) -> tuple[int, int]: ...
 def parse_binary_records(
     data: bytes, start: int, table: np.ndarray, row: int, word_spans: np.ndarray

@@ -36,7 +36,7 @@ cdef extern from "fastpool/vectors_file.h" namespace "fastpool" nogil:
         int64_t stop
     VectorRows c_parse_vector_lines "fastpool::parse_vector_lines"(
         const char* text, int64_t n, int64_t dim, float* table, int64_t max_rows,
-        int64_t* word_spans) noexcept
+        int64_t* word_spans, int n_threads) noexcept
     VectorRows c_parse_binary_records "fastpool::parse_binary_records"(
         const char* data, int64_t n, int64_t dim, float* table, int64_t max_rows,
         int64_t* word_spans) noexcept
@@ -175,28 +175,30 @@ def json_extent(const unsigned char[::1] text, int64_t depth_limit):
 
 
 def parse_vector_lines(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
-                       int64_t row, int64_t[:, ::1] word_spans):
+                       int64_t row, int64_t[:, ::1] word_spans, int n_threads=1):
     """(rows written, offset where it stopped) for the vectors-file lines of text[start:],
     written from table[row] on, at most word_spans.shape[0] of them (and at most the rows
     left in table); the words' byte spans go to word_spans. GIL released; see
-    vectors_file.h for what a line must be and where it stops."""
-    return _parse_vectors(text, start, table, row, word_spans, False)
+    vectors_file.h for what a line must be and where it stops. n_threads >= 1, as resolved
+    by the caller."""
+    return _parse_vectors(text, start, table, row, word_spans, False, n_threads)
 
 
 def parse_binary_records(const unsigned char[::1] data, int64_t start, float[:, ::1] table,
                          int64_t row, int64_t[:, ::1] word_spans):
     """parse_vector_lines for word2vec binary records (the floats' bytes copied as they are);
     it stops before the first record not whole in data[start:]."""
-    return _parse_vectors(data, start, table, row, word_spans, True)
+    return _parse_vectors(data, start, table, row, word_spans, True, 1)
 
 
 cdef tuple _parse_vectors(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
-                          int64_t row, int64_t[:, ::1] word_spans, bint binary):
+                          int64_t row, int64_t[:, ::1] word_spans, bint binary,
+                          int n_threads):
     cdef int64_t n = text.shape[0]
     cdef int64_t dim = table.shape[1]
     cdef int64_t cap = min(word_spans.shape[0], table.shape[0] - row)
-    if start < 0 or start > n or row < 0 or cap < 0:
-        raise ValueError("start or row out of range")
+    if start < 0 or start > n or row < 0 or cap < 0 or n_threads < 1:
+        raise ValueError("start, row or n_threads out of range")
     if start == n:
         return 0, n
     cdef const char* p = <const char*>&text[start]
@@ -208,7 +210,7 @@ cdef tuple _parse_vectors(const unsigned char[::1] text, int64_t start, float[:,
         if binary:
             done = c_parse_binary_records(p, n - start, dim, out, cap, spans)
         else:
-            done = c_parse_vector_lines(p, n - start, dim, out, cap, spans)
+            done = c_parse_vector_lines(p, n - start, dim, out, cap, spans, n_threads)
     for i in range(done.rows):
         word_spans[i, 0] += start
         word_spans[i, 1] += start

@@ -2,7 +2,11 @@
 
 The file is read in blocks (``BLOCK`` bytes) into a preallocated table, so memory beyond the
 table is one block and the vocabulary. word2vec files say their size in the header; a GloVe
-file is counted in a first pass (lines and the dimension of the first one).
+file is counted in a first pass (lines and the dimension of the first one). Each block's
+lines (or binary records) are parsed in C++ (``_core.parse_vector_lines`` and
+``parse_binary_records``, csrc/fastpool/vectors_file.h) straight into the table's rows; a
+line the C++ reader does not take (a GloVe 840B word with spaces, or a bad line) goes through
+``_parse_slowly``, which reads it or says what is wrong with it.
 
 The tokenizer is a word lookup written as a WordPiece model without continuation pieces
 (every word in the file, plus ``[UNK]`` as a last, zero row): WordPiece then maps a word
@@ -26,6 +30,7 @@ import numpy as np
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 
 from .. import _core
+from .._threads import effective_n_threads
 from .save import save_model_folder
 
 FORMATS = ("word2vec", "word2vec-binary", "glove")
@@ -35,7 +40,7 @@ BLOCK = 1 << 22  # bytes read at a time: 4 MiB keeps the transient objects per b
 
 
 def read_vectors(
-    path: str | os.PathLike[str], fmt: str, *, spare_rows: int = 0
+    path: str | os.PathLike[str], fmt: str, *, spare_rows: int = 0, n_threads: int | None = None
 ) -> tuple[list[str], np.ndarray]:
     """(words, float32 table) of a vectors file; duplicate words keep their first row.
 
@@ -43,6 +48,7 @@ def read_vectors(
     copying the table)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    threads = effective_n_threads(n_threads)  # before the file is read: a bad count fails fast
     source = Path(path)
     if not source.is_file():
         raise FileNotFoundError(f"{source}: no such vectors file")
@@ -57,7 +63,7 @@ def read_vectors(
         if fmt == "word2vec-binary":
             words = _read_binary(f, table, source)
         else:
-            words = _read_text(f, table, source, exact=fmt != "glove")
+            words = _read_text(f, table, source, exact=fmt != "glove", n_threads=threads)
     # GloVe's count included blank lines: the rows after the last word are still zeros.
     return _dedupe(words, full[: len(words) + spare_rows], source)
 
@@ -96,7 +102,7 @@ def _count_glove(f: io.BufferedReader, source: Path) -> tuple[int, int]:
 
 
 def _read_text(
-    f: io.BufferedReader, table: np.ndarray, source: Path, *, exact: bool = True
+    f: io.BufferedReader, table: np.ndarray, source: Path, *, exact: bool = True, n_threads: int = 1
 ) -> list[str]:
     n_rows, dim = table.shape
     words: list[str] = []
@@ -108,7 +114,7 @@ def _read_text(
         if block:  # whole lines only; the rest waits for the next block
             cut = data.rfind(b"\n") + 1
             data, carry = data[:cut], data[cut:]
-        row = _parse_block(data, table, row, words, source)
+        row = _parse_block(data, table, row, words, source, n_threads)
         if not block:
             break
     if exact and row != n_rows:
@@ -116,7 +122,9 @@ def _read_text(
     return words
 
 
-def _parse_block(data: bytes, table: np.ndarray, row: int, words: list[str], source: Path) -> int:
+def _parse_block(
+    data: bytes, table: np.ndarray, row: int, words: list[str], source: Path, n_threads: int = 1
+) -> int:
     """Rows of ``data`` (whole lines) into ``table`` from ``row`` on; returns the next row.
 
     The C++ parser takes the plain lines; a line it stops at (a word with spaces, as GloVe
@@ -127,7 +135,7 @@ def _parse_block(data: bytes, table: np.ndarray, row: int, words: list[str], sou
     spans = np.empty((min(n_rows - row, len(data) // (2 * dim + 1) + 1), 2), dtype=np.int64)
     pos = 0
     while pos < len(data):
-        done, pos = _core.parse_vector_lines(data, pos, table, row, spans)
+        done, pos = _core.parse_vector_lines(data, pos, table, row, spans, n_threads)
         words.extend(data[a:b].decode("utf-8", errors="replace") for a, b in spans[:done].tolist())
         row += done
         if pos == len(data):
@@ -184,6 +192,8 @@ def _read_binary(f: io.BufferedReader, table: np.ndarray, source: Path) -> list[
 
 
 def _dedupe(words: list[str], table: np.ndarray, source: Path) -> tuple[list[str], np.ndarray]:
+    if len(set(words)) == len(words):  # the usual case, checked at C speed
+        return words, table
     seen: dict[str, int] = {}
     for i, w in enumerate(words):
         seen.setdefault(w, i)
@@ -202,9 +212,9 @@ def word_tokenizer(words: list[str], *, lowercase: bool, pre_tokenizer: str = "b
     """A word lookup over ``words`` (+ ``[UNK]`` last); see the module docstring."""
     if pre_tokenizer not in PRE_TOKENIZERS:
         raise ValueError(f"pre_tokenizer must be one of {PRE_TOKENIZERS}, got {pre_tokenizer!r}")
-    vocab = {w: i for i, w in enumerate(words)}
+    vocab = dict(zip(words, range(len(words)), strict=True))
     vocab.setdefault(UNK, len(vocab))
-    longest = max((len(w) for w in words), default=1)
+    longest = max(map(len, words), default=1)
     tok = Tokenizer(
         models.WordPiece(vocab, unk_token=UNK, max_input_chars_per_word=max(longest, 100))
     )
@@ -227,6 +237,7 @@ def import_vectors(
     lowercase: bool | None = None,
     pre_tokenizer: str = "bert",
     normalize: bool = True,
+    n_threads: int | None = None,
 ) -> Path:
     """Write the vectors file ``path`` as a model folder ``output``; returns the folder.
 
@@ -234,15 +245,18 @@ def import_vectors(
     ``-binary 1``) or "glove" (text, no header). ``lowercase``: lowercase the text before
     lookup; None decides from the vectors (lowercase when no word has an uppercase letter,
     as in GloVe). The table is float32, with a zero row for ``[UNK]`` unless the file has
-    that word; unknown words are dropped when encoding (model2vec's rule).
+    that word; unknown words are dropped when encoding (model2vec's rule). ``n_threads``:
+    threads parsing a text file's blocks (None: every usable core; negative counts back, as
+    for ``encode``); the result does not depend on it.
     """
     if lowercase is not None and not isinstance(lowercase, bool):
         raise TypeError(f"lowercase must be True, False or None, got {type(lowercase).__name__}")
-    words, table = read_vectors(path, format, spare_rows=1)
+    words, table = read_vectors(path, format, spare_rows=1, n_threads=n_threads)
     if UNK in words:
         table = table[:-1]
     if lowercase is None:
-        lowercase = not any(w != w.lower() for w in words)
+        joined = "\n".join(words)  # one lower() over all words: same answer, C speed
+        lowercase = joined == joined.lower()
     tokenizer = word_tokenizer(words, lowercase=lowercase, pre_tokenizer=pre_tokenizer)
     config: dict[str, Any] = {
         "model_type": "model2vec", "architectures": ["StaticModel"],
