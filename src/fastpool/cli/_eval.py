@@ -155,9 +155,7 @@ def _load_models(args: argparse.Namespace) -> list[tuple[str, Any]]:
         kwargs["max_length"] = None if args.max_length < 0 else args.max_length
     models = []
     for given in args.model or [None]:
-        path = resolve_model(given)
-        if not os.path.exists(path):
-            raise CLIError(f"{path}: no such model folder")
+        path = resolve_model(given)  # a folder or a hub id; load_model's errors name it
         models.append((path, load_model(path, **kwargs)))
     return models
 
