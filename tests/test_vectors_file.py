@@ -278,3 +278,16 @@ def test_import_vectors_n_threads(tmp_path):
         fastpool.import_vectors(src, tmp_path / "bad", format="glove", n_threads=0)
     with pytest.raises(TypeError, match="n_threads must be an int or None"):
         fastpool.import_vectors(src, tmp_path / "bad", format="glove", n_threads=1.5)
+
+
+def test_more_lines_than_spans_per_call(tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors_module, "SPAN_ROWS", 3)
+    calls = []
+    real = vectors_module._parse_slowly
+    monkeypatch.setattr(vectors_module, "_parse_slowly", lambda *a: calls.append(a) or real(*a))
+    src = tmp_path / "v.txt"
+    src.write_text("".join(f"  w{i} {i}\n" for i in range(20)) + " spaced word 7\n")
+    words, table = vectors_module.read_vectors(src, "glove")
+    assert words == [f"w{i}" for i in range(20)] + ["spaced word"]
+    np.testing.assert_array_equal(table[:, 0], [*range(20), 7])
+    assert len(calls) == 1  # only the word with a space took the Python path

@@ -37,6 +37,7 @@ FORMATS = ("word2vec", "word2vec-binary", "glove")
 PRE_TOKENIZERS = ("bert", "whitespace")
 UNK = "[UNK]"
 BLOCK = 1 << 22  # bytes read at a time: 4 MiB keeps the transient objects per block small
+SPAN_ROWS = 1 << 16  # words' byte spans taken per C++ call (1 MiB)
 
 
 def read_vectors(
@@ -131,8 +132,10 @@ def _parse_block(
     840B has, or a bad line) goes through ``_parse_slowly``, which either reads it or says
     what is wrong with it, and the C++ parser goes on after it."""
     n_rows, dim = table.shape
-    # A line is at least a 1-byte word and dim (blank, digit) pairs: a bound on the rows.
-    spans = np.empty((min(n_rows - row, len(data) // (2 * dim + 1) + 1), 2), dtype=np.int64)
+    # A line is at least a 1-byte word and dim (blank, digit) pairs: a bound on the rows,
+    # capped so that short rows (dim 1) cannot make the spans larger than 1 MiB.
+    cap = min(n_rows - row, len(data) // (2 * dim + 1) + 1, SPAN_ROWS)
+    spans = np.empty((cap, 2), dtype=np.int64)
     pos = 0
     while pos < len(data):
         done, pos = _core.parse_vector_lines(data, pos, table, row, spans, n_threads)
@@ -140,6 +143,8 @@ def _parse_block(
         row += done
         if pos == len(data):
             break
+        if done and done == cap and row < n_rows:  # the spans were full: go on
+            continue
         eol = data.find(b"\n", pos)
         eol = len(data) if eol == -1 else eol
         if row == n_rows:
@@ -156,8 +161,9 @@ def _parse_slowly(
 ) -> tuple[list[bytes], np.ndarray]:
     heads, numbers = [], []
     for i, line in enumerate(lines):
-        # The word is what precedes the last dim fields.
-        parts = line.rstrip().rsplit(maxsplit=dim)
+        # The word is what precedes the last dim fields (leading blanks dropped, as the C++
+        # reader drops them).
+        parts = line.strip().rsplit(maxsplit=dim)
         if len(parts) != dim + 1:
             raise ValueError(
                 f"{source}: word {row + i + 1} has {len(parts) - 1} values, expected {dim}"
