@@ -95,15 +95,15 @@ def test_compare_json(models, teacher, corpus, capsys):
     code, out, err = run_cli(_argv(models, names, teacher, corpus, "--json"), capsys)
     assert code == 0, err
     report = json.loads(out)
-    assert set(report) == SHARED_KEYS | {"models"}
+    assert set(report) == SHARED_KEYS | {"results"}
     assert report["n_texts"] == 120 and report["n_pairs"] == 500
-    assert [r["model"] for r in report["models"]] == [str(models[n].resolve()) for n in names]
-    for r in report["models"]:
+    assert [r["model"] for r in report["results"]] == [str(models[n].resolve()) for n in names]
+    for r in report["results"]:
         assert set(r) == PER_MODEL_KEYS
         assert -1.0 <= r["spearman"] <= 1.0 and 0.0 <= r["recall_at_10"] <= 1.0
         assert r["static_texts_per_s"] > 0 and len(r["disagreements"]) == 2
     # The teacher is the default model: its row is exact, the others are not.
-    by_name = dict(zip(names, report["models"], strict=True))
+    by_name = dict(zip(names, report["results"], strict=True))
     assert by_name["default"]["spearman"] == pytest.approx(1.0)
     assert by_name["default"]["recall_at_10"] == 1.0
     assert by_name["imported"]["spearman"] < 0.99 and by_name["random"]["spearman"] < 0.99
@@ -113,7 +113,7 @@ def test_compare_json(models, teacher, corpus, capsys):
         code, out, err = run_cli(_argv(models, [name], teacher, corpus, "--json"), capsys)
         assert code == 0, err
         alone = json.loads(out)
-        assert "models" not in alone  # one model: the single-model report, unchanged
+        assert "results" not in alone  # one model: the single-model report, unchanged
         for key in ("spearman", "recall_at_10", "disagreements"):
             assert alone[key] == row[key], (name, key)
         assert {k: alone[k] for k in SHARED_KEYS - set(TIMINGS)} == {
@@ -184,7 +184,7 @@ def test_compare_with_real_teacher(models, corpus, capsys):
     argv = _argv(models, ["default", "imported", "random"], teacher, corpus, "--json")
     code, out, err = run_cli(argv, capsys)
     assert code == 0, err
-    rows = json.loads(out)["models"]
+    rows = json.loads(out)["results"]
     assert len(rows) == 3
     # The bundled model is distilled from this teacher; random vectors keep far less of it.
     assert rows[0]["spearman"] > rows[2]["spearman"]

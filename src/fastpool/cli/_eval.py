@@ -162,7 +162,7 @@ def _load_models(args: argparse.Namespace) -> list[tuple[str, Any]]:
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """The report as a dict (what ``--json`` prints): one model's, or with several
-    ``--model`` the shared facts and a ``models`` list of per-model reports."""
+    ``--model`` the shared facts and a ``results`` list of per-model reports."""
     if not os.path.isdir(args.teacher):  # before the corpus pass, which may be long
         raise CLIError(
             f"{args.teacher}: no such teacher folder (a local sentence-transformers model)"
@@ -209,7 +209,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     if len(reports) == 1:  # the single-model report, as before several models were allowed
         one = reports[0]
         return {"model": one.pop("model"), **shared, **one}
-    return {**shared, "models": reports}
+    return {**shared, "results": reports}
 
 
 def _encode_static(model: Any, texts: list[str], args: argparse.Namespace, name: str) -> Any:
@@ -272,7 +272,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
-    if "models" in report:
+    if "results" in report:
         _print_table(report, list(args.model))
         return 0
     print(f"static model   {report['model']}")
@@ -318,7 +318,7 @@ def _print_table(report: dict[str, Any], names: list[str]) -> None:
     header = f"{'model':<{width}}  spearman  recall@10     texts/s  vs teacher"
     print(header)
     print("-" * len(header))
-    for name, r in zip(names, report["models"], strict=True):
+    for name, r in zip(names, report["results"], strict=True):
         print(
             f"{name:<{width}}  {r['spearman']:8.3f}  {r['recall_at_10']:9.3f}  "
             f"{r['static_texts_per_s']:10,.0f}  {r['speed_ratio']:9,.1f}x"
