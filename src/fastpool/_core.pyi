@@ -35,6 +35,17 @@ def json_vocab(
     text: bytes, max_token_chars: int
 ) -> tuple[int, int, int, bytes, np.ndarray | None, np.ndarray | None, np.ndarray | None]: ...
 def find_string(blob: bytes, offsets: np.ndarray, needle: bytes) -> int: ...
+def parse_vector_lines(
+    text: bytes,
+    start: int,
+    table: np.ndarray,
+    row: int,
+    word_spans: np.ndarray,
+    n_threads: int = 1,
+) -> tuple[int, int]: ...
+def parse_binary_records(
+    data: bytes, start: int, table: np.ndarray, row: int, word_spans: np.ndarray
+) -> tuple[int, int]: ...
 
 OFFSETS_OK: int
 OFFSETS_EMPTY: int

@@ -48,6 +48,18 @@ cdef extern from "fastpool/json_vocab.h" namespace "fastpool" nogil:
                          JsonVocab& out) except +
 
 
+cdef extern from "fastpool/vectors_file.h" namespace "fastpool" nogil:
+    cdef struct VectorRows:
+        int64_t rows
+        int64_t stop
+    VectorRows c_parse_vector_lines "fastpool::parse_vector_lines"(
+        const char* text, int64_t n, int64_t dim, float* table, int64_t max_rows,
+        int64_t* word_spans, int n_threads) noexcept
+    VectorRows c_parse_binary_records "fastpool::parse_binary_records"(
+        const char* data, int64_t n, int64_t dim, float* table, int64_t max_rows,
+        int64_t* word_spans) noexcept
+
+
 cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
     enum class Isa(int):
         baseline
@@ -223,6 +235,49 @@ def find_string(const unsigned char[::1] blob, const int64_t[::1] offsets, bytes
                 found = k
                 break
     return found
+
+
+def parse_vector_lines(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
+                       int64_t row, int64_t[:, ::1] word_spans, int n_threads=1):
+    """(rows written, offset where it stopped) for the vectors-file lines of text[start:],
+    written from table[row] on, at most word_spans.shape[0] of them (and at most the rows
+    left in table); the words' byte spans go to word_spans. GIL released; see
+    vectors_file.h for what a line must be and where it stops. n_threads >= 1, as resolved
+    by the caller."""
+    return _parse_vectors(text, start, table, row, word_spans, False, n_threads)
+
+
+def parse_binary_records(const unsigned char[::1] data, int64_t start, float[:, ::1] table,
+                         int64_t row, int64_t[:, ::1] word_spans):
+    """parse_vector_lines for word2vec binary records (the floats' bytes copied as they are);
+    it stops before the first record not whole in data[start:]."""
+    return _parse_vectors(data, start, table, row, word_spans, True, 1)
+
+
+cdef tuple _parse_vectors(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
+                          int64_t row, int64_t[:, ::1] word_spans, bint binary,
+                          int n_threads):
+    cdef int64_t n = text.shape[0]
+    cdef int64_t dim = table.shape[1]
+    cdef int64_t cap = min(word_spans.shape[0], table.shape[0] - row)
+    if start < 0 or start > n or row < 0 or cap < 0 or n_threads < 1:
+        raise ValueError("start, row or n_threads out of range")
+    if start == n:
+        return 0, n
+    cdef const char* p = <const char*>&text[start]
+    cdef float* out = &table[row, 0] if cap > 0 else NULL
+    cdef int64_t* spans = &word_spans[0, 0] if cap > 0 else NULL
+    cdef VectorRows done
+    cdef int64_t i
+    with nogil:
+        if binary:
+            done = c_parse_binary_records(p, n - start, dim, out, cap, spans)
+        else:
+            done = c_parse_vector_lines(p, n - start, dim, out, cap, spans, n_threads)
+    for i in range(done.rows):
+        word_spans[i, 0] += start
+        word_spans[i, 1] += start
+    return done.rows, start + done.stop
 
 
 OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST, OFFSETS_BAD_LAST = -1, -2, -3, -4
