@@ -397,3 +397,129 @@ cdef class WordPieceTokenizer(NativeBase):
             self.wp.pretokenize(t.data[k], t.sizes[k], scratch, words)
             result.append([w.decode("utf-8", "replace") for w in words])
         return result
+
+
+cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass NormStep:
+        int kind
+        string a
+        string b
+        cbool left
+        cbool right
+        int charsmap
+
+    cdef cppclass UnigramConfig:
+        int32_t unk_id
+        cbool byte_fallback
+        int pre
+        string replacement
+        int prepend_scheme
+        cbool split
+
+    cdef cppclass UnigramScratch:
+        pass
+
+    cdef cppclass UnigramNative "fastpool::tokenizer::UnigramTokenizer"(TextTokenizer):
+        cbool build(const UnigramConfig& config, const char* pieces, size_t pieces_size,
+                    const int64_t* char_offsets, const double* scores, int64_t n,
+                    const char* added, const int64_t* added_offsets, const int32_t* added_ids,
+                    int64_t n_added, const vector[NormStep]& steps,
+                    const vector[string]& charsmaps) noexcept
+        string normalize(const string& text, UnigramScratch& scratch) except +
+        void pretokenize(const char* text, size_t n, UnigramScratch& scratch,
+                         vector[string]& words) except +
+
+
+cdef class UnigramTokenizer(NativeBase):
+    """The native Unigram tokenizer (normalizer steps + Metaspace or none + Unigram)."""
+    cdef UnigramNative* ug
+
+    def __cinit__(
+        self,
+        bytes pieces,
+        const int64_t[::1] char_offsets,
+        const double[::1] scores,
+        int32_t unk_id,
+        bint byte_fallback,
+        bytes added_data,
+        const int64_t[::1] added_offsets,
+        const int32_t[::1] added_ids,
+        list steps,
+        list charsmaps,
+        int pre,
+        bytes replacement,
+        int prepend_scheme,
+        bint split,
+    ):
+        """pieces: the vocabulary as one UTF-8 blob, piece k at code points
+        char_offsets[k]..char_offsets[k+1]; scores float64 by id. added_*: strings
+        as one blob, int64 byte offsets (n+1), int32 ids. steps: (kind, a, b, left,
+        right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs."""
+        cdef UnigramConfig config
+        config.unk_id = unk_id
+        config.byte_fallback = byte_fallback
+        config.pre = pre
+        config.replacement = replacement
+        config.prepend_scheme = prepend_scheme
+        config.split = split
+        cdef vector[NormStep] csteps
+        cdef NormStep st
+        for kind, a, b, left, right, cm in steps:
+            st.kind = kind
+            st.a = a
+            st.b = b
+            st.left = left
+            st.right = right
+            st.charsmap = cm
+            csteps.push_back(st)
+        cdef vector[string] cmaps
+        for blob in charsmaps:
+            cmaps.push_back(<bytes>blob)
+        cdef int64_t n = scores.shape[0], n_added = added_ids.shape[0]
+        cdef const char* p = PyBytes_AS_STRING(pieces)
+        cdef size_t psize = PyBytes_GET_SIZE(pieces)
+        cdef const char* ad = PyBytes_AS_STRING(added_data)
+        cdef const int32_t* aid = NULL
+        if n_added:
+            aid = &added_ids[0]
+        cdef cbool ok
+        self.ug = new UnigramNative()
+        with nogil:
+            ok = self.ug.build(config, p, psize, &char_offsets[0], &scores[0], n, ad,
+                               &added_offsets[0], aid, n_added, csteps, cmaps)
+        if not ok:
+            del self.ug
+            self.ug = NULL
+            raise ValueError("the Unigram vocabulary or charsmap could not be built natively")
+        self.tok = self.ug
+
+    def normalize(self, tuple texts):
+        """Test hook: each text (no added tokens) after the normalizer steps, as str."""
+        cdef _Texts t = _Texts(texts)
+        cdef UnigramScratch* scratch = new UnigramScratch()
+        cdef Py_ssize_t k
+        result = []
+        try:
+            for k in range(<Py_ssize_t>t.data.size()):
+                result.append(
+                    self.ug.normalize(string(t.data[k], t.sizes[k]), scratch[0]).decode(
+                        "utf-8", "replace"))
+        finally:
+            del scratch
+        return result
+
+    def pretokenize(self, tuple texts):
+        """Test hook: the pieces handed to the Unigram model, per text (no added tokens)."""
+        cdef _Texts t = _Texts(texts)
+        cdef UnigramScratch* scratch = new UnigramScratch()
+        cdef vector[string] words
+        cdef Py_ssize_t k
+        result = []
+        try:
+            for k in range(<Py_ssize_t>t.data.size()):
+                words.clear()
+                self.ug.pretokenize(t.data[k], t.sizes[k], scratch[0], words)
+                result.append([w.decode("utf-8", "replace") for w in words])
+        finally:
+            del scratch
+        return result

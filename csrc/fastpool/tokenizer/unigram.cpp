@@ -1,0 +1,500 @@
+// unigram.cpp - the native Unigram tokenizer (see unigram.h for the contract).
+#include "unigram.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "grapheme.h"
+#include "utf8.h"
+
+namespace fastpool::tokenizer {
+namespace {
+
+constexpr double kUnkPenalty = 10.0;  // tokenizers' K_UNK_PENALTY
+
+std::uint32_t read_u32(const char* p) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    return static_cast<std::uint32_t>(u[0]) | static_cast<std::uint32_t>(u[1]) << 8 |
+           static_cast<std::uint32_t>(u[2]) << 16 | static_cast<std::uint32_t>(u[3]) << 24;
+}
+
+std::size_t utf8_len(unsigned char b) noexcept {
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+}
+
+std::uint64_t mix(std::uint64_t k) noexcept {
+    k *= 0x9E3779B97F4A7C15ull;
+    return k ^ (k >> 29);
+}
+
+// Rust's char::is_whitespace (White_Space), which Strip uses.
+bool is_white(std::uint32_t c) noexcept {
+    return (c >= 0x9 && c <= 0xD) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+}
+
+bool starts_with(const std::string& s, std::size_t at, const std::string& p) noexcept {
+    return s.size() - at >= p.size() && std::memcmp(s.data() + at, p.data(), p.size()) == 0;
+}
+
+}  // namespace
+
+// ---- Precompiled charsmap ---------------------------------------------------
+
+bool CharsMap::load(const char* data, std::size_t n) {
+    if (n < 4) return false;
+    const std::size_t trie = read_u32(data);
+    if (trie % 4 != 0 || trie > n - 4 || trie == 0) return false;
+    units_.resize(trie / 4);
+    for (std::size_t k = 0; k < units_.size(); ++k) units_[k] = read_u32(data + 4 + 4 * k);
+    normalized_.assign(data + 4 + trie, n - 4 - trie);
+    return true;
+}
+
+bool CharsMap::transform(const char* s, std::size_t n, const char** out,
+                         std::size_t* out_n) const {
+    // darts-clone's unit layout: bit 8 has_leaf, label in bits 0-7 (+bit 31),
+    // offset in bits 10-30 (shifted by 8 more when bit 9 is set).
+    const auto offset = [](std::uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); };
+    const std::size_t m = units_.size();
+    std::size_t pos = offset(units_[0]);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto c = static_cast<unsigned char>(s[k]);
+        if (c == 0) return false;
+        pos ^= c;
+        if (pos >= m) return false;
+        const std::uint32_t unit = units_[pos];
+        if ((unit & ((1u << 31) | 0xFFu)) != c) return false;
+        pos ^= offset(unit);
+        if (pos >= m) return false;
+        if ((unit >> 8) & 1) {
+            // The first (shortest) match wins, as spm_precompiled takes results[0].
+            const std::size_t at = units_[pos] & ((1u << 31) - 1);
+            if (at > normalized_.size()) return false;
+            const void* nul = std::memchr(normalized_.data() + at, 0, normalized_.size() - at);
+            const std::size_t end =
+                nul ? static_cast<std::size_t>(static_cast<const char*>(nul) - normalized_.data())
+                    : normalized_.size();
+            *out = normalized_.data() + at;
+            *out_n = end - at;
+            return true;
+        }
+    }
+    return false;
+}
+
+void CharsMap::normalize(const std::string& text, std::string& out) const {
+    out.clear();
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    const char* rep;
+    std::size_t rep_n;
+    // spm_precompiled: a cluster under 6 bytes is looked up whole, else char by char.
+    const auto flush = [&](std::size_t start, std::size_t end) {
+        if (end - start < 6 && transform(text.data() + start, end - start, &rep, &rep_n)) {
+            out.append(rep, rep_n);
+            return;
+        }
+        for (std::size_t c = start; c < end;) {
+            const std::size_t len = utf8_len(s[c]);
+            if (transform(text.data() + c, len, &rep, &rep_n))
+                out.append(rep, rep_n);
+            else
+                out.append(text, c, len);
+            c += len;
+        }
+    };
+    grapheme::Breaker breaker;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        if (breaker.next(decode(s, n, j)) && i > start) {
+            flush(start, i);
+            start = i;
+        }
+        i = j;
+    }
+    if (n > start) flush(start, n);
+}
+
+// ---- building ---------------------------------------------------------------
+
+bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
+                             std::size_t pieces_size, const std::int64_t* char_offsets,
+                             const double* scores, std::int64_t n, const char* added,
+                             const std::int64_t* added_offsets, const std::int32_t* added_ids,
+                             std::int64_t n_added, const std::vector<NormStep>& steps,
+                             const std::vector<std::string>& charsmaps) noexcept {
+    try {
+        config_ = config;
+        if (n <= 0 || pieces_size >= (1u << 24) - 1) return false;
+        scores_.assign(scores, scores + n);
+        double min_score = std::numeric_limits<double>::infinity();
+        for (double v : scores_) min_score = std::min(min_score, v);
+        unk_score_ = min_score - kUnkPenalty;
+        // Trie edges hashed by (node, byte); at most one node per blob byte.
+        std::size_t cap = 1024;
+        while (cap < 2 * pieces_size) cap <<= 1;
+        edges_.assign(cap, 0);
+        mask_ = cap - 1;
+        term_.assign(1, -1);
+        root_.fill(0);
+        const auto* u = reinterpret_cast<const unsigned char*>(pieces);
+        std::size_t at = 0;
+        for (std::int64_t k = 0; k < n; ++k) {
+            const std::int64_t chars = char_offsets[k + 1] - char_offsets[k];
+            std::uint32_t node = 0;
+            for (std::int64_t c = 0; c < chars; ++c) {
+                if (at >= pieces_size) return false;
+                const std::size_t end = at + utf8_len(u[at]);
+                if (end > pieces_size) return false;
+                for (; at < end; ++at) {
+                    std::uint32_t next = child(node, u[at]);
+                    if (!next) {
+                        next = static_cast<std::uint32_t>(term_.size());
+                        term_.push_back(-1);
+                        if (node == 0) {
+                            root_[u[at]] = next;
+                        } else {
+                            const std::uint64_t key = (std::uint64_t{node} << 8 | u[at]) + 1;
+                            std::uint64_t h = mix(key) & mask_;
+                            while (edges_[h]) h = (h + 1) & mask_;
+                            edges_[h] = key << 32 | next;
+                        }
+                    }
+                    node = next;
+                }
+            }
+            // A repeated piece maps to its last id, as tokenizers' token_to_ids.
+            if (node) term_[node] = static_cast<std::int32_t>(k);
+        }
+        if (at != pieces_size) return false;
+        byte_ids_.fill(-1);
+        static const char* hex = "0123456789ABCDEF";
+        for (int b = 0; b < 256; ++b) {
+            const char name[6] = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
+            byte_ids_[b] = exact(name, 6);
+        }
+        steps_ = steps;
+        charsmaps_.assign(charsmaps.size(), CharsMap());
+        for (std::size_t k = 0; k < charsmaps.size(); ++k)
+            if (!charsmaps_[k].load(charsmaps[k].data(), charsmaps[k].size())) return false;
+        added_.clear();
+        added_first_.fill(false);
+        for (std::int64_t k = 0; k < n_added; ++k) {
+            std::string tok(added + added_offsets[k],
+                            static_cast<std::size_t>(added_offsets[k + 1] - added_offsets[k]));
+            if (tok.empty()) continue;
+            added_first_[static_cast<unsigned char>(tok[0])] = true;
+            added_.push_back({std::move(tok), added_ids[k]});
+        }
+        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
+            return a.content.size() > b.content.size();
+        });
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+std::uint32_t UnigramTokenizer::child(std::uint32_t node, unsigned char b) const noexcept {
+    if (node == 0) return root_[b];
+    const std::uint64_t key = (std::uint64_t{node} << 8 | b) + 1;
+    for (std::uint64_t h = mix(key) & mask_;; h = (h + 1) & mask_) {
+        const std::uint64_t e = edges_[h];
+        if (!e) return 0;
+        if ((e >> 32) == key) return static_cast<std::uint32_t>(e);
+    }
+}
+
+std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcept {
+    std::uint32_t node = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        node = child(node, static_cast<unsigned char>(s[k]));
+        if (!node) return -1;
+    }
+    return n ? term_[node] : -1;
+}
+
+// ---- tokenizing -------------------------------------------------------------
+
+class UnigramTokenizer::Emit {
+   public:
+    Emit(const Limits& limits, std::int32_t unk_id, std::vector<std::int32_t>& ids,
+         std::vector<std::string>* words)
+        : remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
+                                           : limits.max_tokens),
+          drop_unk_(limits.drop_unk), unk_id_(unk_id), ids_(ids), words_(words) {}
+    void id(std::int32_t id) {
+        if (remaining_ <= 0) return;
+        --remaining_;
+        if (!(drop_unk_ && id == unk_id_)) ids_.push_back(id);
+    }
+    bool done() const noexcept { return remaining_ <= 0; }
+    std::vector<std::string>* words() const noexcept { return words_; }
+
+   private:
+    std::int64_t remaining_;
+    bool drop_unk_;
+    std::int32_t unk_id_;
+    std::vector<std::int32_t>& ids_;
+    std::vector<std::string>* words_;
+};
+
+std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch& s) const {
+    std::string cur = text;
+    for (const NormStep& st : steps_) {
+        std::string& out = s.tmp;
+        out.clear();
+        switch (st.kind) {
+            case NormStep::kPrecompiled:
+                charsmaps_[static_cast<std::size_t>(st.charsmap)].normalize(cur, out);
+                break;
+            case NormStep::kReplace:  // non-overlapping, left to right
+                for (std::size_t i = 0; i < cur.size();) {
+                    if (starts_with(cur, i, st.a)) {
+                        out += st.b;
+                        i += st.a.size();
+                    } else {
+                        out += cur[i++];
+                    }
+                }
+                break;
+            case NormStep::kReplaceSpaces:  // the regex " {2,}"
+                for (std::size_t i = 0; i < cur.size();) {
+                    std::size_t j = i;
+                    while (j < cur.size() && cur[j] == ' ') ++j;
+                    if (j - i >= 2) {
+                        out += st.b;
+                        i = j;
+                    } else if (j > i) {
+                        out += ' ';
+                        i = j;
+                    } else {
+                        out += cur[i++];
+                    }
+                }
+                break;
+            case NormStep::kPrepend:
+                if (!cur.empty()) out = st.a + cur;
+                break;
+            case NormStep::kStrip: {
+                const auto* u = reinterpret_cast<const unsigned char*>(cur.data());
+                std::size_t b = 0, e = cur.size();
+                if (st.left) {
+                    while (b < e) {
+                        std::size_t j = b;
+                        if (!is_white(decode(u, e, j))) break;
+                        b = j;
+                    }
+                }
+                if (st.right) {
+                    while (e > b) {
+                        std::size_t k = e - 1;
+                        while (k > b && (u[k] & 0xC0) == 0x80) --k;
+                        std::size_t j = k;
+                        if (!is_white(decode(u, e, j))) break;
+                        e = k;
+                    }
+                }
+                out.assign(cur, b, e - b);
+                break;
+            }
+            default:
+                out = cur;
+        }
+        cur.swap(out);
+    }
+    return cur;
+}
+
+void UnigramTokenizer::split_pieces(const std::string& norm, bool first, UnigramScratch& s) const {
+    // Metaspace: ' ' -> replacement, maybe prepend it, split before each one.
+    s.pieces.clear();
+    if (config_.pre == 0) {
+        s.seg = norm;
+        if (!s.seg.empty()) s.pieces.push_back(0);
+        s.pieces.push_back(s.seg.size());
+        return;
+    }
+    const std::string& rep = config_.replacement;
+    s.seg.clear();
+    for (char c : norm) {
+        if (c == ' ')
+            s.seg += rep;
+        else
+            s.seg += c;
+    }
+    const bool prepend =
+        config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
+    if (prepend && !s.seg.empty() && !starts_with(s.seg, 0, rep)) s.seg.insert(0, rep);
+    if (s.seg.empty()) {
+        s.pieces.push_back(0);
+        return;
+    }
+    s.pieces.push_back(0);
+    if (config_.split) {
+        for (std::size_t i = 1; i < s.seg.size();) {
+            if (starts_with(s.seg, i, rep)) {
+                s.pieces.push_back(i);
+                i += rep.size();
+            } else {
+                ++i;
+            }
+        }
+    }
+    s.pieces.push_back(s.seg.size());
+}
+
+void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const {
+    if (n == 0) return;
+    const auto* u = reinterpret_cast<const unsigned char*>(w);
+    s.score.assign(n + 1, 0.0);
+    s.from.assign(n + 1, -1);
+    s.id.assign(n + 1, 0);
+    for (std::size_t at = 0; at < n;) {
+        const double here = s.score[at];
+        const std::size_t mblen = utf8_len(u[at]);
+        bool single = false;
+        std::uint32_t node = 0;
+        for (std::size_t k = at; k < n; ++k) {
+            node = child(node, u[k]);
+            if (!node) break;
+            const std::int32_t id = term_[node];
+            if (id < 0) continue;
+            const std::size_t end = k + 1;
+            const double cand = scores_[static_cast<std::size_t>(id)] + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = id;
+            }
+            if (end - at == mblen) single = true;
+        }
+        if (!single) {
+            const std::size_t end = at + mblen;
+            const double cand = unk_score_ + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = config_.unk_id;
+            }
+        }
+        at += mblen;
+    }
+    // Backtrack to the path's ends, then emit forward.
+    const std::vector<std::int32_t>& path = s.id;
+    std::vector<std::size_t>& ends = s.ends;
+    ends.clear();
+    for (std::size_t e = n; e > 0; e = static_cast<std::size_t>(s.from[e])) ends.push_back(e);
+    std::reverse(ends.begin(), ends.end());
+    std::size_t start = 0;
+    for (std::size_t k = 0; k < ends.size() && !emit.done(); ++k) {
+        std::size_t e = ends[k];
+        if (path[e] != config_.unk_id) {
+            emit.id(path[e]);
+            start = e;
+            continue;
+        }
+        // Fuse a run of unknown nodes, then look the run up as tokenizers does.
+        while (k + 1 < ends.size() && path[ends[k + 1]] == config_.unk_id) e = ends[++k];
+        const std::int32_t id = exact(w + start, e - start);
+        if (id >= 0) {
+            emit.id(id);
+        } else if (config_.byte_fallback &&
+                   std::all_of(u + start, u + e, [&](unsigned char b) { return byte_ids_[b] >= 0; })) {
+            for (std::size_t b = start; b < e; ++b) emit.id(byte_ids_[u[b]]);
+        } else {
+            emit.id(config_.unk_id);
+        }
+        start = e;
+    }
+}
+
+void UnigramTokenizer::segment(const std::string& seg, bool first, UnigramScratch& s,
+                               Emit& emit) const {
+    if (seg.empty()) return;
+    s.norm = normalize(seg, s);
+    split_pieces(s.norm, first, s);
+    if (emit.words()) {
+        for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
+            emit.words()->push_back(s.seg.substr(s.pieces[k], s.pieces[k + 1] - s.pieces[k]));
+        return;
+    }
+    const std::size_t n_pieces = s.pieces.size();
+    for (std::size_t k = 0; k + 1 < n_pieces && !emit.done(); ++k) {
+        const std::size_t b = s.pieces[k], e = s.pieces[k + 1];
+        viterbi(s.seg.data() + b, e - b, s, emit);
+    }
+}
+
+namespace {
+
+// text[0..n) as valid UTF-8 (ill-formed -> U+FFFD), cut to max_chars code points.
+void clean_utf8(const char* text, std::size_t n, std::int64_t max_chars, std::string& out) {
+    out.clear();
+    const auto* s = reinterpret_cast<const unsigned char*>(text);
+    std::size_t i = 0;
+    char buf[4];
+    for (std::int64_t k = 0; i < n && (max_chars < 0 || k < max_chars); ++k) {
+        if (s[i] < 0x80) {
+            out += static_cast<char>(s[i++]);
+            continue;
+        }
+        const std::size_t at = i;
+        const std::uint32_t cp = decode(s, n, i);
+        if (cp == kReplacement && !(i - at == 3 && s[at] == 0xEF)) {
+            out.append(buf, static_cast<std::size_t>(encode(cp, buf)));
+        } else {
+            out.append(text + at, i - at);
+        }
+    }
+}
+
+}  // namespace
+
+void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
+                                Scratch& scratch, std::vector<std::int32_t>& ids) const {
+    auto& s = static_cast<UnigramScratch&>(scratch);
+    clean_utf8(text, n, limits.max_chars, s.clean);
+    Emit emit(limits, config_.unk_id, ids, nullptr);
+    const std::string& t = s.clean;
+    std::size_t seg = 0, p = 0;
+    std::string part;
+    if (!added_.empty()) {
+        while (p < t.size()) {
+            bool matched = false;
+            if (added_first_[static_cast<unsigned char>(t[p])]) {
+                for (const Added& a : added_) {
+                    if (starts_with(t, p, a.content)) {
+                        part.assign(t, seg, p - seg);
+                        segment(part, seg == 0, s, emit);
+                        emit.id(a.id);
+                        if (emit.done()) return;
+                        p += a.content.size();
+                        seg = p;
+                        matched = true;
+                        break;
+                    }
+                }
+            }
+            if (!matched) ++p;
+        }
+    }
+    part.assign(t, seg, t.size() - seg);
+    segment(part, seg == 0, s, emit);
+}
+
+void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,
+                                   std::vector<std::string>& words) const {
+    clean_utf8(text, n, -1, s.clean);
+    std::vector<std::int32_t> ids;
+    Emit emit(Limits{}, config_.unk_id, ids, &words);
+    const std::string part = s.clean;
+    segment(part, true, s, emit);
+}
+
+}  // namespace fastpool::tokenizer
