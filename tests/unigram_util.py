@@ -59,7 +59,7 @@ def sample(lines: tuple[str, ...], n: int) -> list[str]:
 
 
 @cache
-def spm_model(vocab_size: int, byte_fallback: bool = False, n_lines: int = 20000):
+def spm_model(vocab_size: int, byte_fallback: bool = False, n_lines: int = 8000):
     """A SentencePiece ModelProto trained (nmt_nfkc) on real multilingual lines."""
     spm = pytest.importorskip("sentencepiece")
     from sentencepiece import sentencepiece_model_pb2
@@ -108,12 +108,14 @@ def spm_tokenizer(proto, *, prepend_scheme: str = "always", split: bool = True):
 
 
 @cache
-def spm_json(vocab_size: int = 4000, byte_fallback: bool = False, **meta) -> str:
-    return spm_tokenizer(spm_model(vocab_size, byte_fallback), **meta).to_str()
+def spm_json(
+    vocab_size: int = 4000, byte_fallback: bool = False, n_lines: int = 8000, **meta
+) -> str:
+    return spm_tokenizer(spm_model(vocab_size, byte_fallback, n_lines), **meta).to_str()
 
 
 @cache
-def trained_json(vocab_size: int = 3000, normalizer: str | None = None) -> str:
+def trained_json(vocab_size: int = 2000, normalizer: str | None = None) -> str:
     """tokenizers' UnigramTrainer on real multilingual text, Metaspace, optional NFKC."""
     from tokenizers import models, normalizers, pre_tokenizers, trainers
 
@@ -124,14 +126,15 @@ def trained_json(vocab_size: int = 3000, normalizer: str | None = None) -> str:
     trainer = trainers.UnigramTrainer(
         vocab_size=vocab_size, unk_token="<unk>", special_tokens=["<unk>", "<s>", "</s>"]
     )
-    tok.train_from_iterator(sample(multilingual_lines(), 8000), trainer)
+    tok.train_from_iterator(sample(multilingual_lines(), 2000), trainer)
     return tok.to_str()
 
 
-def with_added(tj: str, contents: list[str]) -> str:
-    """tj with extra added tokens (normalized false), numbered as tokenizers would."""
+def with_added(tj: str, contents: list[str], **flags: bool) -> str:
+    """tj with extra added tokens (normalized false, flags such as lstrip=True),
+    numbered as tokenizers would."""
     tok = tokenizers.Tokenizer.from_str(tj)
-    tok.add_tokens([tokenizers.AddedToken(c, normalized=False) for c in contents])
+    tok.add_tokens([tokenizers.AddedToken(c, normalized=False, **flags) for c in contents])
     return tok.to_str()
 
 

@@ -40,6 +40,30 @@ bool starts_with(const std::string& s, std::size_t at, const std::string& p) noe
     return s.size() - at >= p.size() && std::memcmp(s.data() + at, p.data(), p.size()) == 0;
 }
 
+// Start of the whitespace run that ends at t[at] (at if none), by code point.
+std::size_t white_before(const std::string& t, std::size_t at) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+    while (at > 0) {
+        std::size_t k = at - 1;
+        while (k > 0 && (u[k] & 0xC0) == 0x80) --k;
+        std::size_t j = k;
+        if (!is_white(decode(u, t.size(), j))) break;
+        at = k;
+    }
+    return at;
+}
+
+// End of the whitespace run that starts at t[at].
+std::size_t white_after(const std::string& t, std::size_t at) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+    while (at < t.size()) {
+        std::size_t j = at;
+        if (!is_white(decode(u, t.size(), j))) break;
+        at = j;
+    }
+    return at;
+}
+
 }  // namespace
 
 // ---- Precompiled charsmap ---------------------------------------------------
@@ -126,7 +150,8 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
                              std::size_t pieces_size, const std::int64_t* char_offsets,
                              const double* scores, std::int64_t n, const char* added,
                              const std::int64_t* added_offsets, const std::int32_t* added_ids,
-                             std::int64_t n_added, const std::vector<NormStep>& steps,
+                             const std::uint8_t* added_flags, std::int64_t n_added,
+                             const std::vector<NormStep>& steps,
                              const std::vector<std::string>& charsmaps) noexcept {
     try {
         config_ = config;
@@ -189,7 +214,8 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
                             static_cast<std::size_t>(added_offsets[k + 1] - added_offsets[k]));
             if (tok.empty()) continue;
             added_first_[static_cast<unsigned char>(tok[0])] = true;
-            added_.push_back({std::move(tok), added_ids[k]});
+            added_.push_back({std::move(tok), added_ids[k], (added_flags[k] & kLstrip) != 0,
+                              (added_flags[k] & kRstrip) != 0});
         }
         std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
             return a.content.size() > b.content.size();
@@ -244,8 +270,10 @@ class UnigramTokenizer::Emit {
     std::vector<std::string>* words_;
 };
 
-std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch& s) const {
-    std::string cur = text;
+void UnigramTokenizer::normalize_into(const char* text, std::size_t n, UnigramScratch& s) const {
+    // Steps read s.norm and write s.tmp, then swap: both keep their capacity.
+    std::string& cur = s.norm;
+    cur.assign(text, n);
     for (const NormStep& st : steps_) {
         std::string& out = s.tmp;
         out.clear();
@@ -254,28 +282,28 @@ std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch&
                 charsmaps_[static_cast<std::size_t>(st.charsmap)].normalize(cur, out);
                 break;
             case NormStep::kReplace:  // non-overlapping, left to right
-                for (std::size_t i = 0; i < cur.size();) {
-                    if (starts_with(cur, i, st.a)) {
-                        out += st.b;
-                        i += st.a.size();
-                    } else {
-                        out += cur[i++];
+                for (std::size_t i = 0;;) {
+                    const std::size_t j = cur.find(st.a, i);
+                    if (j == std::string::npos) {
+                        out.append(cur, i, std::string::npos);
+                        break;
                     }
+                    out.append(cur, i, j - i);
+                    out += st.b;
+                    i = j + st.a.size();
                 }
                 break;
-            case NormStep::kReplaceSpaces:  // the regex " {2,}"
-                for (std::size_t i = 0; i < cur.size();) {
-                    std::size_t j = i;
-                    while (j < cur.size() && cur[j] == ' ') ++j;
-                    if (j - i >= 2) {
-                        out += st.b;
-                        i = j;
-                    } else if (j > i) {
-                        out += ' ';
-                        i = j;
-                    } else {
-                        out += cur[i++];
+            case NormStep::kReplaceSpaces:  // the regex " {2,}": each run of 2+ spaces
+                for (std::size_t i = 0;;) {
+                    const std::size_t j = cur.find("  ", i);
+                    if (j == std::string::npos) {
+                        out.append(cur, i, std::string::npos);
+                        break;
                     }
+                    out.append(cur, i, j - i);
+                    out += st.b;
+                    i = cur.find_first_not_of(' ', j);
+                    if (i == std::string::npos) break;
                 }
                 break;
             case NormStep::kPrepend:
@@ -308,7 +336,11 @@ std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch&
         }
         cur.swap(out);
     }
-    return cur;
+}
+
+std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch& s) const {
+    normalize_into(text.data(), text.size(), s);
+    return s.norm;
 }
 
 void UnigramTokenizer::split_pieces(const std::string& norm, bool first, UnigramScratch& s) const {
@@ -322,11 +354,13 @@ void UnigramTokenizer::split_pieces(const std::string& norm, bool first, Unigram
     }
     const std::string& rep = config_.replacement;
     s.seg.clear();
-    for (char c : norm) {
-        if (c == ' ')
-            s.seg += rep;
-        else
-            s.seg += c;
+    for (std::size_t i = 0; i < norm.size();) {
+        const void* sp = std::memchr(norm.data() + i, ' ', norm.size() - i);
+        const std::size_t j =
+            sp ? static_cast<std::size_t>(static_cast<const char*>(sp) - norm.data()) : norm.size();
+        s.seg.append(norm, i, j - i);
+        if (j < norm.size()) s.seg += rep;
+        i = j + 1;
     }
     const bool prepend =
         config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
@@ -414,10 +448,10 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
     }
 }
 
-void UnigramTokenizer::segment(const std::string& seg, bool first, UnigramScratch& s,
+void UnigramTokenizer::segment(const char* seg, std::size_t n, bool first, UnigramScratch& s,
                                Emit& emit) const {
-    if (seg.empty()) return;
-    s.norm = normalize(seg, s);
+    if (n == 0) return;
+    normalize_into(seg, n, s);
     split_pieces(s.norm, first, s);
     if (emit.words()) {
         for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
@@ -437,21 +471,22 @@ namespace {
 void clean_utf8(const char* text, std::size_t n, std::int64_t max_chars, std::string& out) {
     out.clear();
     const auto* s = reinterpret_cast<const unsigned char*>(text);
-    std::size_t i = 0;
+    std::size_t i = 0, run = 0;  // [run, i) is valid UTF-8 not yet copied
     char buf[4];
     for (std::int64_t k = 0; i < n && (max_chars < 0 || k < max_chars); ++k) {
         if (s[i] < 0x80) {
-            out += static_cast<char>(s[i++]);
+            ++i;
             continue;
         }
         const std::size_t at = i;
         const std::uint32_t cp = decode(s, n, i);
         if (cp == kReplacement && !(i - at == 3 && s[at] == 0xEF)) {
+            out.append(text + run, at - run);
             out.append(buf, static_cast<std::size_t>(encode(cp, buf)));
-        } else {
-            out.append(text + at, i - at);
+            run = i;
         }
     }
+    out.append(text + run, i - run);
 }
 
 }  // namespace
@@ -463,18 +498,21 @@ void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& l
     Emit emit(limits, config_.unk_id, ids, nullptr);
     const std::string& t = s.clean;
     std::size_t seg = 0, p = 0;
-    std::string part;
     if (!added_.empty()) {
         while (p < t.size()) {
             bool matched = false;
             if (added_first_[static_cast<unsigned char>(t[p])]) {
                 for (const Added& a : added_) {
                     if (starts_with(t, p, a.content)) {
-                        part.assign(t, seg, p - seg);
-                        segment(part, seg == 0, s, emit);
+                        // tokenizers: lstrip moves the start back over whitespace (not
+                        // past the previous match), rstrip the end forward.
+                        std::size_t start = p, stop = p + a.content.size();
+                        if (a.lstrip) start = std::max(seg, white_before(t, p));
+                        if (a.rstrip) stop = white_after(t, stop);
+                        segment(t.data() + seg, start - seg, seg == 0, s, emit);
                         emit.id(a.id);
                         if (emit.done()) return;
-                        p += a.content.size();
+                        p = stop;
                         seg = p;
                         matched = true;
                         break;
@@ -484,8 +522,7 @@ void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& l
             if (!matched) ++p;
         }
     }
-    part.assign(t, seg, t.size() - seg);
-    segment(part, seg == 0, s, emit);
+    segment(t.data() + seg, t.size() - seg, seg == 0, s, emit);
 }
 
 void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,
@@ -493,8 +530,7 @@ void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScrat
     clean_utf8(text, n, -1, s.clean);
     std::vector<std::int32_t> ids;
     Emit emit(Limits{}, config_.unk_id, ids, &words);
-    const std::string part = s.clean;
-    segment(part, true, s, emit);
+    segment(s.clean.data(), s.clean.size(), true, s, emit);
 }
 
 }  // namespace fastpool::tokenizer

@@ -5,9 +5,9 @@
 //   * Input is UTF-8 bytes of any content: ill-formed sequences become U+FFFD
 //     first (utf8.h), so everything after works on valid UTF-8.
 //   * Per text: cut to max_chars code points; split out added tokens
-//     (leftmost-longest on the text; only tokens with normalized, lstrip,
-//     rstrip and single_word false: the Python layer routes others to
-//     `tokenizers`); per remaining segment run the normalizer steps in order
+//     (leftmost-longest on the text, lstrip/rstrip absorbing the whitespace
+//     beside a match; only tokens with normalized and single_word false: the
+//     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps in order
 //     (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip),
 //     then the Metaspace pre-tokenizer (or none), then Viterbi over the
 //     vocabulary scores per piece, with consecutive unknown characters fused
@@ -76,13 +76,15 @@ struct UnigramScratch : Scratch {
 
 class UnigramTokenizer final : public TextTokenizer {
    public:
+    static constexpr std::uint8_t kLstrip = 1, kRstrip = 2;
     // pieces: n vocabulary strings as one UTF-8 blob, piece k at code points
     // [char_offsets[k], char_offsets[k+1]); scores[k] its score. added: n_added
-    // strings (byte offsets) with ids. charsmaps: the raw blobs steps refer to.
+    // strings (byte offsets) with ids and flags (kLstrip | kRstrip). charsmaps: the raw blobs steps refer to.
     bool build(const UnigramConfig& config, const char* pieces, std::size_t pieces_size,
                const std::int64_t* char_offsets, const double* scores, std::int64_t n,
                const char* added, const std::int64_t* added_offsets, const std::int32_t* added_ids,
-               std::int64_t n_added, const std::vector<NormStep>& steps,
+               const std::uint8_t* added_flags, std::int64_t n_added,
+               const std::vector<NormStep>& steps,
                const std::vector<std::string>& charsmaps) noexcept;
 
     std::unique_ptr<Scratch> new_scratch() const override {
@@ -99,7 +101,9 @@ class UnigramTokenizer final : public TextTokenizer {
 
    private:
     class Emit;
-    void segment(const std::string& seg, bool first, UnigramScratch& s, Emit& emit) const;
+    void segment(const char* seg, std::size_t n, bool first, UnigramScratch& s, Emit& emit) const;
+    // The normalizer steps on text[0..n), into s.norm.
+    void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
     void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
     void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
     // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
@@ -119,6 +123,7 @@ class UnigramTokenizer final : public TextTokenizer {
     struct Added {
         std::string content;
         std::int32_t id;
+        bool lstrip, rstrip;  // absorb the whitespace before / after a match
     };
     std::vector<Added> added_;  // longest first
     std::array<bool, 256> added_first_{};

@@ -69,6 +69,7 @@ class UnigramTokenizer(NativeBase):
         added_data: bytes,
         added_offsets: np.ndarray,
         added_ids: np.ndarray,
+        added_flags: np.ndarray,
         steps: list[tuple[int, bytes, bytes, bool, bool, int]],
         charsmaps: list[bytes],
         pre: int,

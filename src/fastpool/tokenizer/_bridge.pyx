@@ -12,7 +12,7 @@ bytes object's buffer is used as is. The GIL is released for all the work.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.string cimport memcpy
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
@@ -423,7 +423,7 @@ cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" 
         cbool build(const UnigramConfig& config, const char* pieces, size_t pieces_size,
                     const int64_t* char_offsets, const double* scores, int64_t n,
                     const char* added, const int64_t* added_offsets, const int32_t* added_ids,
-                    int64_t n_added, const vector[NormStep]& steps,
+                    const uint8_t* added_flags, int64_t n_added, const vector[NormStep]& steps,
                     const vector[string]& charsmaps) noexcept
         string normalize(const string& text, UnigramScratch& scratch) except +
         void pretokenize(const char* text, size_t n, UnigramScratch& scratch,
@@ -444,6 +444,7 @@ cdef class UnigramTokenizer(NativeBase):
         bytes added_data,
         const int64_t[::1] added_offsets,
         const int32_t[::1] added_ids,
+        const uint8_t[::1] added_flags,
         list steps,
         list charsmaps,
         int pre,
@@ -453,7 +454,8 @@ cdef class UnigramTokenizer(NativeBase):
     ):
         """pieces: the vocabulary as one UTF-8 blob, piece k at code points
         char_offsets[k]..char_offsets[k+1]; scores float64 by id. added_*: strings
-        as one blob, int64 byte offsets (n+1), int32 ids. steps: (kind, a, b, left,
+        as one blob, int64 byte offsets (n+1), int32 ids, uint8 flags (1 lstrip, 2
+        rstrip). steps: (kind, a, b, left,
         right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs."""
         cdef UnigramConfig config
         config.unk_id = unk_id
@@ -480,13 +482,15 @@ cdef class UnigramTokenizer(NativeBase):
         cdef size_t psize = PyBytes_GET_SIZE(pieces)
         cdef const char* ad = PyBytes_AS_STRING(added_data)
         cdef const int32_t* aid = NULL
+        cdef const uint8_t* aflags = NULL
         if n_added:
             aid = &added_ids[0]
+            aflags = &added_flags[0]
         cdef cbool ok
         self.ug = new UnigramNative()
         with nogil:
             ok = self.ug.build(config, p, psize, &char_offsets[0], &scores[0], n, ad,
-                               &added_offsets[0], aid, n_added, csteps, cmaps)
+                               &added_offsets[0], aid, aflags, n_added, csteps, cmaps)
         if not ok:
             del self.ug
             self.ug = NULL

@@ -5,7 +5,7 @@ made of ``Precompiled`` (SentencePiece charsmaps), ``Replace`` (a literal string
 regex ``" {2,}"`` XLM-R-family files carry), ``Prepend`` and ``Strip`` steps (alone or
 in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
 ``split`` true or false) or none; added tokens as ``family.added_tokens_reason``
-allows. Ids are those of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
+allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
 """
 
 from __future__ import annotations
@@ -191,8 +191,48 @@ def support_reason(tj: Mapping[str, Any]) -> str:
             return part
     if not tj.get("added_tokens"):
         return ""
+    reason = _strip_reason(tj["added_tokens"])
+    if reason:
+        return reason
     ids = dict(zip(pieces, range(len(pieces)), strict=True))  # last id of a repeated piece
-    return added_tokens_reason(tj, ids, len(pieces))
+    return added_tokens_reason(_without_strip(tj), ids, len(pieces))
+
+
+def _strip_reason(added: Any) -> str:
+    """'' if the added tokens' lstrip / rstrip flags are ones the native split reproduces.
+
+    lstrip / rstrip absorb the whitespace before / after a match (tokenizers' rule);
+    with rstrip, a token that starts with whitespace could match inside what another
+    absorbed, which tokenizers resolves its own way: declined."""
+    if not isinstance(added, list):
+        return "added_tokens is not a list"
+    flagged = False
+    for a in added:
+        if not isinstance(a, Mapping):
+            return f"added token {a!r} is not an object"
+        for flag in ("lstrip", "rstrip"):
+            if not isinstance(a.get(flag, False), bool):
+                return f"added token {a.get('content')!r} has {flag}={a.get(flag)!r}"
+        flagged |= bool(a.get("rstrip", False))
+    if flagged:
+        for a in added:
+            content = a.get("content")
+            if isinstance(content, str) and content[:1].isspace():
+                return f"added token {content!r} starts with whitespace beside an rstrip token"
+    return ""
+
+
+def _without_strip(tj: Mapping[str, Any]) -> dict[str, Any]:
+    """tj with the added tokens' lstrip / rstrip cleared (the shared checks decline them)."""
+    added = [{**a, "lstrip": False, "rstrip": False} for a in tj["added_tokens"]]
+    return {**tj, "added_tokens": added}
+
+
+def _strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
+    return np.array(
+        [bool(a.get("lstrip")) | bool(a.get("rstrip")) << 1 for a in tj.get("added_tokens") or []],
+        dtype=np.uint8,
+    )
 
 
 def build(tj: Mapping[str, Any]) -> Built:
@@ -219,6 +259,7 @@ def build(tj: Mapping[str, Any]) -> Built:
         added_data,
         added_offsets,
         added_ids,
+        _strip_flags(tj),
         list(steps[0]),
         list(steps[1]),
         *pre,
