@@ -188,7 +188,9 @@ def test_added_tokens():
     assert_same(with_added(_json("spm_first"), ["<mask>"]), texts)
 
 
-@pytest.mark.parametrize("flags", [{"lstrip": True}, {"rstrip": True}, {"lstrip": True, "rstrip": True}])
+@pytest.mark.parametrize(
+    "flags", [{"lstrip": True}, {"rstrip": True}, {"lstrip": True, "rstrip": True}]
+)
 def test_added_tokens_strip_whitespace(flags):
     """XLM-R's <mask> has lstrip: the whitespace before a match goes with it."""
     texts = ["x <mask>y", "a \u3000 <mask> <mask>  b", "  <mask>", "<mask>  ", "a<mask>\t\nb c",
@@ -298,15 +300,33 @@ def _mutated(fn) -> dict:
         (lambda tj: tj["model"]["vocab"].append(["\ud800", 0.0]), "lone surrogate"),
         (
             lambda tj: tj.update(
-                added_tokens=[{"id": 3, "content": "<mask>", "single_word": True, "lstrip": True,
-                               "rstrip": False, "normalized": False, "special": True}]
+                added_tokens=[
+                    {
+                        "id": 3,
+                        "content": "<mask>",
+                        "single_word": True,
+                        "lstrip": True,
+                        "rstrip": False,
+                        "normalized": False,
+                        "special": True,
+                    }
+                ]
             ),  # fmt: skip
             "has single_word=true",
         ),
         (
             lambda tj: tj.update(
-                added_tokens=[{"id": 4000, "content": " x", "single_word": False, "lstrip": False,
-                               "rstrip": True, "normalized": False, "special": True}]
+                added_tokens=[
+                    {
+                        "id": 4000,
+                        "content": " x",
+                        "single_word": False,
+                        "lstrip": False,
+                        "rstrip": True,
+                        "normalized": False,
+                        "special": True,
+                    }
+                ]
             ),  # fmt: skip
             "starts with whitespace beside an rstrip token",
         ),

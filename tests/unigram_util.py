@@ -80,7 +80,7 @@ def spm_model(vocab_size: int, byte_fallback: bool = False, n_lines: int = 8000)
             num_threads=1,
             minloglevel=2,
         )
-        proto = sentencepiece_model_pb2.ModelProto()
+        proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]
         with open(os.path.join(d, "m.model"), "rb") as f:
             proto.ParseFromString(f.read())
     return proto

@@ -1,6 +1,6 @@
 """Generate csrc/fastpool/tokenizer/grapheme_tables.h: UAX #29 grapheme-cluster properties.
 
-Usage: python tools/gen_grapheme_tables.py TABLES_RS [output.h]
+Usage: python tools/gen_grapheme_tables.py TABLES_RS [output.h] && clang-format -i output.h
 
 `tokenizers`' Precompiled normalizer (SentencePiece charsmaps) rewrites text one
 extended grapheme cluster at a time, with the clusters of the Rust crate
@@ -36,10 +36,11 @@ def main() -> None:
     text = Path(sys.argv[1]).read_text()
     version = re.search(r"UNICODE_VERSION: \(u64, u64, u64\) = \((\d+), (\d+), (\d+)\)", text)
     assert version is not None
-    cats = re.findall(rf"\(\s*{_CP},\s*{_CP},\s*GC_(\w+)\s*\)", _section(text, "grapheme_cat_table"))
+    table = _section(text, "grapheme_cat_table")
+    cats = re.findall(rf"\(\s*{_CP},\s*{_CP},\s*GC_(\w+)\s*\)", table)
     incb = re.findall(rf"\(\s*{_CP},\s*{_CP}\s*\)", _section(text, "InCB_Extend_table"))
     # Every entry parsed (entries may wrap across lines).
-    assert len(cats) == _section(text, "grapheme_cat_table").count("GC_")
+    assert len(cats) == table.count("GC_")
     assert 2 * len(incb) == _section(text, "InCB_Extend_table").count("'\\u{")
     rows = []
     for lo, hi, cat in cats:
@@ -52,7 +53,7 @@ def main() -> None:
         "// src/tables.rs (the crate tokenizers 0.22.2 segments graphemes with). Do not edit.\n"
         "#pragma once\n\n#include <cstdint>\n\n"
         "namespace fastpool::tokenizer::grapheme_data {\n\n"
-        f"constexpr const char* kUnicodeVersion = \"{'.'.join(version.groups())}\";\n\n"
+        f'constexpr const char* kUnicodeVersion = "{".".join(version.groups())}";\n\n'
         "struct ClassRange {\n    std::uint32_t lo, hi;\n    std::uint8_t cls;\n};\n"
         "struct Range {\n    std::uint32_t lo, hi;\n};\n\n"
         "// Sorted, disjoint; code points in no range are class 0 (Any).\n"

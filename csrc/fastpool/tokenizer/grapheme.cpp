@@ -74,8 +74,7 @@ std::uint8_t props(std::uint32_t cp) noexcept {
 }
 
 bool is_linker(std::uint32_t cp) noexcept {
-    return cp == 0x94D || cp == 0x9CD || cp == 0xACD || cp == 0xB4D || cp == 0xC4D ||
-           cp == 0xD4D;
+    return cp == 0x94D || cp == 0x9CD || cp == 0xACD || cp == 0xB4D || cp == 0xC4D || cp == 0xD4D;
 }
 
 }  // namespace

@@ -24,11 +24,6 @@ std::size_t utf8_len(unsigned char b) noexcept {
     return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
 }
 
-std::uint64_t mix(std::uint64_t k) noexcept {
-    k *= 0x9E3779B97F4A7C15ull;
-    return k ^ (k >> 29);
-}
-
 // Rust's char::is_whitespace (White_Space), which Strip uses.
 bool is_white(std::uint32_t c) noexcept {
     return (c >= 0x9 && c <= 0xD) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
@@ -78,8 +73,7 @@ bool CharsMap::load(const char* data, std::size_t n) {
     return true;
 }
 
-bool CharsMap::transform(const char* s, std::size_t n, const char** out,
-                         std::size_t* out_n) const {
+bool CharsMap::transform(const char* s, std::size_t n, const char** out, std::size_t* out_n) const {
     // darts-clone's unit layout: bit 8 has_leaf, label in bits 0-7 (+bit 31),
     // offset in bits 10-30 (shifted by 8 more when bit 9 is set).
     const auto offset = [](std::uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); };
@@ -97,7 +91,10 @@ bool CharsMap::transform(const char* s, std::size_t n, const char** out,
         if ((unit >> 8) & 1) {
             // The first (shortest) match wins, as spm_precompiled takes results[0].
             const std::size_t at = units_[pos] & ((1u << 31) - 1);
-            if (at > normalized_.size()) return false;
+            // An index past the strings or inside a character: tokenizers panics; no match.
+            if (at > normalized_.size() ||
+                (at < normalized_.size() && (normalized_[at] & 0xC0) == 0x80))
+                return false;
             const void* nul = std::memchr(normalized_.data() + at, 0, normalized_.size() - at);
             const std::size_t end =
                 nul ? static_cast<std::size_t>(static_cast<const char*>(nul) - normalized_.data())
@@ -123,7 +120,7 @@ void CharsMap::normalize(const std::string& text, std::string& out) const {
             return;
         }
         for (std::size_t c = start; c < end;) {
-            const std::size_t len = utf8_len(s[c]);
+            const std::size_t len = std::min(utf8_len(s[c]), end - c);
             if (transform(text.data() + c, len, &rep, &rep_n))
                 out.append(rep, rep_n);
             else
@@ -147,7 +144,7 @@ void CharsMap::normalize(const std::string& text, std::string& out) const {
 // ---- building ---------------------------------------------------------------
 
 bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
-                             std::size_t pieces_size, const std::int64_t* char_offsets,
+                             std::size_t pieces_size, const std::int64_t* offsets,
                              const double* scores, std::int64_t n, const char* added,
                              const std::int64_t* added_offsets, const std::int32_t* added_ids,
                              const std::uint8_t* added_flags, std::int64_t n_added,
@@ -155,48 +152,16 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
                              const std::vector<std::string>& charsmaps) noexcept {
     try {
         config_ = config;
-        if (n <= 0 || pieces_size >= (1u << 24) - 1) return false;
+        if (n <= 0 || n > std::numeric_limits<std::int32_t>::max() || offsets[0] < 0) return false;
+        for (std::int64_t k = 0; k < n; ++k)
+            if (offsets[k] > offsets[k + 1] ||
+                offsets[k + 1] > static_cast<std::int64_t>(pieces_size))
+                return false;
         scores_.assign(scores, scores + n);
         double min_score = std::numeric_limits<double>::infinity();
         for (double v : scores_) min_score = std::min(min_score, v);
         unk_score_ = min_score - kUnkPenalty;
-        // Trie edges hashed by (node, byte); at most one node per blob byte.
-        std::size_t cap = 1024;
-        while (cap < 2 * pieces_size) cap <<= 1;
-        edges_.assign(cap, 0);
-        mask_ = cap - 1;
-        term_.assign(1, -1);
-        root_.fill(0);
-        const auto* u = reinterpret_cast<const unsigned char*>(pieces);
-        std::size_t at = 0;
-        for (std::int64_t k = 0; k < n; ++k) {
-            const std::int64_t chars = char_offsets[k + 1] - char_offsets[k];
-            std::uint32_t node = 0;
-            for (std::int64_t c = 0; c < chars; ++c) {
-                if (at >= pieces_size) return false;
-                const std::size_t end = at + utf8_len(u[at]);
-                if (end > pieces_size) return false;
-                for (; at < end; ++at) {
-                    std::uint32_t next = child(node, u[at]);
-                    if (!next) {
-                        next = static_cast<std::uint32_t>(term_.size());
-                        term_.push_back(-1);
-                        if (node == 0) {
-                            root_[u[at]] = next;
-                        } else {
-                            const std::uint64_t key = (std::uint64_t{node} << 8 | u[at]) + 1;
-                            std::uint64_t h = mix(key) & mask_;
-                            while (edges_[h]) h = (h + 1) & mask_;
-                            edges_[h] = key << 32 | next;
-                        }
-                    }
-                    node = next;
-                }
-            }
-            // A repeated piece maps to its last id, as tokenizers' token_to_ids.
-            if (node) term_[node] = static_cast<std::int32_t>(k);
-        }
-        if (at != pieces_size) return false;
+        build_trie(pieces, pieces_size, offsets, n);
         byte_ids_.fill(-1);
         static const char* hex = "0123456789ABCDEF";
         for (int b = 0; b < 256; ++b) {
@@ -226,14 +191,147 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
     }
 }
 
+void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
+                                  std::int64_t n) {
+    // Sort the non-empty pieces bytewise (first by their first 8 bytes packed big-endian,
+    // ties by the rest), then lay the trie out breadth first: a node's children are
+    // consecutive nodes, their labels ascending, so a walk reads nearby memory.
+    const auto* u = reinterpret_cast<const unsigned char*>(pieces);
+    const auto len = [&](std::uint32_t k) {
+        return static_cast<std::size_t>(offsets[k + 1] - offsets[k]);
+    };
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    order.reserve(static_cast<std::size_t>(n));
+    for (std::int64_t k = 0; k < n; ++k) {
+        const std::size_t m = len(static_cast<std::uint32_t>(k));
+        if (!m) continue;  // the empty piece never matches
+        std::uint64_t key = 0;
+        for (std::size_t b = 0; b < 8; ++b)
+            key = key << 8 | (b < m ? u[offsets[k] + static_cast<std::int64_t>(b)] : 0);
+        order.emplace_back(key, static_cast<std::uint32_t>(k));
+    }
+    // LSD radix sort on the packed keys (stable, 16 bits a pass), then a full
+    // comparison only inside runs of equal keys: a comparison sort of 250,000
+    // strings costs several times more.
+    const auto full = [&](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        const std::size_t la = len(a.second), lb = len(b.second);
+        if (la > 8 || lb > 8) {
+            const std::size_t common = std::min(la, lb);
+            const int c = common > 8 ? std::memcmp(u + offsets[a.second] + 8,
+                                                   u + offsets[b.second] + 8, common - 8)
+                                     : 0;
+            if (c != 0) return c < 0;
+        }
+        if (la != lb) return la < lb;
+        return a.second < b.second;
+    };
+    {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> tmp(order.size());
+        std::vector<std::uint32_t> count(65537);
+        for (int shift = 0; shift < 64; shift += 16) {
+            std::fill(count.begin(), count.end(), 0);
+            for (const auto& e : order) ++count[((e.first >> shift) & 0xFFFF) + 1];
+            for (std::size_t b = 1; b < count.size(); ++b) count[b] += count[b - 1];
+            for (const auto& e : order) tmp[count[(e.first >> shift) & 0xFFFF]++] = e;
+            order.swap(tmp);
+        }
+    }
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i + 1;
+        while (j < order.size() && order[j].first == order[i].first) ++j;
+        if (j - i > 1)
+            std::sort(order.begin() + static_cast<std::ptrdiff_t>(i),
+                      order.begin() + static_cast<std::ptrdiff_t>(j), full);
+        i = j;
+    }
+    (void)size;
+    // The sorted pieces copied into one sorted blob: each level of the breadth-first
+    // pass below then reads it front to back instead of jumping around the vocabulary.
+    struct Entry {
+        std::uint32_t start, len, id;
+    };
+    std::vector<Entry> sorted(order.size());
+    std::string& blob = tail_bytes_;
+    blob.clear();
+    blob.reserve(size);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::uint32_t k = order[i].second;
+        sorted[i] = {static_cast<std::uint32_t>(blob.size()), static_cast<std::uint32_t>(len(k)),
+                     k};
+        blob.append(pieces + offsets[k], len(k));
+    }
+    std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(order);
+    const auto* sb = reinterpret_cast<const unsigned char*>(blob.data());
+    label_.assign(1, 0);
+    first_.assign(1, 0);
+    count_.assign(1, 0);
+    term_.assign(1, -1);
+    tail_of_.assign(1, 0);
+    tails_.clear();
+    // Shared prefixes keep the node count well under the byte count; half is a guess
+    // that saves most reallocations.
+    const std::size_t guess = blob.size() / 2 + 1;
+    label_.reserve(guess);
+    first_.reserve(guess);
+    count_.reserve(guess);
+    term_.reserve(guess);
+    tail_of_.reserve(guess);
+    struct Item {
+        std::uint32_t lo, hi, depth;
+    };
+    std::vector<Item> items{{0, static_cast<std::uint32_t>(sorted.size()), 0}};
+    items.reserve(guess);
+    for (std::size_t v = 0; v < items.size(); ++v) {
+        const Item it = items[v];
+        std::uint32_t lo = it.lo;
+        // Pieces ending here sort first; a repeated piece keeps its last id.
+        while (lo < it.hi && sorted[lo].len == it.depth)
+            term_[v] = static_cast<std::int32_t>(sorted[lo++].id);
+        first_[v] = static_cast<std::uint32_t>(label_.size());
+        if (v != 0 && it.hi - lo == 1) {
+            // One longer piece below: keep its rest as a tail, not a chain of nodes.
+            tails_.push_back({static_cast<std::uint32_t>(v), sorted[lo].start + it.depth,
+                              sorted[lo].len - it.depth, static_cast<std::int32_t>(sorted[lo].id)});
+            tail_of_[v] = static_cast<std::uint32_t>(tails_.size());
+            continue;
+        }
+        std::uint32_t count = 0;
+        for (std::uint32_t i = lo; i < it.hi;) {
+            const unsigned char b = sb[sorted[i].start + it.depth];
+            std::uint32_t j = i + 1;
+            while (j < it.hi && sb[sorted[j].start + it.depth] == b) ++j;
+            label_.push_back(b);
+            first_.push_back(0);
+            count_.push_back(0);
+            term_.push_back(-1);
+            tail_of_.push_back(0);
+            items.push_back({i, j, it.depth + 1});
+            ++count;
+            i = j;
+        }
+        count_[v] = static_cast<std::uint16_t>(count);
+    }
+    root_.fill(0);
+    for (std::uint32_t c = first_[0]; c < first_[0] + count_[0]; ++c) root_[label_[c]] = c;
+}
+
 std::uint32_t UnigramTokenizer::child(std::uint32_t node, unsigned char b) const noexcept {
     if (node == 0) return root_[b];
-    const std::uint64_t key = (std::uint64_t{node} << 8 | b) + 1;
-    for (std::uint64_t h = mix(key) & mask_;; h = (h + 1) & mask_) {
-        const std::uint64_t e = edges_[h];
-        if (!e) return 0;
-        if ((e >> 32) == key) return static_cast<std::uint32_t>(e);
+    std::uint32_t lo = first_[node], hi = lo + count_[node];
+    if (hi - lo <= 8) {
+        for (; lo < hi; ++lo)
+            if (label_[lo] == b) return lo;
+        return 0;
     }
+    while (lo < hi) {
+        const std::uint32_t mid = (lo + hi) / 2;
+        if (label_[mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < first_[node] + count_[node] && label_[lo] == b ? lo : 0;
 }
 
 std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcept {
@@ -241,6 +339,15 @@ std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcep
     for (std::size_t k = 0; k < n; ++k) {
         node = child(node, static_cast<unsigned char>(s[k]));
         if (!node) return -1;
+        if (const std::uint32_t t = tail_of_[node]) {
+            const Tail& tail = tails_[t - 1];
+            const std::size_t rest = n - k - 1;
+            return rest == 0 ? term_[node]
+                   : rest == tail.len &&
+                           std::memcmp(s + k + 1, tail_bytes_.data() + tail.start, rest) == 0
+                       ? tail.id
+                       : -1;
+        }
     }
     return n ? term_[node] : -1;
 }
@@ -253,7 +360,10 @@ class UnigramTokenizer::Emit {
          std::vector<std::string>* words)
         : remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
                                            : limits.max_tokens),
-          drop_unk_(limits.drop_unk), unk_id_(unk_id), ids_(ids), words_(words) {}
+          drop_unk_(limits.drop_unk),
+          unk_id_(unk_id),
+          ids_(ids),
+          words_(words) {}
     void id(std::int32_t id) {
         if (remaining_ <= 0) return;
         --remaining_;
@@ -362,8 +472,7 @@ void UnigramTokenizer::split_pieces(const std::string& norm, bool first, Unigram
         if (j < norm.size()) s.seg += rep;
         i = j + 1;
     }
-    const bool prepend =
-        config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
+    const bool prepend = config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
     if (prepend && !s.seg.empty() && !starts_with(s.seg, 0, rep)) s.seg.insert(0, rep);
     if (s.seg.empty()) {
         s.pieces.push_back(0);
@@ -391,15 +500,10 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
     s.id.assign(n + 1, 0);
     for (std::size_t at = 0; at < n;) {
         const double here = s.score[at];
-        const std::size_t mblen = utf8_len(u[at]);
+        // min(): a malformed charsmap could leave a cut character (tokenizers panics there).
+        const std::size_t mblen = std::min(utf8_len(u[at]), n - at);
         bool single = false;
-        std::uint32_t node = 0;
-        for (std::size_t k = at; k < n; ++k) {
-            node = child(node, u[k]);
-            if (!node) break;
-            const std::int32_t id = term_[node];
-            if (id < 0) continue;
-            const std::size_t end = k + 1;
+        const auto consider = [&](std::size_t end, std::int32_t id) {
             const double cand = scores_[static_cast<std::size_t>(id)] + here;
             if (s.from[end] < 0 || cand > s.score[end]) {
                 s.score[end] = cand;
@@ -407,6 +511,19 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
                 s.id[end] = id;
             }
             if (end - at == mblen) single = true;
+        };
+        std::uint32_t node = 0;
+        for (std::size_t k = at; k < n; ++k) {
+            node = child(node, u[k]);
+            if (!node) break;
+            if (term_[node] >= 0) consider(k + 1, term_[node]);
+            if (const std::uint32_t t = tail_of_[node]) {
+                const Tail& tail = tails_[t - 1];
+                if (n - k - 1 >= tail.len &&
+                    std::memcmp(u + k + 1, tail_bytes_.data() + tail.start, tail.len) == 0)
+                    consider(k + 1 + tail.len, tail.id);
+                break;
+            }
         }
         if (!single) {
             const std::size_t end = at + mblen;
@@ -438,8 +555,9 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
         const std::int32_t id = exact(w + start, e - start);
         if (id >= 0) {
             emit.id(id);
-        } else if (config_.byte_fallback &&
-                   std::all_of(u + start, u + e, [&](unsigned char b) { return byte_ids_[b] >= 0; })) {
+        } else if (config_.byte_fallback && std::all_of(u + start, u + e, [&](unsigned char b) {
+                       return byte_ids_[b] >= 0;
+                   })) {
             for (std::size_t b = start; b < e; ++b) emit.id(byte_ids_[u[b]]);
         } else {
             emit.id(config_.unk_id);

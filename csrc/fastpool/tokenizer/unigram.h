@@ -7,12 +7,11 @@
 //   * Per text: cut to max_chars code points; split out added tokens
 //     (leftmost-longest on the text, lstrip/rstrip absorbing the whitespace
 //     beside a match; only tokens with normalized and single_word false: the
-//     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps in order
-//     (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip),
-//     then the Metaspace pre-tokenizer (or none), then Viterbi over the
-//     vocabulary scores per piece, with consecutive unknown characters fused
-//     into one unknown (or byte-fallback) token as `tokenizers` does. Keep the
-//     first max_tokens ids, then (drop_unk) remove the unknown id.
+//     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps
+//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip), then the
+//     Metaspace pre-tokenizer (or none), then Viterbi over the vocabulary scores per piece, with
+//     consecutive unknown characters fused into one unknown (or byte-fallback) token as
+//     `tokenizers` does. Keep the first max_tokens ids, then (drop_unk) remove the unknown id.
 //   * build() returns false on allocation failure or a malformed table.
 //     tokenize() may throw only std::bad_alloc. A built tokenizer is
 //     immutable: tokenize() is safe from many threads, each with its own Scratch.
@@ -47,7 +46,13 @@ class CharsMap {
 };
 
 struct NormStep {
-    enum Kind : int { kPrecompiled = 0, kReplace = 1, kReplaceSpaces = 2, kPrepend = 3, kStrip = 4 };
+    enum Kind : int {
+        kPrecompiled = 0,
+        kReplace = 1,
+        kReplaceSpaces = 2,
+        kPrepend = 3,
+        kStrip = 4
+    };
     int kind = kPrecompiled;
     std::string a;      // Replace pattern / Prepend text / (Precompiled: unused)
     std::string b;      // Replace content
@@ -77,12 +82,13 @@ struct UnigramScratch : Scratch {
 class UnigramTokenizer final : public TextTokenizer {
    public:
     static constexpr std::uint8_t kLstrip = 1, kRstrip = 2;
-    // pieces: n vocabulary strings as one UTF-8 blob, piece k at code points
-    // [char_offsets[k], char_offsets[k+1]); scores[k] its score. added: n_added
-    // strings (byte offsets) with ids and flags (kLstrip | kRstrip). charsmaps: the raw blobs steps refer to.
+    // pieces: n vocabulary strings as one UTF-8 blob, piece k at bytes
+    // [offsets[k], offsets[k+1]); scores[k] its score. added: n_added
+    // strings (byte offsets) with ids and flags (kLstrip | kRstrip). charsmaps: the raw
+    // blobs the steps refer to.
     bool build(const UnigramConfig& config, const char* pieces, std::size_t pieces_size,
-               const std::int64_t* char_offsets, const double* scores, std::int64_t n,
-               const char* added, const std::int64_t* added_offsets, const std::int32_t* added_ids,
+               const std::int64_t* offsets, const double* scores, std::int64_t n, const char* added,
+               const std::int64_t* added_offsets, const std::int32_t* added_ids,
                const std::uint8_t* added_flags, std::int64_t n_added,
                const std::vector<NormStep>& steps,
                const std::vector<std::string>& charsmaps) noexcept;
@@ -107,15 +113,28 @@ class UnigramTokenizer final : public TextTokenizer {
     void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
     void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
     // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
+    void build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
+                    std::int64_t n);
     std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
     std::int32_t exact(const char* s, std::size_t n) const noexcept;
 
     UnigramConfig config_;
-    std::vector<double> scores_;        // by id
-    std::vector<std::int32_t> term_;    // node -> id of the piece ending there, or -1
+    std::vector<double> scores_;  // by id
+    // Breadth-first trie: node v's children are nodes first_[v] .. + count_[v], labels ascending.
+    std::vector<unsigned char> label_;
+    std::vector<std::uint32_t> first_;
+    std::vector<std::uint16_t> count_;
+    std::vector<std::int32_t> term_;  // node -> id of the piece ending there, or -1
+    // A node with one longer piece below keeps that piece's rest as a tail (1-based
+    // index in tail_of_, 0: none) instead of a chain of one-child nodes.
+    struct Tail {
+        std::uint32_t node, start, len;
+        std::int32_t id;
+    };
+    std::vector<std::uint32_t> tail_of_;
+    std::vector<Tail> tails_;
+    std::string tail_bytes_;  // the sorted pieces; tails point into it
     std::array<std::uint32_t, 256> root_{};
-    std::vector<std::uint64_t> edges_;  // open addressing: (node << 8 | byte) + 1 << 32 | child
-    std::uint64_t mask_ = 0;
     double unk_score_ = 0;
     std::array<std::int32_t, 256> byte_ids_{};  // <0xNN> tokens, -1 if absent
     std::vector<NormStep> steps_;

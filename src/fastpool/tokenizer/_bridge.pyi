@@ -62,7 +62,7 @@ class UnigramTokenizer(NativeBase):
     def __init__(
         self,
         pieces: bytes,
-        char_offsets: np.ndarray,
+        offsets: np.ndarray,
         scores: np.ndarray,
         unk_id: int,
         byte_fallback: bool,
@@ -79,3 +79,7 @@ class UnigramTokenizer(NativeBase):
     ) -> None: ...
     def normalize(self, texts: tuple[str | bytes, ...]) -> list[str]: ...
     def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
+
+def unigram_vocab(
+    vocab: list, wanted: set[str]
+) -> tuple[bytes, np.ndarray, np.ndarray, dict[str, int]] | str: ...

@@ -421,7 +421,7 @@ cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" 
 
     cdef cppclass UnigramNative "fastpool::tokenizer::UnigramTokenizer"(TextTokenizer):
         cbool build(const UnigramConfig& config, const char* pieces, size_t pieces_size,
-                    const int64_t* char_offsets, const double* scores, int64_t n,
+                    const int64_t* offsets, const double* scores, int64_t n,
                     const char* added, const int64_t* added_offsets, const int32_t* added_ids,
                     const uint8_t* added_flags, int64_t n_added, const vector[NormStep]& steps,
                     const vector[string]& charsmaps) noexcept
@@ -437,7 +437,7 @@ cdef class UnigramTokenizer(NativeBase):
     def __cinit__(
         self,
         bytes pieces,
-        const int64_t[::1] char_offsets,
+        const int64_t[::1] offsets,
         const double[::1] scores,
         int32_t unk_id,
         bint byte_fallback,
@@ -452,8 +452,8 @@ cdef class UnigramTokenizer(NativeBase):
         int prepend_scheme,
         bint split,
     ):
-        """pieces: the vocabulary as one UTF-8 blob, piece k at code points
-        char_offsets[k]..char_offsets[k+1]; scores float64 by id. added_*: strings
+        """pieces: the vocabulary as one UTF-8 blob, piece k at bytes
+        offsets[k]..offsets[k+1]; scores float64 by id. added_*: strings
         as one blob, int64 byte offsets (n+1), int32 ids, uint8 flags (1 lstrip, 2
         rstrip). steps: (kind, a, b, left,
         right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs."""
@@ -489,7 +489,7 @@ cdef class UnigramTokenizer(NativeBase):
         cdef cbool ok
         self.ug = new UnigramNative()
         with nogil:
-            ok = self.ug.build(config, p, psize, &char_offsets[0], &scores[0], n, ad,
+            ok = self.ug.build(config, p, psize, &offsets[0], &scores[0], n, ad,
                                &added_offsets[0], aid, aflags, n_added, csteps, cmaps)
         if not ok:
             del self.ug
@@ -527,3 +527,58 @@ cdef class UnigramTokenizer(NativeBase):
         finally:
             del scratch
         return result
+
+
+from cpython.bool cimport PyBool_Check
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.long cimport PyLong_AsDouble, PyLong_Check
+from libc.math cimport isfinite
+
+
+def unigram_vocab(list vocab, object wanted):
+    """One pass over a tokenizer.json Unigram vocab ([[piece, score], ...]).
+
+    Returns (blob bytes, offsets int64 (n + 1, bytes), scores float64 (n), last ids
+    {piece: id} of the pieces in the set wanted), or a str saying what is wrong."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(vocab), k, size
+    cdef cnp.ndarray offsets = np.empty(n + 1, dtype=np.int64)
+    cdef cnp.ndarray scores = np.empty(n, dtype=np.float64)
+    cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
+    cdef double* sc = <double*>cnp.PyArray_DATA(scores)
+    cdef string blob
+    cdef object entry, piece, score
+    cdef const char* utf8
+    cdef double value
+    cdef dict found = {}
+    cdef bint look = bool(wanted)
+    off[0] = 0
+    for k in range(n):
+        entry = <object>PyList_GET_ITEM(vocab, k)
+        if type(entry) is not list or PyList_GET_SIZE(entry) != 2:
+            return "Unigram vocab entries must be [piece, score] pairs"
+        piece = <object>PyList_GET_ITEM(entry, 0)
+        score = <object>PyList_GET_ITEM(entry, 1)
+        if not PyUnicode_Check(piece):
+            return "Unigram vocab pieces must be strings"
+        if PyFloat_Check(score):
+            value = PyFloat_AS_DOUBLE(score)
+        elif PyLong_Check(score) and not PyBool_Check(score):
+            try:
+                value = PyLong_AsDouble(score)
+            except OverflowError:
+                return "Unigram vocab scores must be finite"
+        else:
+            return "Unigram vocab scores must be numbers"
+        if not isfinite(value):
+            return "Unigram vocab scores must be finite"
+        try:
+            utf8 = PyUnicode_AsUTF8AndSize(piece, &size)
+        except UnicodeEncodeError:
+            return "a Unigram vocab piece is not valid UTF-8 text (a lone surrogate)"
+        blob.append(utf8, size)
+        off[k + 1] = <int64_t>blob.size()
+        sc[k] = value
+        if look and piece in wanted:
+            found[piece] = k
+    return blob, offsets, scores, found

@@ -5,14 +5,14 @@ made of ``Precompiled`` (SentencePiece charsmaps), ``Replace`` (a literal string
 regex ``" {2,}"`` XLM-R-family files carry), ``Prepend`` and ``Strip`` steps (alone or
 in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
 ``split`` true or false) or none; added tokens as ``family.added_tokens_reason``
-allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
+allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those
+of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,23 +36,32 @@ _SCHEMES = {"always": 0, "never": 1, "first": 2}
 SPACE_RUN_REGEX = " {2,}"
 # Step kinds as unigram.h numbers them.
 _PRECOMPILED, _REPLACE, _REPLACE_SPACES, _PREPEND, _STRIP = range(5)
-# The native trie packs node numbers in 24 bits: one node per vocabulary byte at most.
-_MAX_VOCAB_BYTES = (1 << 24) - 2
 
 
-def _vocab(model: Mapping[str, Any]) -> tuple[list[str], list[Any]] | str:
-    """(pieces, scores) of a Unigram vocab, or why it is not usable. One pass of C-speed maps."""
-    vocab = model.get("vocab")
+_Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
+# support_reason's pass, kept for the build() that NativeTokenizer calls right after it on
+# the same list (one entry; only build() reads it and takes it out).
+_last: list[Any] = []
+
+
+def _vocab(tj: Mapping[str, Any], keep: bool) -> _Vocab | str:
+    """(UTF-8 blob, byte offsets, float64 scores, {added content: last id}) of the Unigram
+    vocab, or why it is not usable: one C pass over the json's list (_bridge.unigram_vocab)."""
+    vocab = tj["model"].get("vocab")
     if not isinstance(vocab, list) or not vocab:
         return "Unigram vocab is missing or empty"
-    if set(map(type, vocab)) != {list} or set(map(len, vocab)) != {2}:
-        return "Unigram vocab entries must be [piece, score] pairs"
-    pieces, scores = map(list, zip(*vocab, strict=True))
-    if set(map(type, pieces)) != {str}:
-        return "Unigram vocab pieces must be strings"
-    if not set(map(type, scores)) <= {float, int}:
-        return "Unigram vocab scores must be numbers"
-    return pieces, scores
+    added = tj.get("added_tokens") or []
+    wanted: set[str] = {
+        c for a in added if isinstance(a, Mapping) and isinstance(c := a.get("content"), str)
+    }
+    if not keep and _last and _last[0] is vocab and _last[1] == wanted:
+        result = _last[2]
+    else:
+        result = _bridge.unigram_vocab(vocab, wanted)
+    _last.clear()
+    if keep:
+        _last.extend((vocab, wanted, result))
+    return result
 
 
 def _charsmap(step: Mapping[str, Any]) -> bytes | str:
@@ -142,7 +151,9 @@ def _metaspace(pre: Any) -> tuple[int, bytes, int, bool] | str:
         kind = pre.get("type") if isinstance(pre, Mapping) else pre
         return f"pre_tokenizer {kind!r} (native for Unigram: Metaspace or none)"
     if set(pre) - _METASPACE_KEYS:
-        return f"Metaspace options {sorted(set(pre) - _METASPACE_KEYS)} are not implemented natively"
+        return (
+            f"Metaspace options {sorted(set(pre) - _METASPACE_KEYS)} are not implemented natively"
+        )
     rep = pre.get("replacement", "\u2581")
     if not isinstance(rep, str) or len(rep) != 1 or utf8(rep) is None:
         return f"Metaspace replacement {rep!r} is not one character"
@@ -161,7 +172,9 @@ def _model_reason(model: Mapping[str, Any], n: int) -> str:
         return f"Unigram options {sorted(extra)} are not implemented natively"
     unk = model.get("unk_id")
     if isinstance(unk, bool) or not isinstance(unk, int) or not 0 <= unk < n:
-        return f"Unigram unk_id {unk!r} is not an id in [0, {n}) (a model without one is not native)"
+        return (
+            f"Unigram unk_id {unk!r} is not an id in [0, {n}) (a model without one is not native)"
+        )
     if not isinstance(model.get("byte_fallback", False), bool):
         return "Unigram byte_fallback must be true or false"
     return ""
@@ -172,20 +185,14 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     model = tj.get("model")
     if not isinstance(model, Mapping) or model.get("type") != "Unigram":
         return "not a Unigram model"
-    vocab = _vocab(model)
+    vocab = _vocab(tj, keep=True)
     if isinstance(vocab, str):
         return vocab
-    pieces, scores = vocab
-    reason = _model_reason(model, len(pieces))
+    _, offsets, _, found = vocab
+    n = len(offsets) - 1
+    reason = _model_reason(model, n)
     if reason:
         return reason
-    if not all(map(math.isfinite, scores)):
-        return "Unigram vocab scores must be finite"
-    blob = utf8("".join(pieces))
-    if blob is None:
-        return "a Unigram vocab piece is not valid UTF-8 text (a lone surrogate)"
-    if len(blob) > _MAX_VOCAB_BYTES:
-        return f"Unigram vocab holds more than {_MAX_VOCAB_BYTES} bytes"
     for part in (_steps(tj.get("normalizer")), _metaspace(tj.get("pre_tokenizer"))):
         if isinstance(part, str):
             return part
@@ -194,8 +201,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     reason = _strip_reason(tj["added_tokens"])
     if reason:
         return reason
-    ids = dict(zip(pieces, range(len(pieces)), strict=True))  # last id of a repeated piece
-    return added_tokens_reason(_without_strip(tj), ids, len(pieces))
+    return added_tokens_reason(_without_strip(tj), found, n)  # found: last id of a piece
 
 
 def _strip_reason(added: Any) -> str:
@@ -238,22 +244,20 @@ def _strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
 def build(tj: Mapping[str, Any]) -> Built:
     """The native Unigram tokenizer of a tokenizer.json ``support_reason`` accepted."""
     model = tj["model"]
-    vocab = _vocab(model)
+    vocab = _vocab(tj, keep=False)
     assert not isinstance(vocab, str)
-    pieces, scores = vocab
-    n = len(pieces)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=n), out=offsets[1:])
+    blob, offsets, scores, _ = vocab
     steps = _steps(tj.get("normalizer"))
     pre = _metaspace(tj.get("pre_tokenizer"))
     assert not isinstance(steps, str) and not isinstance(pre, str)
     added = added_tokens(tj)
     added_data, added_offsets, added_ids = string_table(added)
     unk_id = int(model["unk_id"])
+    n = len(scores)
     tok = _bridge.UnigramTokenizer(
-        "".join(pieces).encode("utf-8"),
+        blob,
         offsets,
-        np.asarray(scores, dtype=np.float64),
+        scores,
         unk_id,
         bool(model.get("byte_fallback", False)),
         added_data,
@@ -265,5 +269,3 @@ def build(tj: Mapping[str, Any]) -> Built:
         *pre,
     )
     return Built(tok, unk_id, max([n] + [i + 1 for _, i in added]))
-
-
