@@ -57,3 +57,29 @@ class WordPieceTokenizer(NativeBase):
         unk_id: int,
     ) -> None: ...
     def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
+
+class UnigramTokenizer(NativeBase):
+    def __init__(
+        self,
+        pieces: bytes,
+        offsets: np.ndarray,
+        scores: np.ndarray,
+        unk_id: int,
+        byte_fallback: bool,
+        added_data: bytes,
+        added_offsets: np.ndarray,
+        added_ids: np.ndarray,
+        added_flags: np.ndarray,
+        steps: list[tuple[int, bytes, bytes, bool, bool, int]],
+        charsmaps: list[bytes],
+        pre: int,
+        replacement: bytes,
+        prepend_scheme: int,
+        split: bool,
+    ) -> None: ...
+    def normalize(self, texts: tuple[str | bytes, ...]) -> list[str]: ...
+    def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
+
+def unigram_vocab(
+    vocab: list, wanted: set[str]
+) -> tuple[bytes, np.ndarray, np.ndarray, dict[str, int]] | str: ...

@@ -12,7 +12,7 @@ bytes object's buffer is used as is. The GIL is released for all the work.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int8_t, int32_t, int64_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
 from libc.string cimport memcpy
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
@@ -397,3 +397,188 @@ cdef class WordPieceTokenizer(NativeBase):
             self.wp.pretokenize(t.data[k], t.sizes[k], scratch, words)
             result.append([w.decode("utf-8", "replace") for w in words])
         return result
+
+
+cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass NormStep:
+        int kind
+        string a
+        string b
+        cbool left
+        cbool right
+        int charsmap
+
+    cdef cppclass UnigramConfig:
+        int32_t unk_id
+        cbool byte_fallback
+        int pre
+        string replacement
+        int prepend_scheme
+        cbool split
+
+    cdef cppclass UnigramScratch:
+        pass
+
+    cdef cppclass UnigramNative "fastpool::tokenizer::UnigramTokenizer"(TextTokenizer):
+        cbool build(const UnigramConfig& config, const char* pieces, size_t pieces_size,
+                    const int64_t* offsets, const double* scores, int64_t n,
+                    const char* added, const int64_t* added_offsets, const int32_t* added_ids,
+                    const uint8_t* added_flags, int64_t n_added, const vector[NormStep]& steps,
+                    const vector[string]& charsmaps) noexcept
+        string normalize(const string& text, UnigramScratch& scratch) except +
+        void pretokenize(const char* text, size_t n, UnigramScratch& scratch,
+                         vector[string]& words) except +
+
+
+cdef class UnigramTokenizer(NativeBase):
+    """The native Unigram tokenizer (normalizer steps + Metaspace or none + Unigram)."""
+    cdef UnigramNative* ug
+
+    def __cinit__(
+        self,
+        bytes pieces,
+        const int64_t[::1] offsets,
+        const double[::1] scores,
+        int32_t unk_id,
+        bint byte_fallback,
+        bytes added_data,
+        const int64_t[::1] added_offsets,
+        const int32_t[::1] added_ids,
+        const uint8_t[::1] added_flags,
+        list steps,
+        list charsmaps,
+        int pre,
+        bytes replacement,
+        int prepend_scheme,
+        bint split,
+    ):
+        """pieces: the vocabulary as one UTF-8 blob, piece k at bytes
+        offsets[k]..offsets[k+1]; scores float64 by id. added_*: strings
+        as one blob, int64 byte offsets (n+1), int32 ids, uint8 flags (1 lstrip, 2
+        rstrip). steps: (kind, a, b, left,
+        right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs."""
+        cdef UnigramConfig config
+        config.unk_id = unk_id
+        config.byte_fallback = byte_fallback
+        config.pre = pre
+        config.replacement = replacement
+        config.prepend_scheme = prepend_scheme
+        config.split = split
+        cdef vector[NormStep] csteps
+        cdef NormStep st
+        for kind, a, b, left, right, cm in steps:
+            st.kind = kind
+            st.a = a
+            st.b = b
+            st.left = left
+            st.right = right
+            st.charsmap = cm
+            csteps.push_back(st)
+        cdef vector[string] cmaps
+        for blob in charsmaps:
+            cmaps.push_back(<bytes>blob)
+        cdef int64_t n = scores.shape[0], n_added = added_ids.shape[0]
+        cdef const char* p = PyBytes_AS_STRING(pieces)
+        cdef size_t psize = PyBytes_GET_SIZE(pieces)
+        cdef const char* ad = PyBytes_AS_STRING(added_data)
+        cdef const int32_t* aid = NULL
+        cdef const uint8_t* aflags = NULL
+        if n_added:
+            aid = &added_ids[0]
+            aflags = &added_flags[0]
+        cdef cbool ok
+        self.ug = new UnigramNative()
+        with nogil:
+            ok = self.ug.build(config, p, psize, &offsets[0], &scores[0], n, ad,
+                               &added_offsets[0], aid, aflags, n_added, csteps, cmaps)
+        if not ok:
+            del self.ug
+            self.ug = NULL
+            raise ValueError("the Unigram vocabulary or charsmap could not be built natively")
+        self.tok = self.ug
+
+    def normalize(self, tuple texts):
+        """Test hook: each text (no added tokens) after the normalizer steps, as str."""
+        cdef _Texts t = _Texts(texts)
+        cdef UnigramScratch* scratch = new UnigramScratch()
+        cdef Py_ssize_t k
+        result = []
+        try:
+            for k in range(<Py_ssize_t>t.data.size()):
+                result.append(
+                    self.ug.normalize(string(t.data[k], t.sizes[k]), scratch[0]).decode(
+                        "utf-8", "replace"))
+        finally:
+            del scratch
+        return result
+
+    def pretokenize(self, tuple texts):
+        """Test hook: the pieces handed to the Unigram model, per text (no added tokens)."""
+        cdef _Texts t = _Texts(texts)
+        cdef UnigramScratch* scratch = new UnigramScratch()
+        cdef vector[string] words
+        cdef Py_ssize_t k
+        result = []
+        try:
+            for k in range(<Py_ssize_t>t.data.size()):
+                words.clear()
+                self.ug.pretokenize(t.data[k], t.sizes[k], scratch[0], words)
+                result.append([w.decode("utf-8", "replace") for w in words])
+        finally:
+            del scratch
+        return result
+
+
+from cpython.bool cimport PyBool_Check
+from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_Check
+from cpython.list cimport PyList_GET_ITEM, PyList_GET_SIZE
+from cpython.long cimport PyLong_AsDouble, PyLong_Check
+from libc.math cimport isfinite
+
+
+def unigram_vocab(list vocab, object wanted):
+    """One pass over a tokenizer.json Unigram vocab ([[piece, score], ...]).
+
+    Returns (blob bytes, offsets int64 (n + 1, bytes), scores float64 (n), last ids
+    {piece: id} of the pieces in the set wanted), or a str saying what is wrong."""
+    cdef Py_ssize_t n = PyList_GET_SIZE(vocab), k, size
+    cdef cnp.ndarray offsets = np.empty(n + 1, dtype=np.int64)
+    cdef cnp.ndarray scores = np.empty(n, dtype=np.float64)
+    cdef int64_t* off = <int64_t*>cnp.PyArray_DATA(offsets)
+    cdef double* sc = <double*>cnp.PyArray_DATA(scores)
+    cdef string blob
+    cdef object entry, piece, score
+    cdef const char* utf8
+    cdef double value
+    cdef dict found = {}
+    cdef bint look = bool(wanted)
+    off[0] = 0
+    for k in range(n):
+        entry = <object>PyList_GET_ITEM(vocab, k)
+        if type(entry) is not list or PyList_GET_SIZE(entry) != 2:
+            return "Unigram vocab entries must be [piece, score] pairs"
+        piece = <object>PyList_GET_ITEM(entry, 0)
+        score = <object>PyList_GET_ITEM(entry, 1)
+        if not PyUnicode_Check(piece):
+            return "Unigram vocab pieces must be strings"
+        if PyFloat_Check(score):
+            value = PyFloat_AS_DOUBLE(score)
+        elif PyLong_Check(score) and not PyBool_Check(score):
+            try:
+                value = PyLong_AsDouble(score)
+            except OverflowError:
+                return "Unigram vocab scores must be finite"
+        else:
+            return "Unigram vocab scores must be numbers"
+        if not isfinite(value):
+            return "Unigram vocab scores must be finite"
+        try:
+            utf8 = PyUnicode_AsUTF8AndSize(piece, &size)
+        except UnicodeEncodeError:
+            return "a Unigram vocab piece is not valid UTF-8 text (a lone surrogate)"
+        blob.append(utf8, size)
+        off[k + 1] = <int64_t>blob.size()
+        sc[k] = value
+        if look and piece in wanted:
+            found[piece] = k
+    return blob, offsets, scores, found

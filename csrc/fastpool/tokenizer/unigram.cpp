@@ -1,0 +1,654 @@
+// unigram.cpp - the native Unigram tokenizer (see unigram.h for the contract).
+#include "unigram.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "grapheme.h"
+#include "utf8.h"
+
+namespace fastpool::tokenizer {
+namespace {
+
+constexpr double kUnkPenalty = 10.0;  // tokenizers' K_UNK_PENALTY
+
+std::uint32_t read_u32(const char* p) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    return static_cast<std::uint32_t>(u[0]) | static_cast<std::uint32_t>(u[1]) << 8 |
+           static_cast<std::uint32_t>(u[2]) << 16 | static_cast<std::uint32_t>(u[3]) << 24;
+}
+
+std::size_t utf8_len(unsigned char b) noexcept {
+    return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+}
+
+// Rust's char::is_whitespace (White_Space), which Strip uses.
+bool is_white(std::uint32_t c) noexcept {
+    return (c >= 0x9 && c <= 0xD) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
+           c == 0x205F || c == 0x3000;
+}
+
+bool starts_with(const std::string& s, std::size_t at, const std::string& p) noexcept {
+    return s.size() - at >= p.size() && std::memcmp(s.data() + at, p.data(), p.size()) == 0;
+}
+
+// Start of the whitespace run that ends at t[at] (at if none), by code point.
+std::size_t white_before(const std::string& t, std::size_t at) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+    while (at > 0) {
+        std::size_t k = at - 1;
+        while (k > 0 && (u[k] & 0xC0) == 0x80) --k;
+        std::size_t j = k;
+        if (!is_white(decode(u, t.size(), j))) break;
+        at = k;
+    }
+    return at;
+}
+
+// End of the whitespace run that starts at t[at].
+std::size_t white_after(const std::string& t, std::size_t at) noexcept {
+    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+    while (at < t.size()) {
+        std::size_t j = at;
+        if (!is_white(decode(u, t.size(), j))) break;
+        at = j;
+    }
+    return at;
+}
+
+}  // namespace
+
+// ---- Precompiled charsmap ---------------------------------------------------
+
+bool CharsMap::load(const char* data, std::size_t n) {
+    if (n < 4) return false;
+    const std::size_t trie = read_u32(data);
+    if (trie % 4 != 0 || trie > n - 4 || trie == 0) return false;
+    units_.resize(trie / 4);
+    for (std::size_t k = 0; k < units_.size(); ++k) units_[k] = read_u32(data + 4 + 4 * k);
+    normalized_.assign(data + 4 + trie, n - 4 - trie);
+    return true;
+}
+
+bool CharsMap::transform(const char* s, std::size_t n, const char** out, std::size_t* out_n) const {
+    // darts-clone's unit layout: bit 8 has_leaf, label in bits 0-7 (+bit 31),
+    // offset in bits 10-30 (shifted by 8 more when bit 9 is set).
+    const auto offset = [](std::uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); };
+    const std::size_t m = units_.size();
+    std::size_t pos = offset(units_[0]);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto c = static_cast<unsigned char>(s[k]);
+        if (c == 0) return false;
+        pos ^= c;
+        if (pos >= m) return false;
+        const std::uint32_t unit = units_[pos];
+        if ((unit & ((1u << 31) | 0xFFu)) != c) return false;
+        pos ^= offset(unit);
+        if (pos >= m) return false;
+        if ((unit >> 8) & 1) {
+            // The first (shortest) match wins, as spm_precompiled takes results[0].
+            const std::size_t at = units_[pos] & ((1u << 31) - 1);
+            // An index past the strings or inside a character: tokenizers panics; no match.
+            if (at > normalized_.size() ||
+                (at < normalized_.size() && (normalized_[at] & 0xC0) == 0x80))
+                return false;
+            const void* nul = std::memchr(normalized_.data() + at, 0, normalized_.size() - at);
+            const std::size_t end =
+                nul ? static_cast<std::size_t>(static_cast<const char*>(nul) - normalized_.data())
+                    : normalized_.size();
+            *out = normalized_.data() + at;
+            *out_n = end - at;
+            return true;
+        }
+    }
+    return false;
+}
+
+void CharsMap::normalize(const std::string& text, std::string& out) const {
+    out.clear();
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    const char* rep;
+    std::size_t rep_n;
+    // spm_precompiled: a cluster under 6 bytes is looked up whole, else char by char.
+    const auto flush = [&](std::size_t start, std::size_t end) {
+        if (end - start < 6 && transform(text.data() + start, end - start, &rep, &rep_n)) {
+            out.append(rep, rep_n);
+            return;
+        }
+        for (std::size_t c = start; c < end;) {
+            const std::size_t len = std::min(utf8_len(s[c]), end - c);
+            if (transform(text.data() + c, len, &rep, &rep_n))
+                out.append(rep, rep_n);
+            else
+                out.append(text, c, len);
+            c += len;
+        }
+    };
+    grapheme::Breaker breaker;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        if (breaker.next(decode(s, n, j)) && i > start) {
+            flush(start, i);
+            start = i;
+        }
+        i = j;
+    }
+    if (n > start) flush(start, n);
+}
+
+// ---- building ---------------------------------------------------------------
+
+bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
+                             std::size_t pieces_size, const std::int64_t* offsets,
+                             const double* scores, std::int64_t n, const char* added,
+                             const std::int64_t* added_offsets, const std::int32_t* added_ids,
+                             const std::uint8_t* added_flags, std::int64_t n_added,
+                             const std::vector<NormStep>& steps,
+                             const std::vector<std::string>& charsmaps) noexcept {
+    try {
+        config_ = config;
+        if (n <= 0 || n > std::numeric_limits<std::int32_t>::max() || offsets[0] < 0) return false;
+        for (std::int64_t k = 0; k < n; ++k)
+            if (offsets[k] > offsets[k + 1] ||
+                offsets[k + 1] > static_cast<std::int64_t>(pieces_size))
+                return false;
+        scores_.assign(scores, scores + n);
+        double min_score = std::numeric_limits<double>::infinity();
+        for (double v : scores_) min_score = std::min(min_score, v);
+        unk_score_ = min_score - kUnkPenalty;
+        build_trie(pieces, pieces_size, offsets, n);
+        byte_ids_.fill(-1);
+        static const char* hex = "0123456789ABCDEF";
+        for (int b = 0; b < 256; ++b) {
+            const char name[6] = {'<', '0', 'x', hex[b >> 4], hex[b & 15], '>'};
+            byte_ids_[b] = exact(name, 6);
+        }
+        steps_ = steps;
+        charsmaps_.assign(charsmaps.size(), CharsMap());
+        for (std::size_t k = 0; k < charsmaps.size(); ++k)
+            if (!charsmaps_[k].load(charsmaps[k].data(), charsmaps[k].size())) return false;
+        added_.clear();
+        added_first_.fill(false);
+        for (std::int64_t k = 0; k < n_added; ++k) {
+            std::string tok(added + added_offsets[k],
+                            static_cast<std::size_t>(added_offsets[k + 1] - added_offsets[k]));
+            if (tok.empty()) continue;
+            added_first_[static_cast<unsigned char>(tok[0])] = true;
+            added_.push_back({std::move(tok), added_ids[k], (added_flags[k] & kLstrip) != 0,
+                              (added_flags[k] & kRstrip) != 0});
+        }
+        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
+            return a.content.size() > b.content.size();
+        });
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
+                                  std::int64_t n) {
+    // Sort the non-empty pieces bytewise (first by their first 8 bytes packed big-endian,
+    // ties by the rest), then lay the trie out breadth first: a node's children are
+    // consecutive nodes, their labels ascending, so a walk reads nearby memory.
+    const auto* u = reinterpret_cast<const unsigned char*>(pieces);
+    const auto len = [&](std::uint32_t k) {
+        return static_cast<std::size_t>(offsets[k + 1] - offsets[k]);
+    };
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;
+    order.reserve(static_cast<std::size_t>(n));
+    for (std::int64_t k = 0; k < n; ++k) {
+        const std::size_t m = len(static_cast<std::uint32_t>(k));
+        if (!m) continue;  // the empty piece never matches
+        std::uint64_t key = 0;
+        for (std::size_t b = 0; b < 8; ++b)
+            key = key << 8 | (b < m ? u[offsets[k] + static_cast<std::int64_t>(b)] : 0);
+        order.emplace_back(key, static_cast<std::uint32_t>(k));
+    }
+    // LSD radix sort on the packed keys (stable, 16 bits a pass), then a full
+    // comparison only inside runs of equal keys: a comparison sort of 250,000
+    // strings costs several times more.
+    const auto full = [&](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        const std::size_t la = len(a.second), lb = len(b.second);
+        if (la > 8 || lb > 8) {
+            const std::size_t common = std::min(la, lb);
+            const int c = common > 8 ? std::memcmp(u + offsets[a.second] + 8,
+                                                   u + offsets[b.second] + 8, common - 8)
+                                     : 0;
+            if (c != 0) return c < 0;
+        }
+        if (la != lb) return la < lb;
+        return a.second < b.second;
+    };
+    {
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> tmp(order.size());
+        std::vector<std::uint32_t> count(65537);
+        for (int shift = 0; shift < 64; shift += 16) {
+            std::fill(count.begin(), count.end(), 0);
+            for (const auto& e : order) ++count[((e.first >> shift) & 0xFFFF) + 1];
+            for (std::size_t b = 1; b < count.size(); ++b) count[b] += count[b - 1];
+            for (const auto& e : order) tmp[count[(e.first >> shift) & 0xFFFF]++] = e;
+            order.swap(tmp);
+        }
+    }
+    for (std::size_t i = 0; i < order.size();) {
+        std::size_t j = i + 1;
+        while (j < order.size() && order[j].first == order[i].first) ++j;
+        if (j - i > 1)
+            std::sort(order.begin() + static_cast<std::ptrdiff_t>(i),
+                      order.begin() + static_cast<std::ptrdiff_t>(j), full);
+        i = j;
+    }
+    (void)size;
+    // The sorted pieces copied into one sorted blob: each level of the breadth-first
+    // pass below then reads it front to back instead of jumping around the vocabulary.
+    struct Entry {
+        std::uint32_t start, len, id;
+    };
+    std::vector<Entry> sorted(order.size());
+    std::string& blob = tail_bytes_;
+    blob.clear();
+    blob.reserve(size);
+    for (std::size_t i = 0; i < order.size(); ++i) {
+        const std::uint32_t k = order[i].second;
+        sorted[i] = {static_cast<std::uint32_t>(blob.size()), static_cast<std::uint32_t>(len(k)),
+                     k};
+        blob.append(pieces + offsets[k], len(k));
+    }
+    std::vector<std::pair<std::uint64_t, std::uint32_t>>().swap(order);
+    const auto* sb = reinterpret_cast<const unsigned char*>(blob.data());
+    label_.assign(1, 0);
+    first_.assign(1, 0);
+    count_.assign(1, 0);
+    term_.assign(1, -1);
+    tail_of_.assign(1, 0);
+    tails_.clear();
+    // Shared prefixes keep the node count well under the byte count; half is a guess
+    // that saves most reallocations.
+    const std::size_t guess = blob.size() / 2 + 1;
+    label_.reserve(guess);
+    first_.reserve(guess);
+    count_.reserve(guess);
+    term_.reserve(guess);
+    tail_of_.reserve(guess);
+    struct Item {
+        std::uint32_t lo, hi, depth;
+    };
+    std::vector<Item> items{{0, static_cast<std::uint32_t>(sorted.size()), 0}};
+    items.reserve(guess);
+    for (std::size_t v = 0; v < items.size(); ++v) {
+        const Item it = items[v];
+        std::uint32_t lo = it.lo;
+        // Pieces ending here sort first; a repeated piece keeps its last id.
+        while (lo < it.hi && sorted[lo].len == it.depth)
+            term_[v] = static_cast<std::int32_t>(sorted[lo++].id);
+        first_[v] = static_cast<std::uint32_t>(label_.size());
+        if (v != 0 && it.hi - lo == 1) {
+            // One longer piece below: keep its rest as a tail, not a chain of nodes.
+            tails_.push_back({static_cast<std::uint32_t>(v), sorted[lo].start + it.depth,
+                              sorted[lo].len - it.depth, static_cast<std::int32_t>(sorted[lo].id)});
+            tail_of_[v] = static_cast<std::uint32_t>(tails_.size());
+            continue;
+        }
+        std::uint32_t count = 0;
+        for (std::uint32_t i = lo; i < it.hi;) {
+            const unsigned char b = sb[sorted[i].start + it.depth];
+            std::uint32_t j = i + 1;
+            while (j < it.hi && sb[sorted[j].start + it.depth] == b) ++j;
+            label_.push_back(b);
+            first_.push_back(0);
+            count_.push_back(0);
+            term_.push_back(-1);
+            tail_of_.push_back(0);
+            items.push_back({i, j, it.depth + 1});
+            ++count;
+            i = j;
+        }
+        count_[v] = static_cast<std::uint16_t>(count);
+    }
+    root_.fill(0);
+    for (std::uint32_t c = first_[0]; c < first_[0] + count_[0]; ++c) root_[label_[c]] = c;
+}
+
+std::uint32_t UnigramTokenizer::child(std::uint32_t node, unsigned char b) const noexcept {
+    if (node == 0) return root_[b];
+    std::uint32_t lo = first_[node], hi = lo + count_[node];
+    if (hi - lo <= 8) {
+        for (; lo < hi; ++lo)
+            if (label_[lo] == b) return lo;
+        return 0;
+    }
+    while (lo < hi) {
+        const std::uint32_t mid = (lo + hi) / 2;
+        if (label_[mid] < b)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < first_[node] + count_[node] && label_[lo] == b ? lo : 0;
+}
+
+std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcept {
+    std::uint32_t node = 0;
+    for (std::size_t k = 0; k < n; ++k) {
+        node = child(node, static_cast<unsigned char>(s[k]));
+        if (!node) return -1;
+        if (const std::uint32_t t = tail_of_[node]) {
+            const Tail& tail = tails_[t - 1];
+            const std::size_t rest = n - k - 1;
+            return rest == 0 ? term_[node]
+                   : rest == tail.len &&
+                           std::memcmp(s + k + 1, tail_bytes_.data() + tail.start, rest) == 0
+                       ? tail.id
+                       : -1;
+        }
+    }
+    return n ? term_[node] : -1;
+}
+
+// ---- tokenizing -------------------------------------------------------------
+
+class UnigramTokenizer::Emit {
+   public:
+    Emit(const Limits& limits, std::int32_t unk_id, std::vector<std::int32_t>& ids,
+         std::vector<std::string>* words)
+        : remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
+                                           : limits.max_tokens),
+          drop_unk_(limits.drop_unk),
+          unk_id_(unk_id),
+          ids_(ids),
+          words_(words) {}
+    void id(std::int32_t id) {
+        if (remaining_ <= 0) return;
+        --remaining_;
+        if (!(drop_unk_ && id == unk_id_)) ids_.push_back(id);
+    }
+    bool done() const noexcept { return remaining_ <= 0; }
+    std::vector<std::string>* words() const noexcept { return words_; }
+
+   private:
+    std::int64_t remaining_;
+    bool drop_unk_;
+    std::int32_t unk_id_;
+    std::vector<std::int32_t>& ids_;
+    std::vector<std::string>* words_;
+};
+
+void UnigramTokenizer::normalize_into(const char* text, std::size_t n, UnigramScratch& s) const {
+    // Steps read s.norm and write s.tmp, then swap: both keep their capacity.
+    std::string& cur = s.norm;
+    cur.assign(text, n);
+    for (const NormStep& st : steps_) {
+        std::string& out = s.tmp;
+        out.clear();
+        switch (st.kind) {
+            case NormStep::kPrecompiled:
+                charsmaps_[static_cast<std::size_t>(st.charsmap)].normalize(cur, out);
+                break;
+            case NormStep::kReplace:  // non-overlapping, left to right
+                for (std::size_t i = 0;;) {
+                    const std::size_t j = cur.find(st.a, i);
+                    if (j == std::string::npos) {
+                        out.append(cur, i, std::string::npos);
+                        break;
+                    }
+                    out.append(cur, i, j - i);
+                    out += st.b;
+                    i = j + st.a.size();
+                }
+                break;
+            case NormStep::kReplaceSpaces:  // the regex " {2,}": each run of 2+ spaces
+                for (std::size_t i = 0;;) {
+                    const std::size_t j = cur.find("  ", i);
+                    if (j == std::string::npos) {
+                        out.append(cur, i, std::string::npos);
+                        break;
+                    }
+                    out.append(cur, i, j - i);
+                    out += st.b;
+                    i = cur.find_first_not_of(' ', j);
+                    if (i == std::string::npos) break;
+                }
+                break;
+            case NormStep::kPrepend:
+                if (!cur.empty()) out = st.a + cur;
+                break;
+            case NormStep::kStrip: {
+                const auto* u = reinterpret_cast<const unsigned char*>(cur.data());
+                std::size_t b = 0, e = cur.size();
+                if (st.left) {
+                    while (b < e) {
+                        std::size_t j = b;
+                        if (!is_white(decode(u, e, j))) break;
+                        b = j;
+                    }
+                }
+                if (st.right) {
+                    while (e > b) {
+                        std::size_t k = e - 1;
+                        while (k > b && (u[k] & 0xC0) == 0x80) --k;
+                        std::size_t j = k;
+                        if (!is_white(decode(u, e, j))) break;
+                        e = k;
+                    }
+                }
+                out.assign(cur, b, e - b);
+                break;
+            }
+            default:
+                out = cur;
+        }
+        cur.swap(out);
+    }
+}
+
+std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch& s) const {
+    normalize_into(text.data(), text.size(), s);
+    return s.norm;
+}
+
+void UnigramTokenizer::split_pieces(const std::string& norm, bool first, UnigramScratch& s) const {
+    // Metaspace: ' ' -> replacement, maybe prepend it, split before each one.
+    s.pieces.clear();
+    if (config_.pre == 0) {
+        s.seg = norm;
+        if (!s.seg.empty()) s.pieces.push_back(0);
+        s.pieces.push_back(s.seg.size());
+        return;
+    }
+    const std::string& rep = config_.replacement;
+    s.seg.clear();
+    for (std::size_t i = 0; i < norm.size();) {
+        const void* sp = std::memchr(norm.data() + i, ' ', norm.size() - i);
+        const std::size_t j =
+            sp ? static_cast<std::size_t>(static_cast<const char*>(sp) - norm.data()) : norm.size();
+        s.seg.append(norm, i, j - i);
+        if (j < norm.size()) s.seg += rep;
+        i = j + 1;
+    }
+    const bool prepend = config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
+    if (prepend && !s.seg.empty() && !starts_with(s.seg, 0, rep)) s.seg.insert(0, rep);
+    if (s.seg.empty()) {
+        s.pieces.push_back(0);
+        return;
+    }
+    s.pieces.push_back(0);
+    if (config_.split) {
+        for (std::size_t i = 1; i < s.seg.size();) {
+            if (starts_with(s.seg, i, rep)) {
+                s.pieces.push_back(i);
+                i += rep.size();
+            } else {
+                ++i;
+            }
+        }
+    }
+    s.pieces.push_back(s.seg.size());
+}
+
+void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const {
+    if (n == 0) return;
+    const auto* u = reinterpret_cast<const unsigned char*>(w);
+    s.score.assign(n + 1, 0.0);
+    s.from.assign(n + 1, -1);
+    s.id.assign(n + 1, 0);
+    for (std::size_t at = 0; at < n;) {
+        const double here = s.score[at];
+        // min(): a malformed charsmap could leave a cut character (tokenizers panics there).
+        const std::size_t mblen = std::min(utf8_len(u[at]), n - at);
+        bool single = false;
+        const auto consider = [&](std::size_t end, std::int32_t id) {
+            const double cand = scores_[static_cast<std::size_t>(id)] + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = id;
+            }
+            if (end - at == mblen) single = true;
+        };
+        std::uint32_t node = 0;
+        for (std::size_t k = at; k < n; ++k) {
+            node = child(node, u[k]);
+            if (!node) break;
+            if (term_[node] >= 0) consider(k + 1, term_[node]);
+            if (const std::uint32_t t = tail_of_[node]) {
+                const Tail& tail = tails_[t - 1];
+                if (n - k - 1 >= tail.len &&
+                    std::memcmp(u + k + 1, tail_bytes_.data() + tail.start, tail.len) == 0)
+                    consider(k + 1 + tail.len, tail.id);
+                break;
+            }
+        }
+        if (!single) {
+            const std::size_t end = at + mblen;
+            const double cand = unk_score_ + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = config_.unk_id;
+            }
+        }
+        at += mblen;
+    }
+    // Backtrack to the path's ends, then emit forward.
+    const std::vector<std::int32_t>& path = s.id;
+    std::vector<std::size_t>& ends = s.ends;
+    ends.clear();
+    for (std::size_t e = n; e > 0; e = static_cast<std::size_t>(s.from[e])) ends.push_back(e);
+    std::reverse(ends.begin(), ends.end());
+    std::size_t start = 0;
+    for (std::size_t k = 0; k < ends.size() && !emit.done(); ++k) {
+        std::size_t e = ends[k];
+        if (path[e] != config_.unk_id) {
+            emit.id(path[e]);
+            start = e;
+            continue;
+        }
+        // Fuse a run of unknown nodes, then look the run up as tokenizers does.
+        while (k + 1 < ends.size() && path[ends[k + 1]] == config_.unk_id) e = ends[++k];
+        const std::int32_t id = exact(w + start, e - start);
+        if (id >= 0) {
+            emit.id(id);
+        } else if (config_.byte_fallback && std::all_of(u + start, u + e, [&](unsigned char b) {
+                       return byte_ids_[b] >= 0;
+                   })) {
+            for (std::size_t b = start; b < e; ++b) emit.id(byte_ids_[u[b]]);
+        } else {
+            emit.id(config_.unk_id);
+        }
+        start = e;
+    }
+}
+
+void UnigramTokenizer::segment(const char* seg, std::size_t n, bool first, UnigramScratch& s,
+                               Emit& emit) const {
+    if (n == 0) return;
+    normalize_into(seg, n, s);
+    split_pieces(s.norm, first, s);
+    if (emit.words()) {
+        for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
+            emit.words()->push_back(s.seg.substr(s.pieces[k], s.pieces[k + 1] - s.pieces[k]));
+        return;
+    }
+    const std::size_t n_pieces = s.pieces.size();
+    for (std::size_t k = 0; k + 1 < n_pieces && !emit.done(); ++k) {
+        const std::size_t b = s.pieces[k], e = s.pieces[k + 1];
+        viterbi(s.seg.data() + b, e - b, s, emit);
+    }
+}
+
+namespace {
+
+// text[0..n) as valid UTF-8 (ill-formed -> U+FFFD), cut to max_chars code points.
+void clean_utf8(const char* text, std::size_t n, std::int64_t max_chars, std::string& out) {
+    out.clear();
+    const auto* s = reinterpret_cast<const unsigned char*>(text);
+    std::size_t i = 0, run = 0;  // [run, i) is valid UTF-8 not yet copied
+    char buf[4];
+    for (std::int64_t k = 0; i < n && (max_chars < 0 || k < max_chars); ++k) {
+        if (s[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t at = i;
+        const std::uint32_t cp = decode(s, n, i);
+        if (cp == kReplacement && !(i - at == 3 && s[at] == 0xEF)) {
+            out.append(text + run, at - run);
+            out.append(buf, static_cast<std::size_t>(encode(cp, buf)));
+            run = i;
+        }
+    }
+    out.append(text + run, i - run);
+}
+
+}  // namespace
+
+void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
+                                Scratch& scratch, std::vector<std::int32_t>& ids) const {
+    auto& s = static_cast<UnigramScratch&>(scratch);
+    clean_utf8(text, n, limits.max_chars, s.clean);
+    Emit emit(limits, config_.unk_id, ids, nullptr);
+    const std::string& t = s.clean;
+    std::size_t seg = 0, p = 0;
+    if (!added_.empty()) {
+        while (p < t.size()) {
+            bool matched = false;
+            if (added_first_[static_cast<unsigned char>(t[p])]) {
+                for (const Added& a : added_) {
+                    if (starts_with(t, p, a.content)) {
+                        // tokenizers: lstrip moves the start back over whitespace (not
+                        // past the previous match), rstrip the end forward.
+                        std::size_t start = p, stop = p + a.content.size();
+                        if (a.lstrip) start = std::max(seg, white_before(t, p));
+                        if (a.rstrip) stop = white_after(t, stop);
+                        segment(t.data() + seg, start - seg, seg == 0, s, emit);
+                        emit.id(a.id);
+                        if (emit.done()) return;
+                        p = stop;
+                        seg = p;
+                        matched = true;
+                        break;
+                    }
+                }
+            }
+            if (!matched) ++p;
+        }
+    }
+    segment(t.data() + seg, t.size() - seg, seg == 0, s, emit);
+}
+
+void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,
+                                   std::vector<std::string>& words) const {
+    clean_utf8(text, n, -1, s.clean);
+    std::vector<std::int32_t> ids;
+    Emit emit(Limits{}, config_.unk_id, ids, &words);
+    segment(s.clean.data(), s.clean.size(), true, s, emit);
+}
+
+}  // namespace fastpool::tokenizer

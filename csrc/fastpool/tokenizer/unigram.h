@@ -1,0 +1,151 @@
+// unigram.h - a native SentencePiece Unigram tokenizer that reproduces Hugging
+// Face `tokenizers` (normalizers, Metaspace, Unigram) id for id.
+//
+// Contract:
+//   * Input is UTF-8 bytes of any content: ill-formed sequences become U+FFFD
+//     first (utf8.h), so everything after works on valid UTF-8.
+//   * Per text: cut to max_chars code points; split out added tokens
+//     (leftmost-longest on the text, lstrip/rstrip absorbing the whitespace
+//     beside a match; only tokens with normalized and single_word false: the
+//     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps
+//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip), then the
+//     Metaspace pre-tokenizer (or none), then Viterbi over the vocabulary scores per piece, with
+//     consecutive unknown characters fused into one unknown (or byte-fallback) token as
+//     `tokenizers` does. Keep the first max_tokens ids, then (drop_unk) remove the unknown id.
+//   * build() returns false on allocation failure or a malformed table.
+//     tokenize() may throw only std::bad_alloc. A built tokenizer is
+//     immutable: tokenize() is safe from many threads, each with its own Scratch.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "text_tokenizer.h"
+
+namespace fastpool::tokenizer {
+
+// SentencePiece's precompiled charsmap: a double-array trie over UTF-8 bytes
+// whose values index NUL-terminated replacement strings.
+class CharsMap {
+   public:
+    // The raw (base64-decoded) blob: u32 trie size in bytes, the trie's u32
+    // units (little-endian), then the replacement strings. False if malformed.
+    bool load(const char* data, std::size_t n);
+    // The replacement of the shortest entry prefixing s[0..n) (stopping at a
+    // NUL byte), as in spm_precompiled's transform; false if none.
+    bool transform(const char* s, std::size_t n, const char** out, std::size_t* out_n) const;
+    // Rewrites text (valid UTF-8) one grapheme cluster at a time into out.
+    void normalize(const std::string& text, std::string& out) const;
+
+   private:
+    std::vector<std::uint32_t> units_;
+    std::string normalized_;
+};
+
+struct NormStep {
+    enum Kind : int {
+        kPrecompiled = 0,
+        kReplace = 1,
+        kReplaceSpaces = 2,
+        kPrepend = 3,
+        kStrip = 4
+    };
+    int kind = kPrecompiled;
+    std::string a;      // Replace pattern / Prepend text / (Precompiled: unused)
+    std::string b;      // Replace content
+    bool left = false;  // Strip
+    bool right = false;
+    int charsmap = -1;  // index into the tokenizer's charsmaps
+};
+
+struct UnigramConfig {
+    std::int32_t unk_id = 0;
+    bool byte_fallback = false;
+    // Pre-tokenizer: 0 none, 1 Metaspace.
+    int pre = 0;
+    std::string replacement;  // Metaspace replacement (one character, UTF-8)
+    int prepend_scheme = 0;   // 0 always, 1 never, 2 first
+    bool split = true;
+};
+
+struct UnigramScratch : Scratch {
+    std::string clean, seg, norm, tmp, fused;
+    std::vector<std::size_t> pieces;  // piece starts in seg, then its end
+    std::vector<std::size_t> ends;    // Viterbi path ends
+    std::vector<double> score;
+    std::vector<std::int32_t> from, id;
+};
+
+class UnigramTokenizer final : public TextTokenizer {
+   public:
+    static constexpr std::uint8_t kLstrip = 1, kRstrip = 2;
+    // pieces: n vocabulary strings as one UTF-8 blob, piece k at bytes
+    // [offsets[k], offsets[k+1]); scores[k] its score. added: n_added
+    // strings (byte offsets) with ids and flags (kLstrip | kRstrip). charsmaps: the raw
+    // blobs the steps refer to.
+    bool build(const UnigramConfig& config, const char* pieces, std::size_t pieces_size,
+               const std::int64_t* offsets, const double* scores, std::int64_t n, const char* added,
+               const std::int64_t* added_offsets, const std::int32_t* added_ids,
+               const std::uint8_t* added_flags, std::int64_t n_added,
+               const std::vector<NormStep>& steps,
+               const std::vector<std::string>& charsmaps) noexcept;
+
+    std::unique_ptr<Scratch> new_scratch() const override {
+        return std::make_unique<UnigramScratch>();
+    }
+    void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
+                  std::vector<std::int32_t>& ids) const override;
+
+    // Test hooks: the normalized text of one segment (no added tokens), and
+    // the pieces the pre-tokenizer hands the model.
+    std::string normalize(const std::string& text, UnigramScratch& scratch) const;
+    void pretokenize(const char* text, std::size_t n, UnigramScratch& scratch,
+                     std::vector<std::string>& words) const;
+
+   private:
+    class Emit;
+    void segment(const char* seg, std::size_t n, bool first, UnigramScratch& s, Emit& emit) const;
+    // The normalizer steps on text[0..n), into s.norm.
+    void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
+    void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
+    void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
+    // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
+    void build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
+                    std::int64_t n);
+    std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
+    std::int32_t exact(const char* s, std::size_t n) const noexcept;
+
+    UnigramConfig config_;
+    std::vector<double> scores_;  // by id
+    // Breadth-first trie: node v's children are nodes first_[v] .. + count_[v], labels ascending.
+    std::vector<unsigned char> label_;
+    std::vector<std::uint32_t> first_;
+    std::vector<std::uint16_t> count_;
+    std::vector<std::int32_t> term_;  // node -> id of the piece ending there, or -1
+    // A node with one longer piece below keeps that piece's rest as a tail (1-based
+    // index in tail_of_, 0: none) instead of a chain of one-child nodes.
+    struct Tail {
+        std::uint32_t node, start, len;
+        std::int32_t id;
+    };
+    std::vector<std::uint32_t> tail_of_;
+    std::vector<Tail> tails_;
+    std::string tail_bytes_;  // the sorted pieces; tails point into it
+    std::array<std::uint32_t, 256> root_{};
+    double unk_score_ = 0;
+    std::array<std::int32_t, 256> byte_ids_{};  // <0xNN> tokens, -1 if absent
+    std::vector<NormStep> steps_;
+    std::vector<CharsMap> charsmaps_;
+    struct Added {
+        std::string content;
+        std::int32_t id;
+        bool lstrip, rstrip;  // absorb the whitespace before / after a match
+    };
+    std::vector<Added> added_;  // longest first
+    std::array<bool, 256> added_first_{};
+};
+
+}  // namespace fastpool::tokenizer

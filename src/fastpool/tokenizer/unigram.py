@@ -1,0 +1,271 @@
+"""The native SentencePiece Unigram family: which tokenizer.json files it runs, and building it.
+
+Runs a Unigram model (``unk_id`` set, ``byte_fallback`` either way) behind a normalizer
+made of ``Precompiled`` (SentencePiece charsmaps), ``Replace`` (a literal string, or the
+regex ``" {2,}"`` XLM-R-family files carry), ``Prepend`` and ``Strip`` steps (alone or
+in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
+``split`` true or false) or none; added tokens as ``family.added_tokens_reason``
+allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those
+of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from . import _bridge
+from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
+
+__all__ = ["build", "support_reason"]
+
+_MODEL_KEYS = {"type", "unk_id", "vocab", "byte_fallback"}
+_STEP_KEYS = {
+    "Precompiled": {"type", "precompiled_charsmap"},
+    "Replace": {"type", "pattern", "content"},
+    "Prepend": {"type", "prepend"},
+    "Strip": {"type", "strip_left", "strip_right"},
+}
+_METASPACE_KEYS = {"type", "replacement", "prepend_scheme", "split"}
+_SCHEMES = {"always": 0, "never": 1, "first": 2}
+#: The one Replace regex reproduced natively (XLM-R's converter adds it): runs of 2+ spaces.
+SPACE_RUN_REGEX = " {2,}"
+# Step kinds as unigram.h numbers them.
+_PRECOMPILED, _REPLACE, _REPLACE_SPACES, _PREPEND, _STRIP = range(5)
+
+
+_Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
+# support_reason's pass, kept for the build() that NativeTokenizer calls right after it on
+# the same list (one entry; only build() reads it and takes it out).
+_last: list[Any] = []
+
+
+def _vocab(tj: Mapping[str, Any], keep: bool) -> _Vocab | str:
+    """(UTF-8 blob, byte offsets, float64 scores, {added content: last id}) of the Unigram
+    vocab, or why it is not usable: one C pass over the json's list (_bridge.unigram_vocab)."""
+    vocab = tj["model"].get("vocab")
+    if not isinstance(vocab, list) or not vocab:
+        return "Unigram vocab is missing or empty"
+    added = tj.get("added_tokens") or []
+    wanted: set[str] = {
+        c for a in added if isinstance(a, Mapping) and isinstance(c := a.get("content"), str)
+    }
+    if not keep and _last and _last[0] is vocab and _last[1] == wanted:
+        result = _last[2]
+    else:
+        result = _bridge.unigram_vocab(vocab, wanted)
+    _last.clear()
+    if keep:
+        _last.extend((vocab, wanted, result))
+    return result
+
+
+def _charsmap(step: Mapping[str, Any]) -> bytes | str:
+    """The raw precompiled charsmap of a Precompiled step, or why it is not usable."""
+    blob = step.get("precompiled_charsmap")
+    if not isinstance(blob, str) or not blob:
+        return "Precompiled precompiled_charsmap is missing or empty"
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return "Precompiled precompiled_charsmap is not valid base64"
+    if len(raw) < 4:
+        return "Precompiled precompiled_charsmap is too short"
+    trie = int.from_bytes(raw[:4], "little")
+    if trie == 0 or trie % 4 or trie > len(raw) - 4:
+        return "Precompiled precompiled_charsmap has an invalid trie size"
+    try:
+        raw[4 + trie :].decode("utf-8")
+    except UnicodeDecodeError:
+        return "Precompiled precompiled_charsmap's strings are not valid UTF-8"
+    return raw
+
+
+def _flat_steps(norm: Any) -> list[Any]:
+    if isinstance(norm, Mapping) and norm.get("type") == "Sequence":
+        items = norm.get("normalizers")
+        if not isinstance(items, list) or set(norm) != {"type", "normalizers"}:
+            return [norm]
+        return [s for item in items for s in _flat_steps(item)]
+    return [norm]
+
+
+def _steps(norm: Any) -> tuple[list[tuple[int, bytes, bytes, bool, bool, int]], list[bytes]] | str:
+    """The native normalizer steps and charsmaps of a normalizer, or why it is not native."""
+    steps: list[tuple[int, bytes, bytes, bool, bool, int]] = []
+    charsmaps: list[bytes] = []
+    if norm is None:
+        return steps, charsmaps
+    for step in _flat_steps(norm):
+        kind = step.get("type") if isinstance(step, Mapping) else step
+        keys = _STEP_KEYS.get(kind)  # type: ignore[arg-type]
+        if keys is None or not isinstance(step, Mapping):
+            native = ", ".join(sorted(_STEP_KEYS))
+            return f"normalizer {kind!r} (native for Unigram: {native}, Sequence, none)"
+        if set(step) - keys:
+            return f"{kind} options {sorted(set(step) - keys)} are not implemented natively"
+        if kind == "Precompiled":
+            raw = _charsmap(step)
+            if isinstance(raw, str):
+                return raw
+            steps.append((_PRECOMPILED, b"", b"", False, False, len(charsmaps)))
+            charsmaps.append(raw)
+        elif kind == "Replace":
+            pattern, content = step.get("pattern"), step.get("content")
+            if not isinstance(content, str) or utf8(content) is None:
+                return f"Replace content {content!r} is not a string"
+            if not isinstance(pattern, Mapping) or len(pattern) != 1:
+                return f"Replace pattern {pattern!r} is not a String or Regex pattern"
+            (ptype, text) = next(iter(pattern.items()))
+            if ptype == "String" and isinstance(text, str) and text and utf8(text) is not None:
+                steps.append((_REPLACE, text.encode(), content.encode(), False, False, -1))
+            elif ptype == "Regex" and text == SPACE_RUN_REGEX:
+                steps.append((_REPLACE_SPACES, b"", content.encode(), False, False, -1))
+            else:
+                return (
+                    f"Replace pattern {pattern!r} (native: a non-empty String, "
+                    f"or the Regex {SPACE_RUN_REGEX!r})"
+                )
+        elif kind == "Prepend":
+            text = step.get("prepend")
+            if not isinstance(text, str) or utf8(text) is None:
+                return f"Prepend prepend {text!r} is not a string"
+            steps.append((_PREPEND, text.encode(), b"", False, False, -1))
+        else:
+            left, right = step.get("strip_left", True), step.get("strip_right", True)
+            if not isinstance(left, bool) or not isinstance(right, bool):
+                return "Strip strip_left and strip_right must be true or false"
+            steps.append((_STRIP, b"", b"", left, right, -1))
+    return steps, charsmaps
+
+
+def _metaspace(pre: Any) -> tuple[int, bytes, int, bool] | str:
+    """(pre kind, replacement, prepend scheme, split) of the pre-tokenizer, or why not native."""
+    if pre is None:
+        return 0, b"", 0, True
+    if not isinstance(pre, Mapping) or pre.get("type") != "Metaspace":
+        kind = pre.get("type") if isinstance(pre, Mapping) else pre
+        return f"pre_tokenizer {kind!r} (native for Unigram: Metaspace or none)"
+    if set(pre) - _METASPACE_KEYS:
+        return (
+            f"Metaspace options {sorted(set(pre) - _METASPACE_KEYS)} are not implemented natively"
+        )
+    rep = pre.get("replacement", "\u2581")
+    if not isinstance(rep, str) or len(rep) != 1 or utf8(rep) is None:
+        return f"Metaspace replacement {rep!r} is not one character"
+    scheme = pre.get("prepend_scheme", "always")
+    if scheme not in _SCHEMES:
+        return f"Metaspace prepend_scheme {scheme!r} (native: always, never, first)"
+    split = pre.get("split", True)
+    if not isinstance(split, bool):
+        return f"Metaspace split {split!r} is not true or false"
+    return 1, rep.encode(), _SCHEMES[scheme], split
+
+
+def _model_reason(model: Mapping[str, Any], n: int) -> str:
+    extra = set(model) - _MODEL_KEYS
+    if extra:
+        return f"Unigram options {sorted(extra)} are not implemented natively"
+    unk = model.get("unk_id")
+    if isinstance(unk, bool) or not isinstance(unk, int) or not 0 <= unk < n:
+        return (
+            f"Unigram unk_id {unk!r} is not an id in [0, {n}) (a model without one is not native)"
+        )
+    if not isinstance(model.get("byte_fallback", False), bool):
+        return "Unigram byte_fallback must be true or false"
+    return ""
+
+
+def support_reason(tj: Mapping[str, Any]) -> str:
+    """'' when the native Unigram reproduces this tokenizer.json exactly, else why."""
+    model = tj.get("model")
+    if not isinstance(model, Mapping) or model.get("type") != "Unigram":
+        return "not a Unigram model"
+    vocab = _vocab(tj, keep=True)
+    if isinstance(vocab, str):
+        return vocab
+    _, offsets, _, found = vocab
+    n = len(offsets) - 1
+    reason = _model_reason(model, n)
+    if reason:
+        return reason
+    for part in (_steps(tj.get("normalizer")), _metaspace(tj.get("pre_tokenizer"))):
+        if isinstance(part, str):
+            return part
+    if not tj.get("added_tokens"):
+        return ""
+    reason = _strip_reason(tj["added_tokens"])
+    if reason:
+        return reason
+    return added_tokens_reason(_without_strip(tj), found, n)  # found: last id of a piece
+
+
+def _strip_reason(added: Any) -> str:
+    """'' if the added tokens' lstrip / rstrip flags are ones the native split reproduces.
+
+    lstrip / rstrip absorb the whitespace before / after a match (tokenizers' rule);
+    with rstrip, a token that starts with whitespace could match inside what another
+    absorbed, which tokenizers resolves its own way: declined."""
+    if not isinstance(added, list):
+        return "added_tokens is not a list"
+    flagged = False
+    for a in added:
+        if not isinstance(a, Mapping):
+            return f"added token {a!r} is not an object"
+        for flag in ("lstrip", "rstrip"):
+            if not isinstance(a.get(flag, False), bool):
+                return f"added token {a.get('content')!r} has {flag}={a.get(flag)!r}"
+        flagged |= bool(a.get("rstrip", False))
+    if flagged:
+        for a in added:
+            content = a.get("content")
+            if isinstance(content, str) and content[:1].isspace():
+                return f"added token {content!r} starts with whitespace beside an rstrip token"
+    return ""
+
+
+def _without_strip(tj: Mapping[str, Any]) -> dict[str, Any]:
+    """tj with the added tokens' lstrip / rstrip cleared (the shared checks decline them)."""
+    added = [{**a, "lstrip": False, "rstrip": False} for a in tj["added_tokens"]]
+    return {**tj, "added_tokens": added}
+
+
+def _strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
+    return np.array(
+        [bool(a.get("lstrip")) | bool(a.get("rstrip")) << 1 for a in tj.get("added_tokens") or []],
+        dtype=np.uint8,
+    )
+
+
+def build(tj: Mapping[str, Any]) -> Built:
+    """The native Unigram tokenizer of a tokenizer.json ``support_reason`` accepted."""
+    model = tj["model"]
+    vocab = _vocab(tj, keep=False)
+    assert not isinstance(vocab, str)
+    blob, offsets, scores, _ = vocab
+    steps = _steps(tj.get("normalizer"))
+    pre = _metaspace(tj.get("pre_tokenizer"))
+    assert not isinstance(steps, str) and not isinstance(pre, str)
+    added = added_tokens(tj)
+    added_data, added_offsets, added_ids = string_table(added)
+    unk_id = int(model["unk_id"])
+    n = len(scores)
+    tok = _bridge.UnigramTokenizer(
+        blob,
+        offsets,
+        scores,
+        unk_id,
+        bool(model.get("byte_fallback", False)),
+        added_data,
+        added_offsets,
+        added_ids,
+        _strip_flags(tj),
+        list(steps[0]),
+        list(steps[1]),
+        *pre,
+    )
+    return Built(tok, unk_id, max([n] + [i + 1 for _, i in added]))
