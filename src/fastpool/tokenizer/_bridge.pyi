@@ -57,3 +57,25 @@ class WordPieceTokenizer(NativeBase):
         unk_id: int,
     ) -> None: ...
     def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
+
+class ByteLevelBPETokenizer(NativeBase):
+    def __init__(
+        self,
+        vocab_data: bytes,
+        vocab_offsets: np.ndarray,
+        vocab_ids: np.ndarray,
+        merge_left: np.ndarray,
+        merge_right: np.ndarray,
+        merge_new: np.ndarray,
+        added_data: bytes,
+        added_offsets: np.ndarray,
+        added_ids: np.ndarray,
+        prefix: bytes,
+        suffix: bytes,
+        add_prefix_space: bool,
+        use_regex: bool,
+        ignore_merges: bool,
+        fuse_unk: bool,
+        byte_fallback: bool,
+        unk_id: int,
+    ) -> None: ...

@@ -397,3 +397,85 @@ cdef class WordPieceTokenizer(NativeBase):
             self.wp.pretokenize(t.data[k], t.sizes[k], scratch, words)
             result.append([w.decode("utf-8", "replace") for w in words])
         return result
+
+
+cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass BpeConfig:
+        cbool add_prefix_space
+        cbool use_regex
+        cbool ignore_merges
+        cbool fuse_unk
+        cbool byte_fallback
+        int32_t unk_id
+
+    cdef cppclass MergeTable:
+        const int32_t* left
+        const int32_t* right
+        const int32_t* merged
+        int64_t n
+
+    cdef cppclass ByteLevelBpe(TextTokenizer):
+        cbool build(const BpeConfig& config, const StringTable& vocab, const MergeTable& merges,
+                    const string& prefix, const string& suffix,
+                    const StringTable& added) noexcept
+
+
+cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
+    cdef StringTable t
+    t.data = PyBytes_AS_STRING(data)
+    t.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
+    t.ids = <const int32_t*>cnp.PyArray_DATA(ids)
+    t.n = cnp.PyArray_DIM(ids, 0)
+    return t
+
+
+cdef class ByteLevelBPETokenizer(NativeBase):
+    """The native byte-level BPE tokenizer (ByteLevel pre-tokenizer + BPE)."""
+
+    def __cinit__(
+        self,
+        bytes vocab_data,
+        cnp.ndarray vocab_offsets,
+        cnp.ndarray vocab_ids,
+        cnp.ndarray merge_left,
+        cnp.ndarray merge_right,
+        cnp.ndarray merge_new,
+        bytes added_data,
+        cnp.ndarray added_offsets,
+        cnp.ndarray added_ids,
+        bytes prefix,
+        bytes suffix,
+        bint add_prefix_space,
+        bint use_regex,
+        bint ignore_merges,
+        bint fuse_unk,
+        bint byte_fallback,
+        int32_t unk_id,
+    ):
+        """vocab_*/added_*: strings as one bytes blob with int64 offsets (n+1)
+        and int32 ids (n); merge_*: int32 ids per merge in rank order; all
+        contiguous. prefix / suffix: b"" for none; unk_id: -1 for none."""
+        cdef BpeConfig config
+        config.add_prefix_space = add_prefix_space
+        config.use_regex = use_regex
+        config.ignore_merges = ignore_merges
+        config.fuse_unk = fuse_unk
+        config.byte_fallback = byte_fallback
+        config.unk_id = unk_id
+        cdef StringTable vocab = _string_table(vocab_data, vocab_offsets, vocab_ids)
+        cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
+        cdef MergeTable merges
+        merges.left = <const int32_t*>cnp.PyArray_DATA(merge_left)
+        merges.right = <const int32_t*>cnp.PyArray_DATA(merge_right)
+        merges.merged = <const int32_t*>cnp.PyArray_DATA(merge_new)
+        merges.n = cnp.PyArray_DIM(merge_left, 0)
+        cdef string pre = prefix
+        cdef string suf = suffix
+        cdef ByteLevelBpe* bpe = new ByteLevelBpe()
+        cdef cbool ok
+        with nogil:
+            ok = bpe.build(config, vocab, merges, pre, suf, added)
+        if not ok:
+            del bpe
+            raise MemoryError("out of memory while building the native tokenizer")
+        self.tok = bpe

@@ -112,7 +112,8 @@ class TokenizerPipeline:
             return None, "tokenizer_backend='tokenizers' was asked for"
         ok, reason = native_support(tokenizer_json)
         native = NativeTokenizer(tokenizer_json) if ok else None
-        if native is not None and native.unk_id != self.unk_id:
+        # The native side numbers "no unknown token" -1, model2vec's rule None.
+        if native is not None and native.unk_id != (-1 if self.unk_id is None else self.unk_id):
             native, reason = None, "its unknown token differs from model2vec's choice"
         if native is None and backend == "native":
             raise ValueError(f"{source}: the native tokenizer cannot run this model: {reason}")
