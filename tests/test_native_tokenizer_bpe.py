@@ -21,8 +21,9 @@ from hypothesis import strategies as st
 from native_tokenizer_util import assert_same, hf_ids, native_ids, pair
 
 tokenizers = pytest.importorskip("tokenizers")
-from tokenizers import AddedToken, Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
+from tokenizers import AddedToken, Regex, Tokenizer, models, pre_tokenizers, trainers  # noqa: E402
 
+from fastpool.tokenizer.bpe import SPLIT_PATTERNS  # noqa: E402
 from fastpool.tokenizer.native import native_support  # noqa: E402
 
 LISTS = "/var/lib/apt/lists"
@@ -78,7 +79,13 @@ def _needs_debian() -> tuple[str, ...]:
 
 def _train(vocab_size: int, model: dict, pre: dict, trainer: dict, alphabet: bool) -> Tokenizer:
     tok = Tokenizer(models.BPE(**model))
+    pre = dict(pre)
+    split = pre.pop("split", None)
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(**pre)
+    if split is not None:  # Qwen2's shape: Split, then ByteLevel without its own regex
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Split(Regex(SPLIT_PATTERNS[split]), "isolated"), tok.pre_tokenizer]
+        )
     extra = {"initial_alphabet": pre_tokenizers.ByteLevel.alphabet()} if alphabet else {}
     tr = trainers.BpeTrainer(vocab_size=vocab_size, show_progress=False, **extra, **trainer)
     tok.train_from_iterator(list(docstrings()) + list(debian(150)), tr)
@@ -98,6 +105,10 @@ VARIANTS: dict[str, tuple] = {
             {"special_tokens": ["<unk>"]}, {}),
     "unk_fused": (2000, {"unk_token": "<unk>", "fuse_unk": True}, {"add_prefix_space": False},
                   {"special_tokens": ["<unk>"]}, {}),
+    "qwen2": (3000, {}, {"split": "qwen2", "add_prefix_space": False, "use_regex": False},
+              {}, {}),
+    "qwen2_prefix": (2000, {}, {"split": "qwen2", "add_prefix_space": True, "use_regex": True},
+                     {}, {}),
     "byte_fallback": (2000, {"unk_token": "<unk>"}, {"add_prefix_space": False},
                       {"special_tokens": ["<unk>"] + [f"<0x{b:02X}>" for b in range(0, 256, 3)]},
                       {"byte_fallback": True}),
@@ -147,11 +158,12 @@ def _adjacent() -> tuple[str, ...]:
     return tuple("".join(map(chr, cps[i : i + CHUNK])) for i in range(0, len(cps), CHUNK))
 
 
-def test_every_code_point_isolated():
-    assert_same(variant_json("gpt2"), _isolated())
+@pytest.mark.parametrize("variant", ["gpt2", "qwen2"])
+def test_every_code_point_isolated(variant):
+    assert_same(variant_json(variant), _isolated())
 
 
-@pytest.mark.parametrize("variant", ["gpt2", "unk_fused", "byte_fallback"])
+@pytest.mark.parametrize("variant", ["gpt2", "unk_fused", "byte_fallback", "qwen2"])
 def test_every_code_point_adjacent(variant):
     assert_same(variant_json(variant), _adjacent())
 
@@ -180,7 +192,7 @@ def test_every_vocabulary_token_and_merge():
 # ------------------------------------------------------------------ adversarial text
 
 _SPACES = " \t\n\r\x0b\x0c\x1c\x1f\x85\u00a0\u1680\u2000\u2007\u200a\u2028\u2029\u202f\u3000"
-_WORDSY = "'sStTrRevVmMlLdD"
+_WORDSY = "'sStTrReEvVmMlLdDſK\r\n"
 _DIGITS = "0123456789٣४௫१²½Ⅻ"
 _SCRIPTS = "aéßДжعربיעहि日本語한국어ไทย🙂👍🏽‍♀️\u0301\u200b\ufffd\x00"
 _piece = st.one_of(
@@ -299,7 +311,7 @@ def _edit(tj: dict, path: str, value) -> dict:
         ("model.continuing_subword_prefix", 3, "continuing_subword_prefix"),
         ("normalizer", {"type": "NFC"}, "normalizer 'NFC'"),
         ("pre_tokenizer", {"type": "Whitespace"}, "pre_tokenizer 'Whitespace'"),
-        ("pre_tokenizer", {"type": "Sequence", "pretokenizers": []}, "pre_tokenizer 'Sequence'"),
+        ("pre_tokenizer", {"type": "Sequence", "pretokenizers": []}, "pre_tokenizer Sequence"),
         ("pre_tokenizer.add_prefix_space", "yes", "add_prefix_space"),
         ("added_tokens", [{"id": 0, "content": "x", "lstrip": True}], "lstrip"),
     ],
@@ -308,6 +320,28 @@ def test_native_support_declines(path, value, match):
     tj = _edit(json.loads(variant_json("gpt2", added=False)), path, value)
     ok, reason = native_support(tj)
     assert not ok and match in reason
+
+
+@pytest.mark.parametrize(
+    ("edit", "match"),
+    [
+        (lambda split: split.update(pattern={"Regex": "\\s+"}), "Split pattern"),
+        (lambda split: split.update(pattern={"String": " "}), "Split pattern"),
+        (lambda split: split.update(behavior="Removed"), "Split options"),
+        (lambda split: split.update(invert=True), "Split options"),
+    ],
+)
+def test_other_split_pre_tokenizers_are_declined(edit, match):
+    tj = json.loads(variant_json("qwen2", added=False))
+    edit(tj["pre_tokenizer"]["pretokenizers"][0])
+    ok, reason = native_support(tj)
+    assert not ok and match in reason
+
+
+def test_qwen_with_its_nfc_normalizer_is_declined():
+    tj = json.loads(variant_json("qwen2", added=False))
+    tj["normalizer"] = {"type": "NFC"}
+    assert native_support(tj) == (False, "normalizer 'NFC' (only none is native for BPE)")
 
 
 def test_prefix_merges_must_carry_the_prefix():

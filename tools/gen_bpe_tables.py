@@ -8,6 +8,7 @@ The byte-level BPE pre-tokenizer splits with GPT-2's pattern, whose classes
 *measured* by running ByteLevel(use_regex=True) on probes: "a" + c is one
 piece iff c is a letter, "1" + c iff c is a number, "!" + c iff c is neither
 a letter, a number nor whitespace; whatever joins none of them is whitespace.
+Qwen2's case-insensitive contractions are measured the same way (see folds()).
 Each probe is followed by "\\n" so that no piece spans two probes, and all code
 points go through one call per probe. The script asserts the classes are
 disjoint, so a future `tokenizers` that behaves differently fails loudly here.
@@ -54,13 +55,53 @@ def measure() -> list[tuple[int, int]]:
     return ranges
 
 
+#: Qwen2's split pattern; its contractions are case-insensitive.
+QWEN2 = (
+    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+    r"\s*[\r\n]+|\s+(?!\S)|\s+"
+)
+#: Qwen2 contraction probes: (name, text before c, text after c). The text "'" + c
+#: is a contraction for c in kFoldOne; "'" + c + "e" for c in kFoldRV; "'r" + c for c in
+#: kFoldE; "'" + c + "l" for c in kFoldL; "'l" + c for c in kFoldL2.
+FOLD_PROBES = [("One", "'", ""), ("RV", "'", "e"), ("E", "'r", ""), ("L", "'", "l"),
+               ("L2", "'l", "")]  # fmt: skip
+
+
+def folds(ranges: list[tuple[int, int]]) -> dict[str, list[int]]:
+    """The letters that complete each of Qwen2's case-insensitive contractions
+    (measured: the probe then "a" is split before the "a")."""
+    import bisect
+
+    from tokenizers import Regex
+    from tokenizers.pre_tokenizers import Split
+
+    starts = [s for s, _ in ranges]
+    letters = [c for c in code_points() if ranges[bisect.bisect_right(starts, c) - 1][1] == LETTER]
+    split = Split(Regex(QWEN2), "isolated").pre_tokenize_str
+    out = {}
+    for name, before, after in FOLD_PROBES:
+        probes = [before + chr(c) + after for c in letters]
+        ends = {start: end for _, (start, end) in split("".join(p + "a\n" for p in probes))}
+        found, pos = [], 0
+        for c, p in zip(letters, probes, strict=True):
+            if ends.get(pos) == pos + len(p):
+                found.append(c)
+            pos += len(p) + 2
+        out[name] = found
+    return out
+
+
 def wrap(items: list[str]) -> str:
     """Items as indented lines of at most 100 columns."""
     return "\n".join(textwrap.wrap(", ".join(items), 96, initial_indent="    ",
                                     subsequent_indent="    "))
 
 
-def render(ranges: list[tuple[int, int]]) -> str:
+def render(ranges: list[tuple[int, int]], fold: dict[str, list[int]]) -> str:
+    fold_lines = "\n".join(
+        f"constexpr std::uint32_t kFold{k}[] = {{{', '.join(f'0x{c:X}' for c in v)}}};"
+        for k, v in fold.items()
+    )
     starts = wrap([f"0x{s:X}" for s, _ in ranges])
     classes = wrap([str(c) for _, c in ranges])
     return f"""// bpe_tables.h - GPT-2 split classes, as `tokenizers` {tokenizers.__version__} sees them.
@@ -87,6 +128,9 @@ constexpr std::uint32_t kRanges = {len(ranges)};
 constexpr std::uint32_t kStart[kRanges] = {{\n{starts}\n}};
 constexpr std::uint8_t kClass[kRanges] = {{\n{classes}\n}};
 
+// Qwen2's case-insensitive contractions (see tools/gen_bpe_tables.py FOLD_PROBES).
+{fold_lines}
+
 // clang-format on
 
 }}  // namespace fastpool::tokenizer::bpe_ucd
@@ -96,7 +140,7 @@ constexpr std::uint8_t kClass[kRanges] = {{\n{classes}\n}};
 def main() -> None:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "csrc/fastpool/tokenizer/bpe_tables.h")
     ranges = measure()
-    out.write_text(render(ranges))
+    out.write_text(render(ranges, folds(ranges)))
     print(f"{out}: {len(ranges)} ranges")
 
 

@@ -88,6 +88,52 @@ std::size_t gpt2_match(const std::uint32_t* c, std::size_t n, std::size_t i) noe
     return j;
 }
 
+template <std::size_t N>
+inline bool among(std::uint32_t c, const std::uint32_t (&set)[N]) noexcept {
+    return std::find(set, set + N, c) != set + N;
+}
+
+inline bool is_crlf(std::uint32_t c) noexcept { return c == '\r' || c == '\n'; }
+
+// End of Qwen2's pattern's match at i (i < n):
+// (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|
+// \s*[\r\n]+|\s+(?!\S)|\s+
+std::size_t qwen2_match(const std::uint32_t* c, std::size_t n, std::size_t i) noexcept {
+    using namespace bpe_ucd;
+    if (c[i] == '\'' && i + 1 < n) {
+        const std::uint32_t a = c[i + 1];
+        if (among(a, kFoldOne)) return i + 2;
+        if (i + 2 < n) {
+            const std::uint32_t b = c[i + 2];
+            if ((among(a, kFoldRV) && among(b, kFoldE)) || (among(a, kFoldL) && among(b, kFoldL2)))
+                return i + 3;
+        }
+    }
+    const std::uint8_t k0 = cls(c[i]);
+    std::size_t j;
+    if (k0 == kLetter || (k0 != kNumber && !is_crlf(c[i]) && i + 1 < n &&
+                          cls(c[i + 1]) == kLetter)) {  // [^\r\n\p{L}\p{N}]?\p{L}+
+        j = k0 == kLetter ? i + 1 : i + 2;
+        while (j < n && cls(c[j]) == kLetter) ++j;
+        return j;
+    }
+    if (k0 == kNumber) return i + 1;
+    j = (c[i] == ' ' && i + 1 < n && cls(c[i + 1]) == kOther) ? i + 1 : i;
+    if (cls(c[j]) == kOther) {  //  ?[^\s\p{L}\p{N}]+[\r\n]*
+        ++j;
+        while (j < n && cls(c[j]) == kOther) ++j;
+        while (j < n && is_crlf(c[j])) ++j;
+        return j;
+    }
+    // c[i] is whitespace. \s*[\r\n]+ ends after the run's last CR or LF.
+    std::size_t end = i + 1;
+    while (end < n && cls(c[end]) == kSpace) ++end;
+    for (std::size_t p = end; p > i; --p)
+        if (is_crlf(c[p - 1])) return p;
+    if (end < n && end - i >= 2) return end - 1;  // \s+(?!\S), else \s+
+    return end;
+}
+
 }  // namespace
 
 void MergeHash::build(const MergeTable& merges) {
@@ -295,14 +341,37 @@ class BpeRun {
     // Pre-tokenize and BPE one segment (text between added tokens).
     void segment(const unsigned char* p, std::size_t n) {
         if (n == 0 || done()) return;
+        const BpeConfig& cfg = t_.config_;
         auto& cps = s_.cps;
         cps.clear();
-        if (t_.config_.add_prefix_space && p[0] != ' ') cps.push_back(' ');
+        if (!cfg.qwen2_split && cfg.add_prefix_space && p[0] != ' ') cps.push_back(' ');
         for (std::size_t i = 0; i < n;) cps.push_back(p[i] < 0x80 ? p[i++] : decode(p, n, i));
         const std::size_t m = cps.size();
+        if (!cfg.qwen2_split) {
+            byte_level(cps.data(), m);
+            return;
+        }
         for (std::size_t i = 0; i < m && !done();) {
-            const std::size_t end = t_.config_.use_regex ? gpt2_match(cps.data(), m, i) : m;
-            piece(cps.data() + i, end - i);
+            const std::size_t end = qwen2_match(cps.data(), m, i);
+            if (cfg.add_prefix_space && cps[i] != ' ') {
+                auto& with = s_.prefixed;
+                with.assign(1, ' ');
+                with.insert(with.end(), cps.begin() + static_cast<std::ptrdiff_t>(i),
+                            cps.begin() + static_cast<std::ptrdiff_t>(end));
+                byte_level(with.data(), with.size());
+            } else {
+                byte_level(cps.data() + i, end - i);
+            }
+            i = end;
+        }
+    }
+
+    // ByteLevel on one piece (its prefix space already added): GPT-2's split
+    // if use_regex, then BPE.
+    void byte_level(const std::uint32_t* c, std::size_t m) {
+        for (std::size_t i = 0; i < m && !done();) {
+            const std::size_t end = t_.config_.use_regex ? gpt2_match(c, m, i) : m;
+            piece(c + i, end - i);
             i = end;
         }
     }

@@ -11,7 +11,8 @@
 //     `tokenizers`); per remaining non-empty segment: prepend " " if
 //     add_prefix_space and it does not start with " "; split with GPT-2's
 //     pattern if use_regex (classes from bpe_tables.h, measured from
-//     `tokenizers`); map each piece's bytes to the byte-level alphabet; BPE
+//     `tokenizers`), or with Qwen2's pattern first then ByteLevel on each
+//     piece (qwen2_split); map each piece's bytes to the byte-level alphabet; BPE
 //     each piece: with ignore_merges a piece that is a vocabulary token is
 //     that token; else one symbol per byte (continuing_subword_prefix on all
 //     but the first, end_of_word_suffix on the last; missing symbols become
@@ -43,6 +44,9 @@ struct BpeConfig {
     bool fuse_unk = false;
     bool byte_fallback = false;
     std::int32_t unk_id = -1;  // -1: no unknown token (missing symbols are dropped)
+    // Split with Qwen2's pattern (Isolated) before ByteLevel, which then runs
+    // on each piece (Sequence[Split, ByteLevel] in tokenizer.json).
+    bool qwen2_split = false;
 };
 
 // The merges in rank order: pair (left[k], right[k]) becomes merged[k].
@@ -74,7 +78,8 @@ class MergeHash {
 };
 
 struct BpeScratch : Scratch {
-    std::vector<std::uint32_t> cps;  // one segment's code points
+    std::vector<std::uint32_t> cps;       // one segment's code points
+    std::vector<std::uint32_t> prefixed;  // one Split piece with ByteLevel's prefix space
     std::string word;                // one piece's bytes
     std::string mapped;              // ... in the byte-level alphabet (+ StringHash::kPad)
     struct Symbol {

@@ -224,6 +224,13 @@ constexpr std::uint8_t kClass[kRanges] = {
     0, 1, 0, 1, 0, 1, 0, 2, 0, 2, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0
 };
 
+// Qwen2's case-insensitive contractions (see tools/gen_bpe_tables.py FOLD_PROBES).
+constexpr std::uint32_t kFoldOne[] = {0x44, 0x4D, 0x53, 0x54, 0x64, 0x6D, 0x73, 0x74, 0x17F};
+constexpr std::uint32_t kFoldRV[] = {0x52, 0x56, 0x72, 0x76};
+constexpr std::uint32_t kFoldE[] = {0x45, 0x65};
+constexpr std::uint32_t kFoldL[] = {0x4C, 0x6C};
+constexpr std::uint32_t kFoldL2[] = {0x4C, 0x6C};
+
 // clang-format on
 
 }  // namespace fastpool::tokenizer::bpe_ucd

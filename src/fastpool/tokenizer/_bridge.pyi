@@ -78,4 +78,5 @@ class ByteLevelBPETokenizer(NativeBase):
         fuse_unk: bool,
         byte_fallback: bool,
         unk_id: int,
+        qwen2_split: bool,
     ) -> None: ...

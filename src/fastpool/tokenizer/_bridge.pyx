@@ -407,6 +407,7 @@ cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogi
         cbool fuse_unk
         cbool byte_fallback
         int32_t unk_id
+        cbool qwen2_split
 
     cdef cppclass MergeTable:
         const int32_t* left
@@ -451,10 +452,12 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         bint fuse_unk,
         bint byte_fallback,
         int32_t unk_id,
+        bint qwen2_split,
     ):
         """vocab_*/added_*: strings as one bytes blob with int64 offsets (n+1)
         and int32 ids (n); merge_*: int32 ids per merge in rank order; all
-        contiguous. prefix / suffix: b"" for none; unk_id: -1 for none."""
+        contiguous. prefix / suffix: b"" for none; unk_id: -1 for none;
+        qwen2_split: Qwen2's Split before ByteLevel."""
         cdef BpeConfig config
         config.add_prefix_space = add_prefix_space
         config.use_regex = use_regex
@@ -462,6 +465,7 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         config.fuse_unk = fuse_unk
         config.byte_fallback = byte_fallback
         config.unk_id = unk_id
+        config.qwen2_split = qwen2_split
         cdef StringTable vocab = _string_table(vocab_data, vocab_offsets, vocab_ids)
         cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
         cdef MergeTable merges

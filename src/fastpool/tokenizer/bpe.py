@@ -1,10 +1,11 @@
 """The native byte-level BPE family: which tokenizer.json files it runs, and building it.
 
 Runs a BPE model behind the ByteLevel pre-tokenizer (GPT-2, RoBERTa and their
-kin), with no normalizer, and added tokens as ``family.added_tokens_reason``
+kin) or behind ``Sequence[Split(Qwen2's pattern, Isolated), ByteLevel]`` (Qwen2's
+shape), with no normalizer, and added tokens as ``family.added_tokens_reason``
 allows, id for id as ``tokenizers`` (``csrc/fastpool/tokenizer/bpe.h``).
-Declined, with the reason: dropout, any normalizer, any other pre-tokenizer
-(``Split`` with Qwen's pattern among them: not implemented natively yet).
+Declined, with the reason: dropout, any normalizer (Qwen's NFC among them), any
+other pre-tokenizer or Split pattern.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from . import _bridge
 from .family import INT32_MAX, Built, added_tokens, added_tokens_reason, string_table, utf8
 
-__all__ = ["build", "support_reason"]
+__all__ = ["SPLIT_PATTERNS", "build", "support_reason"]
 
 _MODEL_KEYS = {
     "type",
@@ -32,6 +33,11 @@ _MODEL_KEYS = {
     "merges",
 }
 _PRE_KEYS = {"type", "add_prefix_space", "trim_offsets", "use_regex"}
+#: The Split patterns run natively (compared as strings), by name.
+SPLIT_PATTERNS = {
+    "qwen2": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}"
+    "\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+}
 
 #: The merge ids of the last merges list resolved: support_reason and build see the
 #: same tokenizer.json one after the other, so the second lookup is free.
@@ -95,6 +101,36 @@ def _flag(model: Mapping[str, Any], key: str) -> str:
     return "" if isinstance(value, bool) else f"BPE {key} must be true or false, got {value!r}"
 
 
+def _pre_tokenizer(pre: Any) -> tuple[Mapping[str, Any] | str, str | None]:
+    """(the ByteLevel step, the Split pattern's name or "") of a native pre-tokenizer,
+    or (why it is not native, None)."""
+    if isinstance(pre, Mapping) and pre.get("type") == "ByteLevel":
+        return pre, ""
+    if isinstance(pre, Mapping) and pre.get("type") == "Sequence":
+        steps = pre.get("pretokenizers")
+        if (
+            isinstance(steps, list)
+            and len(steps) == 2
+            and all(isinstance(x, Mapping) for x in steps)
+            and steps[0].get("type") == "Split"
+            and steps[1].get("type") == "ByteLevel"
+        ):
+            split = steps[0]
+            pattern = split.get("pattern")
+            name = next(
+                (k for k, v in SPLIT_PATTERNS.items() if pattern == {"Regex": v}), None
+            )
+            if name is None:
+                return f"Split pattern {pattern!r} (native: {', '.join(SPLIT_PATTERNS)})", None
+            if dict(split) != {"type": "Split", "pattern": pattern, "behavior": "Isolated",
+                               "invert": False}:  # fmt: skip
+                return f"Split options {dict(split)!r} (only Isolated, not inverted)", None
+            return steps[1], name
+        return "pre_tokenizer Sequence (only [Split, ByteLevel] is native for BPE)", None
+    kind = pre.get("type") if isinstance(pre, Mapping) else pre
+    return f"pre_tokenizer {kind!r} (only ByteLevel, alone or after Split, is native)", None
+
+
 def support_reason(tj: Mapping[str, Any]) -> str:
     """'' when the native byte-level BPE reproduces this tokenizer.json exactly, else why."""
     model = tj.get("model")
@@ -136,10 +172,10 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         norm = tj["normalizer"]
         kind = norm.get("type") if isinstance(norm, Mapping) else norm
         return f"normalizer {kind!r} (only none is native for BPE)"
-    pre = tj.get("pre_tokenizer")
-    if not isinstance(pre, Mapping) or pre.get("type") != "ByteLevel":
-        kind = pre.get("type") if isinstance(pre, Mapping) else pre
-        return f"pre_tokenizer {kind!r} (only ByteLevel is native for BPE)"
+    pre, split = _pre_tokenizer(tj.get("pre_tokenizer"))
+    if split is None:
+        return pre  # type: ignore[return-value]
+    assert isinstance(pre, Mapping)
     if set(pre) - _PRE_KEYS:
         return f"ByteLevel options {sorted(set(pre) - _PRE_KEYS)} are not implemented natively"
     for key in ("add_prefix_space", "trim_offsets", "use_regex"):
@@ -159,7 +195,8 @@ def support_reason(tj: Mapping[str, Any]) -> str:
 def build(tj: Mapping[str, Any]) -> Built:
     """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
     model = tj["model"]
-    pre = tj["pre_tokenizer"]
+    pre, split = _pre_tokenizer(tj["pre_tokenizer"])
+    assert isinstance(pre, Mapping), pre
     vocab: Mapping[str, int] = model["vocab"]
     prefix = _affix(model, "continuing_subword_prefix") or ""
     suffix = _affix(model, "end_of_word_suffix") or ""
@@ -180,5 +217,6 @@ def build(tj: Mapping[str, Any]) -> Built:
         bool(model.get("fuse_unk", False)),
         bool(model.get("byte_fallback", False)),
         unk_id,
+        split == "qwen2",
     )
     return Built(tok, unk_id, max([len(vocab)] + [i + 1 for _, i in added]))
