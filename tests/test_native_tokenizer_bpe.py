@@ -306,8 +306,14 @@ def _edit(tj: dict, path: str, value) -> dict:
         ("model.dropout", 0.1, "dropout"),
         ("model.unk_token", "<nope>", "unk_token"),
         ("model.fuse_unk", 1, "fuse_unk"),
-        ("model.merges", ["a b c"], "merge 0"),
-        ("model.merges", [["Ġ", "zzzq"]], "merge 0"),
+        ("model.merges", ["a b c"], "merge 0 ('a b c')"),
+        ("model.merges", ["ab"], "merge 0 ('ab')"),
+        ("model.merges", ["t h", ["Ġ", "t"]], "all be 'left right' strings or all [left, right]"),
+        ("model.merges", [["Ġ", "zzzq"]], "merge 0 (['Ġ', 'zzzq'])"),
+        ("model.merges", [["Ġ", 3]], "merge tokens must be strings"),
+        ("model.vocab", {"a": 0, "b\0": 1}, "NUL"),
+        ("model.vocab", {"a": 0, "b": 2}, "[0, 2)"),
+        ("model.vocab", {"a": 0, "\ud800": 1}, "not valid UTF-8"),
         ("model.continuing_subword_prefix", 3, "continuing_subword_prefix"),
         ("normalizer", {"type": "NFC"}, "normalizer 'NFC'"),
         ("pre_tokenizer", {"type": "Whitespace"}, "pre_tokenizer 'Whitespace'"),
@@ -348,7 +354,7 @@ def test_prefix_merges_must_carry_the_prefix():
     tj = json.loads(variant_json("prefix", added=False))
     tj["model"]["merges"][0] = ["t", "h"]
     ok, reason = native_support(tj)
-    assert not ok and "continuing_subword_prefix" in reason
+    assert not ok and "merge 0 (['t', 'h'])" in reason and "continuing_subword_prefix" in reason
 
 
 # ------------------------------------------------------------------ StaticModel

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <string_view>
 
 #include "bpe_tables.h"
 #include "utf8.h"
@@ -137,11 +138,12 @@ std::size_t qwen2_match(const std::uint32_t* c, std::size_t n, std::size_t i) no
 }  // namespace
 
 void MergeHash::build(const MergeTable& merges) {
+    const std::size_t n = merges.left.size();
     std::size_t cap = 16;
-    while (cap < 2 * static_cast<std::size_t>(merges.n)) cap *= 2;
+    while (cap < 2 * n) cap *= 2;
     slots_.assign(cap, Slot{kEmpty, 0, -1});
     mask_ = cap - 1;
-    for (std::int64_t r = 0; r < merges.n; ++r) {
+    for (std::size_t r = 0; r < n; ++r) {
         const std::uint64_t key = pair_key(merges.left[r], merges.right[r]);
         std::uint64_t i = pair_hash(key) & mask_;
         while (slots_[i].key != kEmpty && slots_[i].key != key) i = (i + 1) & mask_;
@@ -163,29 +165,77 @@ bool MergeHash::find(std::int32_t a, std::int32_t b, std::uint32_t& rank,
     }
 }
 
-bool ByteLevelBpe::build(const BpeConfig& config, const StringTable& vocab,
-                         const MergeTable& merges, const std::string& prefix,
-                         const std::string& suffix, const StringTable& added) noexcept {
+namespace {
+
+// The NUL-terminated strings of blob[0..size), as views.
+std::vector<std::string_view> split_nul(const char* blob, std::size_t size) {
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+        if (blob[i] == '\0') {
+            out.emplace_back(blob + start, i - start);
+            start = i + 1;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::int64_t ByteLevelBpe::build(const BpeConfig& config, const BpeModelText& model,
+                                 const std::string& prefix, const std::string& suffix,
+                                 const StringTable& added) noexcept {
     try {
         config_ = config;
         prefix_ = prefix;
         suffix_ = suffix;
+        const std::vector<std::string_view> tokens = split_nul(model.vocab, model.vocab_size);
+        if (static_cast<std::int64_t>(tokens.size()) != model.n_vocab) return kBadVocab;
         std::vector<std::pair<std::string, std::int32_t>> all;
-        all.reserve(static_cast<std::size_t>(vocab.n));
-        for (std::int64_t k = 0; k < vocab.n; ++k)
-            all.emplace_back(std::string(vocab.data + vocab.offsets[k],
-                                         static_cast<std::size_t>(vocab.offsets[k + 1] -
-                                                                  vocab.offsets[k])),
-                             vocab.ids[k]);
+        all.reserve(tokens.size());
+        for (std::size_t k = 0; k < tokens.size(); ++k)
+            all.emplace_back(std::string(tokens[k]), model.ids[k]);
         vocab_.build(all);
-        merges_.build(merges);
-
-        std::string s;
-        auto lookup = [&](const std::string& key) {
-            std::string padded = key;
+        std::string padded;
+        auto lookup = [&](std::string_view key) {
+            padded.assign(key);
             padded.append(StringHash::kPad, '\0');
             return vocab_.find(reinterpret_cast<const unsigned char*>(padded.data()), key.size());
         };
+
+        const std::vector<std::string_view> parts = split_nul(model.merges, model.merges_size);
+        const auto n = static_cast<std::size_t>(model.n_merges);
+        if (parts.size() != (model.merge_pairs ? 2 * n : n)) return kBadVocab;
+        MergeTable merges;
+        merges.left.resize(n);
+        merges.right.resize(n);
+        merges.merged.resize(n);
+        std::string joined;
+        for (std::size_t k = 0; k < n; ++k) {
+            std::string_view left, right;
+            if (model.merge_pairs) {
+                left = parts[2 * k];
+                right = parts[2 * k + 1];
+            } else {  // "left right": exactly one space, as tokenizers reads it
+                const std::string_view m = parts[k];
+                const std::size_t sp = m.find(' ');
+                if (sp == std::string_view::npos || m.find(' ', sp + 1) != std::string_view::npos)
+                    return static_cast<std::int64_t>(k);
+                left = m.substr(0, sp);
+                right = m.substr(sp + 1);
+            }
+            if (right.compare(0, prefix_.size(), prefix_) != 0 || right.size() < prefix_.size())
+                return static_cast<std::int64_t>(k);
+            joined.assign(left);
+            joined.append(right.substr(prefix_.size()));
+            merges.left[k] = lookup(left);
+            merges.right[k] = lookup(right);
+            merges.merged[k] = lookup(joined);
+            if (merges.left[k] < 0 || merges.right[k] < 0 || merges.merged[k] < 0)
+                return static_cast<std::int64_t>(k);
+        }
+        merges_.build(merges);
+
         for (unsigned b = 0; b < 256; ++b) {
             char buf[4];
             const int len = encode(byte_to_unicode(b), buf);
@@ -219,9 +269,9 @@ bool ByteLevelBpe::build(const BpeConfig& config, const StringTable& vocab,
         for (const Added& a : added_)
             ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
         for (int b = 0; b < 256; ++b) added_by_first_[b + 1] += added_by_first_[b];
-        return true;
+        return kBuilt;
     } catch (const std::bad_alloc&) {
-        return false;
+        return kNoMemory;
     }
 }
 

@@ -49,12 +49,24 @@ struct BpeConfig {
     bool qwen2_split = false;
 };
 
+// A BPE model as tokenizer.json holds it, strings NUL-terminated (one pass from
+// Python, no object per token): vocab has n_vocab strings with ids[k] each;
+// merges has n_merges merges in rank order, each "left right" (the legacy
+// form) or, if merge_pairs, as two strings left, right.
+struct BpeModelText {
+    const char* vocab = nullptr;
+    std::size_t vocab_size = 0;
+    const std::int32_t* ids = nullptr;
+    std::int64_t n_vocab = 0;
+    const char* merges = nullptr;
+    std::size_t merges_size = 0;
+    std::int64_t n_merges = 0;
+    bool merge_pairs = false;
+};
+
 // The merges in rank order: pair (left[k], right[k]) becomes merged[k].
 struct MergeTable {
-    const std::int32_t* left = nullptr;
-    const std::int32_t* right = nullptr;
-    const std::int32_t* merged = nullptr;
-    std::int64_t n = 0;
+    std::vector<std::int32_t> left, right, merged;
 };
 
 // Pair of ids -> (rank, merged id); open addressing. A pair listed twice
@@ -102,12 +114,16 @@ struct BpeScratch : Scratch {
 
 class ByteLevelBpe final : public TextTokenizer {
    public:
-    // vocab: every model token (byte-level alphabet); prefix / suffix: the
-    // continuing_subword_prefix / end_of_word_suffix ("" for none); added: the
-    // added tokens to split out first.
-    bool build(const BpeConfig& config, const StringTable& vocab, const MergeTable& merges,
-               const std::string& prefix, const std::string& suffix,
-               const StringTable& added) noexcept;
+    static constexpr std::int64_t kBuilt = -1, kNoMemory = -2, kBadVocab = -3;
+    // model: the vocabulary (byte-level alphabet) and merges; prefix / suffix:
+    // the continuing_subword_prefix / end_of_word_suffix ("" for none); added:
+    // the added tokens to split out first. Returns kBuilt, kNoMemory, kBadVocab
+    // (not n_vocab strings) or the index of the first merge `tokenizers` would
+    // refuse: malformed, a token not in the vocabulary, a right token without
+    // the prefix, or a merged token (left + right less the prefix) not in it.
+    std::int64_t build(const BpeConfig& config, const BpeModelText& model,
+                       const std::string& prefix, const std::string& suffix,
+                       const StringTable& added) noexcept;
 
     std::unique_ptr<Scratch> new_scratch() const override {
         return std::make_unique<BpeScratch>();

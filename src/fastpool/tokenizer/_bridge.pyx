@@ -409,16 +409,19 @@ cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogi
         int32_t unk_id
         cbool qwen2_split
 
-    cdef cppclass MergeTable:
-        const int32_t* left
-        const int32_t* right
-        const int32_t* merged
-        int64_t n
+    cdef cppclass BpeModelText:
+        const char* vocab
+        size_t vocab_size
+        const int32_t* ids
+        int64_t n_vocab
+        const char* merges
+        size_t merges_size
+        int64_t n_merges
+        cbool merge_pairs
 
     cdef cppclass ByteLevelBpe(TextTokenizer):
-        cbool build(const BpeConfig& config, const StringTable& vocab, const MergeTable& merges,
-                    const string& prefix, const string& suffix,
-                    const StringTable& added) noexcept
+        int64_t build(const BpeConfig& config, const BpeModelText& model, const string& prefix,
+                      const string& suffix, const StringTable& added) noexcept
 
 
 cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
@@ -436,11 +439,10 @@ cdef class ByteLevelBPETokenizer(NativeBase):
     def __cinit__(
         self,
         bytes vocab_data,
-        cnp.ndarray vocab_offsets,
         cnp.ndarray vocab_ids,
-        cnp.ndarray merge_left,
-        cnp.ndarray merge_right,
-        cnp.ndarray merge_new,
+        bytes merges_data,
+        int64_t n_merges,
+        bint merge_pairs,
         bytes added_data,
         cnp.ndarray added_offsets,
         cnp.ndarray added_ids,
@@ -454,10 +456,13 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         int32_t unk_id,
         bint qwen2_split,
     ):
-        """vocab_*/added_*: strings as one bytes blob with int64 offsets (n+1)
-        and int32 ids (n); merge_*: int32 ids per merge in rank order; all
-        contiguous. prefix / suffix: b"" for none; unk_id: -1 for none;
-        qwen2_split: Qwen2's Split before ByteLevel."""
+        """vocab_data: the vocabulary's UTF-8 strings, each NUL-terminated, with
+        vocab_ids (int32, contiguous); merges_data: n_merges merges in rank order,
+        NUL-terminated, as "left right" or (merge_pairs) as left and right;
+        added_*: strings as one blob with int64 offsets (n+1) and int32 ids (n).
+        prefix / suffix: b"" for none; unk_id: -1 for none; qwen2_split:
+        Qwen2's Split before ByteLevel. ValueError names the first merge that
+        tokenizers would refuse."""
         cdef BpeConfig config
         config.add_prefix_space = add_prefix_space
         config.use_regex = use_regex
@@ -466,20 +471,27 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         config.byte_fallback = byte_fallback
         config.unk_id = unk_id
         config.qwen2_split = qwen2_split
-        cdef StringTable vocab = _string_table(vocab_data, vocab_offsets, vocab_ids)
         cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
-        cdef MergeTable merges
-        merges.left = <const int32_t*>cnp.PyArray_DATA(merge_left)
-        merges.right = <const int32_t*>cnp.PyArray_DATA(merge_right)
-        merges.merged = <const int32_t*>cnp.PyArray_DATA(merge_new)
-        merges.n = cnp.PyArray_DIM(merge_left, 0)
+        cdef BpeModelText model
+        model.vocab = PyBytes_AS_STRING(vocab_data)
+        model.vocab_size = PyBytes_GET_SIZE(vocab_data)
+        model.ids = <const int32_t*>cnp.PyArray_DATA(vocab_ids)
+        model.n_vocab = cnp.PyArray_DIM(vocab_ids, 0)
+        model.merges = PyBytes_AS_STRING(merges_data)
+        model.merges_size = PyBytes_GET_SIZE(merges_data)
+        model.n_merges = n_merges
+        model.merge_pairs = merge_pairs
         cdef string pre = prefix
         cdef string suf = suffix
         cdef ByteLevelBpe* bpe = new ByteLevelBpe()
-        cdef cbool ok
+        cdef int64_t status
         with nogil:
-            ok = bpe.build(config, vocab, merges, pre, suf, added)
-        if not ok:
+            status = bpe.build(config, model, pre, suf, added)
+        if status != -1:  # ByteLevelBpe::kBuilt
             del bpe
-            raise MemoryError("out of memory while building the native tokenizer")
+            if status == -2:
+                raise MemoryError("out of memory while building the native tokenizer")
+            if status == -3:
+                raise ValueError("the vocabulary or merges strings do not match their counts")
+            raise ValueError(f"merge {status} is one tokenizers would refuse", status)
         self.tok = bpe

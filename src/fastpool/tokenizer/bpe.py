@@ -11,6 +11,7 @@ other pre-tokenizer or Split pattern.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -39,9 +40,6 @@ SPLIT_PATTERNS = {
     "\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
 }
 
-#: The merge ids of the last merges list resolved: support_reason and build see the
-#: same tokenizer.json one after the other, so the second lookup is free.
-_last: tuple[Any, Any, str, tuple[np.ndarray, np.ndarray, np.ndarray] | str] | None = None
 
 
 def _affix(model: Mapping[str, Any], key: str) -> str | None:
@@ -52,48 +50,41 @@ def _affix(model: Mapping[str, Any], key: str) -> str | None:
     return value if isinstance(value, str) and utf8(value) is not None else None
 
 
-def _merge_pairs(merges: Sequence[Any]) -> list[Sequence[Any]] | str:
-    """The (left, right) of each merge, either json form; or why they are malformed."""
-    if all(isinstance(m, str) for m in merges):
-        pairs = [m.split(" ") for m in merges]
-    else:
-        pairs = list(merges)
-    for k, p in enumerate(pairs):
-        if not isinstance(p, list | tuple) or len(p) != 2:
-            return f"merge {k} ({merges[k]!r}) is not two tokens"
-    return pairs
+def _nul_terminated(strings: Sequence[Any], what: str) -> bytes | str:
+    """UTF-8 of the strings, each NUL-terminated (one pass, no object per string); or why not."""
+    if strings and set(map(type, strings)) != {str}:
+        return f"{what} must be strings"
+    text = "\0".join(strings) + "\0" if strings else ""
+    if text.count("\0") != len(strings):
+        return f"a {what[:-1]} holds a NUL character (not native)"
+    data = utf8(text)
+    return f"a {what[:-1]} is not valid UTF-8 text" if data is None else data
 
 
-def _merge_ids(
-    vocab: Mapping[str, int], merges: Sequence[Any], prefix: str
-) -> tuple[np.ndarray, np.ndarray, np.ndarray] | str:
-    """int32 (left, right, merged) ids of the merges in rank order, or why tokenizers
-    would refuse them (``merged`` is ``left + right`` less the prefix, as it builds it)."""
-    global _last
-    if _last is not None and _last[0] is merges and _last[1] is vocab and _last[2] == prefix:
-        return _last[3]
-    pairs = _merge_pairs(merges)
-    result: tuple[np.ndarray, np.ndarray, np.ndarray] | str
-    if isinstance(pairs, str):
-        result = pairs
+def _model_text(model: Mapping[str, Any]) -> tuple[bytes, np.ndarray, bytes, int, bool] | str:
+    """(vocabulary, ids, merges, merge count, merges as pairs) for the bridge, or why not."""
+    vocab, merges = model["vocab"], model["merges"]
+    vocab_data = _nul_terminated(list(vocab), "vocabulary tokens")
+    if isinstance(vocab_data, str):
+        return vocab_data
+    values = list(vocab.values())
+    n = len(values)
+    if set(map(type, values)) != {int}:
+        return "vocabulary ids must be integers"
+    ids = np.fromiter(values, dtype=np.int64, count=n)
+    if int(ids.min()) < 0 or int(ids.max()) >= n:
+        return f"vocabulary ids must lie in [0, {n})"
+    kinds = set(map(type, merges))
+    pairs = bool(merges) and kinds != {str}
+    if pairs:
+        if kinds != {list} or set(map(len, merges)) != {2}:
+            return "merges must all be 'left right' strings or all [left, right] pairs"
+        merges_data = _nul_terminated(list(chain.from_iterable(merges)), "merge tokens")
     else:
-        get = vocab.get
-        cut = len(prefix)
-        left = [get(a, -1) if isinstance(a, str) else -1 for a, _ in pairs]
-        right = [get(b, -1) if isinstance(b, str) else -1 for _, b in pairs]
-        if prefix and not all(b.startswith(prefix) for _, b in pairs if isinstance(b, str)):
-            result = "a merge's right token lacks continuing_subword_prefix"
-        else:
-            new = [get(a + b[cut:], -1) if l >= 0 and r >= 0 else -1
-                   for (a, b), l, r in zip(pairs, left, right)]  # fmt: skip
-            arrays = tuple(np.array(x, dtype=np.int32) for x in (left, right, new))
-            bad = np.flatnonzero((arrays[0] < 0) | (arrays[1] < 0) | (arrays[2] < 0))
-            if bad.size:
-                result = f"merge {int(bad[0])} ({merges[int(bad[0])]!r}) is not in the vocabulary"
-            else:
-                result = arrays  # type: ignore[assignment]
-    _last = (merges, vocab, prefix, result)
-    return result
+        merges_data = _nul_terminated(merges, "merges")
+    if isinstance(merges_data, str):
+        return merges_data
+    return vocab_data, ids.astype(np.int32), merges_data, len(merges), pairs
 
 
 def _flag(model: Mapping[str, Any], key: str) -> str:
@@ -149,11 +140,6 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     if not isinstance(vocab, Mapping) or not vocab:
         return "BPE vocab is missing or empty"
     n = len(vocab)
-    for tok, i in vocab.items():
-        if not isinstance(tok, str) or utf8(tok) is None:
-            return f"vocabulary token {tok!r} is not valid UTF-8 text"
-        if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < n:
-            return f"vocabulary id {i!r} of {tok!r} is outside [0, {n})"
     unk = model.get("unk_token")
     if unk is not None and (not isinstance(unk, str) or unk not in vocab):
         return f"unk_token {unk!r} is not in the vocabulary"
@@ -161,12 +147,8 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     suffix = _affix(model, "end_of_word_suffix")
     if prefix is None or suffix is None:
         return "continuing_subword_prefix and end_of_word_suffix must be strings or null"
-    merges = model.get("merges")
-    if not isinstance(merges, list):
+    if not isinstance(model.get("merges"), list):
         return "BPE merges are missing"
-    ids = _merge_ids(vocab, merges, prefix)
-    if isinstance(ids, str):
-        return ids
 
     if tj.get("normalizer") is not None:
         norm = tj["normalizer"]
@@ -189,34 +171,52 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         return reason
     if n > INT32_MAX:
         return "vocabulary too large for int32 ids"
-    return ""
+    # The per-token checks (vocabulary, every merge) are the build itself, in C++.
+    tok = _construct(tj)
+    return tok if isinstance(tok, str) else ""
+
+
+def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
+    """The native tokenizer of a tokenizer.json whose options support_reason checked,
+    or why its vocabulary or merges are not ones tokenizers would run."""
+    model = tj["model"]
+    pre, split = _pre_tokenizer(tj["pre_tokenizer"])
+    assert isinstance(pre, Mapping), pre
+    text = _model_text(model)
+    if isinstance(text, str):
+        return text
+    vocab: Mapping[str, int] = model["vocab"]
+    unk = model.get("unk_token")
+    try:
+        return _bridge.ByteLevelBPETokenizer(
+            *text,
+            *string_table(added_tokens(tj)),
+            (_affix(model, "continuing_subword_prefix") or "").encode("utf-8"),
+            (_affix(model, "end_of_word_suffix") or "").encode("utf-8"),
+            bool(pre["add_prefix_space"]),
+            bool(pre.get("use_regex", True)),
+            bool(model.get("ignore_merges", False)),
+            bool(model.get("fuse_unk", False)),
+            bool(model.get("byte_fallback", False)),
+            -1 if unk is None else int(vocab[unk]),
+            split == "qwen2",
+        )
+    except ValueError as err:
+        if len(err.args) == 2:  # (message, index of the first merge tokenizers refuses)
+            k = err.args[1]
+            return (
+                f"merge {k} ({model['merges'][k]!r}) is malformed, names a token outside "
+                "the vocabulary, or lacks continuing_subword_prefix on its right"
+            )
+        return str(err)
 
 
 def build(tj: Mapping[str, Any]) -> Built:
     """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
+    tok = _construct(tj)
+    assert not isinstance(tok, str), tok
     model = tj["model"]
-    pre, split = _pre_tokenizer(tj["pre_tokenizer"])
-    assert isinstance(pre, Mapping), pre
-    vocab: Mapping[str, int] = model["vocab"]
-    prefix = _affix(model, "continuing_subword_prefix") or ""
-    suffix = _affix(model, "end_of_word_suffix") or ""
-    ids = _merge_ids(vocab, model["merges"], prefix)
-    assert not isinstance(ids, str), ids
-    added = added_tokens(tj)
     unk = model.get("unk_token")
-    unk_id = -1 if unk is None else int(vocab[unk])
-    tok = _bridge.ByteLevelBPETokenizer(
-        *string_table(vocab.items()),
-        *ids,
-        *string_table(added),
-        prefix.encode("utf-8"),
-        suffix.encode("utf-8"),
-        bool(pre["add_prefix_space"]),
-        bool(pre.get("use_regex", True)),
-        bool(model.get("ignore_merges", False)),
-        bool(model.get("fuse_unk", False)),
-        bool(model.get("byte_fallback", False)),
-        unk_id,
-        split == "qwen2",
-    )
-    return Built(tok, unk_id, max([len(vocab)] + [i + 1 for _, i in added]))
+    unk_id = -1 if unk is None else int(model["vocab"][unk])
+    added = added_tokens(tj)
+    return Built(tok, unk_id, max([len(model["vocab"])] + [i + 1 for _, i in added]))
