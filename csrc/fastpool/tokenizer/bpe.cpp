@@ -462,8 +462,8 @@ class BpeRun {
     bool drop_unk_;
 };
 
-void ByteLevelBpe::tokenize(const char* text, std::size_t n, const Limits& limits,
-                            Scratch& scratch, std::vector<std::int32_t>& ids) const {
+void ByteLevelBpe::tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
+                            std::vector<std::int32_t>& ids) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text);
     if (limits.max_chars >= 0) {
         // Pre-truncation counts code points as Python's str slicing does.

@@ -92,8 +92,8 @@ class MergeHash {
 struct BpeScratch : Scratch {
     std::vector<std::uint32_t> cps;       // one segment's code points
     std::vector<std::uint32_t> prefixed;  // one Split piece with ByteLevel's prefix space
-    std::string word;                // one piece's bytes
-    std::string mapped;              // ... in the byte-level alphabet (+ StringHash::kPad)
+    std::string word;                     // one piece's bytes
+    std::string mapped;                   // ... in the byte-level alphabet (+ StringHash::kPad)
     struct Symbol {
         std::int32_t id;
         std::int32_t prev;
@@ -125,9 +125,7 @@ class ByteLevelBpe final : public TextTokenizer {
                        const std::string& prefix, const std::string& suffix,
                        const StringTable& added) noexcept;
 
-    std::unique_ptr<Scratch> new_scratch() const override {
-        return std::make_unique<BpeScratch>();
-    }
+    std::unique_ptr<Scratch> new_scratch() const override { return std::make_unique<BpeScratch>(); }
     // Appends the ids of text[0..n) to ids; scratch must be a BpeScratch.
     void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                   std::vector<std::int32_t>& ids) const override;

@@ -41,7 +41,6 @@ SPLIT_PATTERNS = {
 }
 
 
-
 def _affix(model: Mapping[str, Any], key: str) -> str | None:
     """The model's prefix / suffix as a str ('' for none), or None if it is not a string."""
     value = model.get(key)
@@ -108,9 +107,7 @@ def _pre_tokenizer(pre: Any) -> tuple[Mapping[str, Any] | str, str | None]:
         ):
             split = steps[0]
             pattern = split.get("pattern")
-            name = next(
-                (k for k, v in SPLIT_PATTERNS.items() if pattern == {"Regex": v}), None
-            )
+            name = next((k for k, v in SPLIT_PATTERNS.items() if pattern == {"Regex": v}), None)
             if name is None:
                 return f"Split pattern {pattern!r} (native: {', '.join(SPLIT_PATTERNS)})", None
             if dict(split) != {"type": "Split", "pattern": pattern, "behavior": "Isolated",
