@@ -350,6 +350,20 @@ def test_qwen_with_its_nfc_normalizer_is_declined():
     assert native_support(tj) == (False, "normalizer 'NFC' (only none is native for BPE)")
 
 
+def test_added_tokens_all_normalized_run_natively_without_a_normalizer():
+    """GPT-2's tokenizer.json marks <|endoftext|> normalized: with no normalizer that is
+    the raw text; a mix of normalized and raw tokens (two passes in tokenizers) is declined."""
+    tj = json.loads(variant_json("roberta"))
+    for a in tj["added_tokens"]:
+        a["normalized"] = True
+    text = json.dumps(tj)
+    assert native_support(text) == (True, "")
+    assert_same(text, ["x <|endoftext|>y<mask><mask> z", "<m>ask spaced 日本語", "<|endoftext|>"])
+    tj["added_tokens"][0]["normalized"] = False
+    ok, reason = native_support(tj)
+    assert not ok and "normalized=true" in reason
+
+
 def test_prefix_merges_must_carry_the_prefix():
     tj = json.loads(variant_json("prefix", added=False))
     tj["model"]["merges"][0] = ["t", "h"]

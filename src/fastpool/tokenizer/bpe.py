@@ -163,6 +163,11 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     if "add_prefix_space" not in pre or "trim_offsets" not in pre:
         return "ByteLevel needs add_prefix_space and trim_offsets (tokenizers refuses it)"
 
+    added = tj.get("added_tokens") or []
+    if {a.get("normalized") for a in added if isinstance(a, Mapping)} == {True}:
+        # With no normalizer, tokens that all match the normalized text (GPT-2's
+        # <|endoftext|>) match the raw text, in the one leftmost-longest pass done here.
+        tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
     reason = added_tokens_reason(tj, vocab, n)
     if reason:
         return reason
