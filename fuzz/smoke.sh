@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A short run of every fuzz target (CI): the three libFuzzer targets (ASan +
+# A short run of every fuzz target (CI): the five libFuzzer targets (ASan +
 # UBSan), the three atheris harnesses, the ThreadSanitizer driver of the OpenMP
 # paths, and the kill -9 trials' smoke version.
 # Installs clang/libFuzzer and atheris when missing (Debian, root). Under 3 minutes.
@@ -22,6 +22,8 @@ run() {  # name, command...: run, print the execution count, fail on any finding
 run kernel       make -s kernel RUNS=20000
 run check        make -s check RUNS=200000
 run tokenizer    make -s tokenizer RUNS=30000
+run json-vocab   make -s json-vocab RUNS=100000
+run vectors      make -s vectors RUNS=100000
 run py-encode    make -s py-encode RUNS=20000
 run py-model     make -s py-model RUNS=1500
 run py-tokenizer make -s py-tokenizer RUNS=20000

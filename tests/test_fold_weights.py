@@ -25,11 +25,14 @@ def test_folded_model_encodes_like_the_weighted_one(tmp_path: Path, dtype: str) 
     expected = np.asarray(weighted.table, dtype=np.float64) * weighted.weights[:, None]
     np.testing.assert_allclose(folded.table, expected, rtol=1e-6, atol=1e-7)
     for normalize in (True, False):
+        want = weighted.encode(TEXTS, normalize=normalize)
+        # Folding rounds each row once more: a float32 sum's error scales with the size of
+        # its terms, so an element that cancels to near 0 gets the row's absolute tolerance.
         np.testing.assert_allclose(
             folded.encode(TEXTS, normalize=normalize),
-            weighted.encode(TEXTS, normalize=normalize),
+            want,
             rtol=1e-5,
-            atol=1e-6,
+            atol=1e-6 * max(1.0, float(np.abs(want).max())),
         )
 
 

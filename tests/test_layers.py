@@ -44,6 +44,8 @@ LAYERS: dict[str, int] = {
     "_progress": 2,
     # sentence-transformers' semantics (settings, prompts, precision), read by both parts
     "_st": 2,
+    # one tokenizer.json read once (its vocabulary as a native string table)
+    "_tokenizer_doc": 2,
     # the parts a model is built from
     "tokenizer": 3,
     "persistence": 3,

@@ -36,7 +36,8 @@ if [ ${#tests[@]} -eq 0 ]; then
   tests=(tests/test_encode.py tests/test_errors.py tests/test_invariance.py tests/test_properties.py
          tests/test_bench_helpers.py)
   for extra in tests/test_model_*.py tests/test_native_tokenizer*.py tests/test_concurrency.py \
-               tests/test_malformed_files.py tests/test_arrow.py; do
+               tests/test_malformed_files.py tests/test_arrow.py tests/test_load_once.py \
+               tests/test_vectors_file.py; do
     [ -e "$extra" ] && tests+=("$extra")
   done
 fi

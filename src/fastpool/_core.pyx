@@ -30,6 +30,36 @@ cdef extern from "fastpool/check.h" namespace "fastpool" nogil:
         const char* text, int64_t n, int64_t depth_limit) noexcept
 
 
+from libc.string cimport memcmp, memcpy
+from libcpp.string cimport string
+from libcpp.vector cimport vector
+
+
+cdef extern from "fastpool/json_vocab.h" namespace "fastpool" nogil:
+    cdef cppclass JsonVocab:
+        int status
+        int64_t begin
+        int64_t end
+        string blob
+        vector[int64_t] offsets
+        vector[int32_t] ids
+        vector[int32_t] chars
+    void read_json_vocab(const char* text, int64_t n, int64_t max_token_chars,
+                         JsonVocab& out) except +
+
+
+cdef extern from "fastpool/vectors_file.h" namespace "fastpool" nogil:
+    cdef struct VectorRows:
+        int64_t rows
+        int64_t stop
+    VectorRows c_parse_vector_lines "fastpool::parse_vector_lines"(
+        const char* text, int64_t n, int64_t dim, float* table, int64_t max_rows,
+        int64_t* word_spans, int n_threads) noexcept
+    VectorRows c_parse_binary_records "fastpool::parse_binary_records"(
+        const char* data, int64_t n, int64_t dim, float* table, int64_t max_rows,
+        int64_t* word_spans) noexcept
+
+
 cdef extern from "fastpool/dispatch.h" namespace "fastpool" nogil:
     enum class Isa(int):
         baseline
@@ -160,6 +190,94 @@ def json_extent(const unsigned char[::1] text, int64_t depth_limit):
     with nogil:
         found = c_json_extent(p, n, depth_limit)
     return found.depth, found.structurals
+
+
+def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
+    """A tokenizer.json's ``model.vocab`` as a string table, in one pass with the GIL
+    released (see json_vocab.h): ``(status, begin, end, blob, offsets int64, ids int32,
+    chars int32)``; status 0 is a vocabulary Python would read and accept the same,
+    the arrays are empty otherwise."""
+    cdef int64_t n = text.shape[0]
+    cdef const char* p = <const char*>&text[0] if n else NULL
+    cdef JsonVocab found
+    with nogil:
+        read_json_vocab(p, n, max_token_chars, found)
+    if found.status != 0:
+        return found.status, found.begin, found.end, b"", None, None, None
+    cdef cnp.npy_intp count = found.ids.size()
+    cdef cnp.npy_intp count1 = count + 1
+    offsets = cnp.PyArray_EMPTY(1, &count1, cnp.NPY_INT64, 0)
+    ids = cnp.PyArray_EMPTY(1, &count, cnp.NPY_INT32, 0)
+    chars = cnp.PyArray_EMPTY(1, &count, cnp.NPY_INT32, 0)
+    cdef int64_t[::1] o = offsets
+    cdef int32_t[::1] i = ids
+    cdef int32_t[::1] c = chars
+    memcpy(&o[0], found.offsets.data(), (count + 1) * sizeof(int64_t))
+    if count:
+        memcpy(&i[0], found.ids.data(), count * sizeof(int32_t))
+        memcpy(&c[0], found.chars.data(), count * sizeof(int32_t))
+    blob = found.blob.data()[:found.blob.size()]
+    return found.status, found.begin, found.end, blob, offsets, ids, chars
+
+
+def find_string(const unsigned char[::1] blob, const int64_t[::1] offsets, bytes needle):
+    """The index of ``needle`` in a string table (blob + n + 1 offsets), or -1: one
+    linear pass, for the few look-ups (unknown and added tokens) loading makes."""
+    cdef Py_ssize_t n = offsets.shape[0] - 1
+    cdef Py_ssize_t k, found = -1, length = len(needle)
+    cdef const char* want = needle
+    cdef const char* base = <const char*>&blob[0] if blob.shape[0] else NULL
+    with nogil:
+        for k in range(n):
+            if offsets[k + 1] - offsets[k] == length and (
+                length == 0 or memcmp(base + offsets[k], want, length) == 0
+            ):
+                found = k
+                break
+    return found
+
+
+def parse_vector_lines(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
+                       int64_t row, int64_t[:, ::1] word_spans, int n_threads=1):
+    """(rows written, offset where it stopped) for the vectors-file lines of text[start:],
+    written from table[row] on, at most word_spans.shape[0] of them (and at most the rows
+    left in table); the words' byte spans go to word_spans. GIL released; see
+    vectors_file.h for what a line must be and where it stops. n_threads >= 1, as resolved
+    by the caller."""
+    return _parse_vectors(text, start, table, row, word_spans, False, n_threads)
+
+
+def parse_binary_records(const unsigned char[::1] data, int64_t start, float[:, ::1] table,
+                         int64_t row, int64_t[:, ::1] word_spans):
+    """parse_vector_lines for word2vec binary records (the floats' bytes copied as they are);
+    it stops before the first record not whole in data[start:]."""
+    return _parse_vectors(data, start, table, row, word_spans, True, 1)
+
+
+cdef tuple _parse_vectors(const unsigned char[::1] text, int64_t start, float[:, ::1] table,
+                          int64_t row, int64_t[:, ::1] word_spans, bint binary,
+                          int n_threads):
+    cdef int64_t n = text.shape[0]
+    cdef int64_t dim = table.shape[1]
+    cdef int64_t cap = min(word_spans.shape[0], table.shape[0] - row)
+    if start < 0 or start > n or row < 0 or cap < 0 or n_threads < 1:
+        raise ValueError("start, row or n_threads out of range")
+    if start == n:
+        return 0, n
+    cdef const char* p = <const char*>&text[start]
+    cdef float* out = &table[row, 0] if cap > 0 else NULL
+    cdef int64_t* spans = &word_spans[0, 0] if cap > 0 else NULL
+    cdef VectorRows done
+    cdef int64_t i
+    with nogil:
+        if binary:
+            done = c_parse_binary_records(p, n - start, dim, out, cap, spans)
+        else:
+            done = c_parse_vector_lines(p, n - start, dim, out, cap, spans, n_threads)
+    for i in range(done.rows):
+        word_spans[i, 0] += start
+        word_spans[i, 1] += start
+    return done.rows, start + done.stop
 
 
 OFFSETS_OK, OFFSETS_EMPTY, OFFSETS_BAD_FIRST, OFFSETS_BAD_LAST = -1, -2, -3, -4

@@ -27,6 +27,7 @@ from ._progress import progress
 from ._similarity import SIMILARITY_FUNCTIONS, similarity
 from ._st import PRECISIONS, quantize_embeddings, resolve_prompt
 from ._threads import effective_n_threads
+from ._tokenizer_doc import TokenizerDoc
 from .persistence import ModelParts, load_parts, save_model_folder
 from .persistence.hub import download_model, is_hub_id, push_folder
 from .tokenizer import TokenizerPipeline, arrow, model2vec_tokenizer, private_tokenizer, vocabulary
@@ -119,12 +120,11 @@ class StaticModel:
         )
         _checks.instance(tokenizer, "tokenizer", Tokenizer, "a tokenizers.Tokenizer")
         _checks.instance(config, "config", (Mapping, type(None)), "a mapping or None")
-        copy = private_tokenizer(tokenizer)
         parts = ModelParts(
-            table=np.asarray(vectors), tokenizer=copy, tokenizer_json=copy.to_str(),
+            table=np.asarray(vectors), tokenizer=_private_doc(tokenizer),
             weights=None if weights is None else np.asarray(weights),
             mapping=None if token_mapping is None else np.asarray(token_mapping),
-            config=dict(config or {}), padding=tokenizer.padding, base_model=base_model_name,
+            config=dict(config or {}), base_model=base_model_name,
             language=language,
         )  # fmt: skip
         self._build(parts, normalize, max_length, tokenizer_backend, truncate_dim)
@@ -157,14 +157,12 @@ class StaticModel:
         st = parts.st_settings
         source = parts.source
         self._st = st
-        self._tokenizer = parts.tokenizer
-        self._tokenizer_json = parts.tokenizer_json
+        self._doc = parts.tokenizer
         self._backend_option = tokenizer_backend
-        self._padding = parts.padding
         self._compat_tokenizer: Tokenizer | None = None
         self._tokens: tuple[str, ...] | None = None
         self._pipeline = TokenizerPipeline(
-            parts.tokenizer, parts.tokenizer_json, backend=tokenizer_backend,
+            parts.tokenizer, backend=tokenizer_backend,
             sentence_transformers=st is not None, keep_last=st is not None and st.keep_last,
             source=source,
         )  # fmt: skip
@@ -396,9 +394,9 @@ class StaticModel:
         backend choice; it no longer pickles as its folder (it no longer is one).
         """
         parts = ModelParts(
-            table=self._table, tokenizer=self._tokenizer, tokenizer_json=self._tokenizer_json,
+            table=self._table, tokenizer=self._doc,
             weights=self._weights_saved, mapping=self._mapping_saved, config=self._config,
-            padding=self._padding, base_model=self._base_model, language=self._language,
+            base_model=self._base_model, language=self._language,
             st_settings=self._st,
         )  # fmt: skip
         parts = dataclasses.replace(parts, **changes)
@@ -470,6 +468,12 @@ class StaticModel:
         self._language = value
 
     @property
+    def _tokenizer(self) -> Tokenizer:
+        """The model's private ``tokenizers.Tokenizer`` (truncation and padding off),
+        built from its tokenizer.json on first use."""
+        return self._doc.tokenizer()
+
+    @property
     def tokenizer(self) -> Tokenizer:
         """A ``tokenizers.Tokenizer`` set up as model2vec's ``model.tokenizer``
         (truncation at ``max_length``, padding of length 0), e.g. to count tokens.
@@ -478,17 +482,16 @@ class StaticModel:
         Assigning a new ``Tokenizer`` does (checked against the table as the
         constructor checks it).
         """
-        if self._compat_tokenizer is None:
+        if self._compat_tokenizer is None:  # built from the json: no copy of a Tokenizer
             self._compat_tokenizer = model2vec_tokenizer(
-                self._tokenizer, self._max_length, self._padding
+                self._doc.text, self._max_length, self._doc.padding
             )
         return self._compat_tokenizer
 
     @tokenizer.setter
     def tokenizer(self, value: Tokenizer) -> None:
         _checks.instance(value, "tokenizer", Tokenizer, "a tokenizers.Tokenizer")
-        copy = private_tokenizer(value)
-        self._replace(tokenizer=copy, tokenizer_json=copy.to_str(), padding=value.padding)
+        self._replace(tokenizer=_private_doc(value))
 
     @property
     def tokens(self) -> tuple[str, ...]:
@@ -941,7 +944,7 @@ class StaticModel:
             table=self._table,
             weights=self._weights_saved,
             mapping=self._mapping_saved,
-            tokenizer=model2vec_tokenizer(self._tokenizer, self._max_length, self._padding),
+            tokenizer=model2vec_tokenizer(self._doc.text, self._max_length, self._doc.padding),
             config=config,
             model_name=model_name,
             base_model=self._base_model,
@@ -983,8 +986,14 @@ class StaticModel:
             self._table, weights=self._weights, mapping=self._mapping,
             normalize=self._normalize, dim=self.dim, metadata=metadata,
         )  # fmt: skip
-        tok = model2vec_tokenizer(self._tokenizer, self._max_length, self._padding)
+        tok = model2vec_tokenizer(self._doc.text, self._max_length, self._doc.padding)
         return write_onnx(graph, path, tok.to_str())
+
+
+def _private_doc(tokenizer: Tokenizer) -> TokenizerDoc:
+    """A model's own copy of a user's ``tokenizer`` (truncation and padding off), as a doc."""
+    copy = private_tokenizer(tokenizer)
+    return TokenizerDoc(copy.to_str(), tokenizer=copy, padding=tokenizer.padding)
 
 
 def _unpickle_from_folder(

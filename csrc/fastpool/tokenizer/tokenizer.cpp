@@ -19,45 +19,147 @@ constexpr std::uint8_t kWord = 0, kSpace = 1, kPunct = 2, kDrop = 3, kSlow = 4;
 
 // ---------------------------------------------------------------- Trie
 
-void Trie::build(std::vector<std::pair<std::string, std::int32_t>> entries) {
-    std::stable_sort(entries.begin(), entries.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
-    nodes_.clear();
-    labels_.clear();
-    targets_.clear();
-    build_node(entries, 0, entries.size(), 0);
+// The trie while it is built: a node's children are a label-ordered sibling list,
+// or, once it has more than kDenseAfter of them, a 256-way table (its index in
+// `child`). Inserting a string walks its bytes once, with no comparison of whole
+// strings and no allocation per node (the sort this replaced cost more than the
+// rest of loading a model). 16 bytes a node: the walk is bound by cache misses.
+struct Trie::Draft {
+    std::int32_t id;
+    std::uint32_t child;    // first child, or the index of the node's table when wide
+    std::uint32_t sibling;  // next sibling, in label order
+    std::uint16_t count;    // children
+    unsigned char label;
+    bool wide;
+};
+
+namespace {
+constexpr std::uint32_t kDenseAfter = 8;
+
+// Indices of entries, stably sorted by their first kSortBytes bytes (a shorter
+// string first); two LSD counting passes of 257 buckets each.
+constexpr std::size_t kSortBytes = 2;
+
+std::vector<std::uint32_t> by_first_bytes(const Trie::Views& entries) {
+    const std::size_t n = entries.size();
+    std::vector<std::uint32_t> order(n), next(n);
+    for (std::size_t k = 0; k < n; ++k) order[k] = static_cast<std::uint32_t>(k);
+    for (std::size_t pos = kSortBytes; pos-- > 0;) {
+        std::array<std::uint32_t, 258> start{};
+        const auto bucket = [&](std::uint32_t k) -> std::size_t {
+            const std::string_view s = entries[k].first;
+            return s.size() > pos ? static_cast<unsigned char>(s[pos]) + 1u : 0u;
+        };
+        for (std::size_t k = 0; k < n; ++k) ++start[bucket(order[k]) + 1];
+        for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+        for (std::size_t k = 0; k < n; ++k) next[start[bucket(order[k])]++] = order[k];
+        order.swap(next);
+    }
+    return order;
+}
+}  // namespace
+
+void Trie::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+    Views views;
+    views.reserve(entries.size());
+    for (const auto& [s, id] : entries) views.emplace_back(s, id);
+    build(views);
+}
+
+void Trie::build(const Views& entries) {
+    std::size_t bytes = 1;
+    for (const auto& e : entries) bytes += e.first.size();
+    std::vector<Draft> draft;
+    draft.reserve(bytes < 1024 ? bytes : bytes / 2);
+    std::vector<std::array<std::uint32_t, 256>> dense(1);
+    dense[0].fill(kNone);
+    draft.push_back({-1, 0, kNone, 0, 0, true});  // the root: table 0
+    // Inserted grouped by their first bytes (a stable counting sort, O(n)): strings
+    // that share a prefix walk nodes still in cache. The order changes nothing
+    // else: children are laid out by label, and equal strings keep their order.
+    for (const std::uint32_t k : by_first_bytes(entries)) {
+        const auto& [str, id] = entries[k];
+        std::uint32_t node = 0;
+        for (const char ch : str) {
+            const auto b = static_cast<unsigned char>(ch);
+            if (draft[node].wide) {
+                std::uint32_t c = dense[draft[node].child][b];
+                if (c == kNone) {
+                    c = static_cast<std::uint32_t>(draft.size());
+                    dense[draft[node].child][b] = c;
+                    ++draft[node].count;
+                    draft.push_back({-1, kNone, kNone, 0, b, false});
+                }
+                node = c;
+                continue;
+            }
+            std::uint32_t c = draft[node].child, prev = kNone;
+            while (c != kNone && draft[c].label < b) {
+                prev = c;
+                c = draft[c].sibling;
+            }
+            if (c == kNone || draft[c].label != b) {
+                const auto made = static_cast<std::uint32_t>(draft.size());
+                draft.push_back({-1, kNone, c, 0, b, false});
+                if (prev == kNone)
+                    draft[node].child = made;
+                else
+                    draft[prev].sibling = made;
+                if (++draft[node].count > kDenseAfter) {  // a wide node: a table from now on
+                    auto& table = dense.emplace_back();
+                    table.fill(kNone);
+                    for (std::uint32_t k = draft[node].child; k != kNone; k = draft[k].sibling)
+                        table[draft[k].label] = k;
+                    draft[node].child = static_cast<std::uint32_t>(dense.size() - 1);
+                    draft[node].wide = true;
+                }
+                c = made;
+            }
+            node = c;
+        }
+        if (draft[node].id < 0) draft[node].id = id;  // equal strings keep the first
+    }
+    nodes_.assign(draft.size(), Node{-1, 0, 0});
+    labels_.assign(draft.size() - 1, 0);
+    targets_.assign(draft.size() - 1, 0);
+    std::uint32_t next_node = 1, next_edge = 0;
+    lay_out(draft, dense, 0, 0, next_node, next_edge);
     root_.fill(kNone);
     const Node& root = nodes_[0];
     for (std::uint32_t k = 0; k < root.count; ++k)
         root_[labels_[root.first + k]] = targets_[root.first + k];
 }
 
-std::uint32_t Trie::build_node(std::vector<std::pair<std::string, std::int32_t>>& e, std::size_t lo,
-                               std::size_t hi, std::size_t depth) {
-    const auto idx = static_cast<std::uint32_t>(nodes_.size());
-    nodes_.push_back({-1, 0, 0});
-    // Sorted, so an entry that ends here comes first; equal strings keep the first.
-    bool have = false;
-    while (lo < hi && e[lo].first.size() == depth) {
-        if (!have) nodes_[idx].id = e[lo].second;
-        have = true;
-        ++lo;
+// Depth first, each node's children contiguous and in label order (child() searches
+// them); `at` is the node's index, the next free node and edge indices advance.
+void Trie::lay_out(const std::vector<Draft>& draft,
+                   const std::vector<std::array<std::uint32_t, 256>>& dense, std::uint32_t node,
+                   std::uint32_t at, std::uint32_t& next_node, std::uint32_t& next_edge) {
+    const Draft& d = draft[node];
+    const bool wide = d.wide;
+    const std::uint32_t count = d.count, first = next_edge;
+    nodes_[at] = {d.id, first, count};
+    next_edge += count;
+    std::uint32_t g = 0;
+    if (wide) {
+        const auto& table = dense[d.child];
+        for (int b = 0; b < 256; ++b)
+            if (table[b] != kNone) {
+                labels_[first + g] = static_cast<unsigned char>(b);
+                targets_[first + g++] = table[b];
+            }
+    } else {
+        for (std::uint32_t c = d.child; c != kNone; c = draft[c].sibling) {
+            labels_[first + g] = draft[c].label;
+            targets_[first + g++] = c;
+        }
     }
-    std::vector<std::size_t> starts;
-    for (std::size_t k = lo; k < hi; ++k)
-        if (k == lo || e[k].first[depth] != e[k - 1].first[depth]) starts.push_back(k);
-    const auto first = static_cast<std::uint32_t>(labels_.size());
-    nodes_[idx].first = first;
-    nodes_[idx].count = static_cast<std::uint32_t>(starts.size());
-    labels_.resize(first + starts.size());
-    targets_.resize(first + starts.size());
-    for (std::size_t g = 0; g < starts.size(); ++g) {
-        const std::size_t g_hi = g + 1 < starts.size() ? starts[g + 1] : hi;
-        labels_[first + g] = static_cast<unsigned char>(e[starts[g]].first[depth]);
-        const std::uint32_t c = build_node(e, starts[g], g_hi, depth + 1);
-        targets_[first + g] = c;
+    for (g = 0; g < count; ++g) {
+        const std::uint32_t child_at = next_node++;
+        const std::uint32_t c = targets_[first + g];
+        targets_[first + g] = child_at;
+        lay_out(draft, dense, c, child_at, next_node, next_edge);
     }
-    return idx;
 }
 
 inline std::uint32_t Trie::child(std::uint32_t node, unsigned char b) const noexcept {
@@ -129,6 +231,13 @@ inline std::uint64_t hash_long(const unsigned char* s, std::size_t n) noexcept {
 }  // namespace
 
 void StringHash::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
+    Trie::Views views;
+    views.reserve(entries.size());
+    for (const auto& [s, id] : entries) views.emplace_back(s, id);
+    build(views);
+}
+
+void StringHash::build(const Trie::Views& entries) {
     std::size_t cap = 16;
     while (cap < 2 * entries.size()) cap *= 2;
     slots_.assign(cap, Slot{0, 0, -1});
@@ -189,19 +298,21 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
     try {
         config_ = config;
         const std::string pre(prefix, prefix_len);
-        std::vector<std::pair<std::string, std::int32_t>> all, cont;
+        // Views into the caller's table: nothing is copied per token.
+        Trie::Views all, cont;
         all.reserve(static_cast<std::size_t>(vocab.n));
         for (std::int64_t k = 0; k < vocab.n; ++k) {
-            std::string tok(vocab.data + vocab.offsets[k],
-                            static_cast<std::size_t>(vocab.offsets[k + 1] - vocab.offsets[k]));
+            const std::string_view tok(
+                vocab.data + vocab.offsets[k],
+                static_cast<std::size_t>(vocab.offsets[k + 1] - vocab.offsets[k]));
             if (tok.size() >= pre.size() && tok.compare(0, pre.size(), pre) == 0)
                 cont.emplace_back(tok.substr(pre.size()), vocab.ids[k]);
-            all.emplace_back(std::move(tok), vocab.ids[k]);
+            all.emplace_back(tok, vocab.ids[k]);
         }
         initial_hash_.build(all);
         continuing_hash_.build(cont);
-        initial_.build(std::move(all));
-        continuing_.build(std::move(cont));
+        initial_.build(all);
+        continuing_.build(cont);
 
         added_.clear();
         for (std::int64_t k = 0; k < added.n; ++k) {

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,7 +51,10 @@ struct StringTable {
 // Byte trie with longest-prefix lookup; the root is a dense 256-way table.
 class Trie {
    public:
-    void build(std::vector<std::pair<std::string, std::int32_t>> entries);
+    using Views = std::vector<std::pair<std::string_view, std::int32_t>>;
+    // Equal strings keep the first id. O(total bytes): no string is compared or copied.
+    void build(const Views& entries);
+    void build(const std::vector<std::pair<std::string, std::int32_t>>& entries);
     // Length of the longest entry that prefixes s[0..n) (0 if none; the empty
     // entry never matches) and its id in *id.
     std::size_t longest(const unsigned char* s, std::size_t n, std::int32_t* id) const noexcept;
@@ -62,8 +66,10 @@ class Trie {
         std::uint32_t first;
         std::uint32_t count;
     };
-    std::uint32_t build_node(std::vector<std::pair<std::string, std::int32_t>>& e, std::size_t lo,
-                             std::size_t hi, std::size_t depth);
+    struct Draft;  // the trie while it is built (tokenizer.cpp)
+    void lay_out(const std::vector<Draft>& draft,
+                 const std::vector<std::array<std::uint32_t, 256>>& dense, std::uint32_t node,
+                 std::uint32_t at, std::uint32_t& next_node, std::uint32_t& next_edge);
     std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
     std::vector<Node> nodes_;
     std::vector<unsigned char> labels_;
@@ -79,6 +85,7 @@ class Trie {
 class StringHash {
    public:
     static constexpr std::size_t kPad = 16;  // readable bytes find() needs past s + n
+    void build(const Trie::Views& entries);
     void build(const std::vector<std::pair<std::string, std::int32_t>>& entries);
     // The id of s[0..n), or -1. s[n .. n + kPad) must be readable (any values).
     std::int32_t find(const unsigned char* s, std::size_t n) const noexcept;

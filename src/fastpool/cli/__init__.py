@@ -92,8 +92,11 @@ def _input_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _model_options(p: argparse.ArgumentParser, *, model_help: str) -> None:
-    p.add_argument("--model", "-m", metavar="M", help=model_help)
+def _model_options(p: argparse.ArgumentParser, *, model_help: str, several: bool = False) -> None:
+    if several:  # eval: --model again for each model to compare
+        p.add_argument("--model", "-m", metavar="M", action="append", help=model_help)
+    else:
+        p.add_argument("--model", "-m", metavar="M", help=model_help)
     p.add_argument(
         "--threads",
         type=_numbers.threads,
@@ -222,11 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
         description=_wrap(
             "Compare a static model with its sentence-transformers teacher on texts "
             "sampled from CORPUS: Spearman correlation of pair similarities, recall@10 of nearest "
-            "neighbours, speed of each, and the pairs they disagree on most. Needs torch and "
-            "sentence-transformers."
+            "neighbours, speed of each, and the pairs they disagree on most. Repeat --model to "
+            "compare several models in one table (the sample and the teacher's vectors are "
+            "shared). Needs torch and sentence-transformers."
         ),
-        epilog="example:\n  fastpool eval --model ./m --teacher ./all-MiniLM-L6-v2 docs.txt "
-        "--sample 2000 --json",
+        epilog="examples:\n  fastpool eval --model ./m --teacher ./all-MiniLM-L6-v2 docs.txt "
+        "--sample 2000 --json\n  fastpool eval -m ./glove -m ./distilled -m ./trained "
+        "--teacher ./all-MiniLM-L6-v2 docs.txt",
         formatter_class=raw,
     )
     p.add_argument("corpus", metavar="CORPUS", help="text file, .jsonl, .csv, .parquet, or -")
@@ -238,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="local sentence-transformers model folder",
     )
     _input_options(p)
-    _model_options(p, model_help=model_help)
+    _model_options(p, model_help=model_help + "; repeat to compare several", several=True)
     p.add_argument(
         "--sample",
         type=_numbers.positive_int,
@@ -269,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="teacher batch size (default: 64)",
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     from ._distill import add_parser as add_distill
 

@@ -10,6 +10,10 @@ constant memory, fixed by ``--seed``):
 - **speed**: texts/s of each model on the same texts (one warm-up call first);
 - **disagreements**: the pairs whose similarity ranks differ most.
 
+Several ``--model`` options compare models in one table: the corpus is sampled
+once and the teacher encodes the sample once; each model is scored against the
+same teacher vectors and pairs (one report per model, as for a single model).
+
 The teacher is a local sentence-transformers folder, loaded lazily (torch is
 only needed here).
 """
@@ -28,6 +32,7 @@ import numpy as np
 from ..tokenizer.surrogates import without_surrogates as printable
 from ._errors import CLIError
 from ._model import load_model, resolve_model
+from ._progress import Progress
 from ._readers import open_source
 
 INSTALL_HINT = (
@@ -136,42 +141,104 @@ def load_teacher(path: str) -> Any:
         raise CLIError(f"cannot load teacher {path}: {type(err).__name__}: {err}") from None
 
 
+def _counted(rows: Any, progress: Progress) -> Any:
+    for text in rows:
+        progress.update(1)
+        yield text
+
+
+def _load_models(args: argparse.Namespace) -> list[tuple[str, Any]]:
+    """(path, model) for each ``--model`` (the bundled default without one), all loaded
+    before the corpus pass so that a bad path fails at once, named."""
+    kwargs: dict[str, Any] = {}
+    if args.max_length is not None:
+        kwargs["max_length"] = None if args.max_length < 0 else args.max_length
+    models = []
+    for given in args.model or [None]:
+        path = resolve_model(given)  # a folder or a hub id; load_model's errors name it
+        models.append((path, load_model(path, **kwargs)))
+    return models
+
+
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    """The report as a dict (what ``--json`` prints)."""
+    """The report as a dict (what ``--json`` prints): one model's, or with several
+    ``--model`` the shared facts and a ``results`` list of per-model reports."""
     if not os.path.isdir(args.teacher):  # before the corpus pass, which may be long
         raise CLIError(
             f"{args.teacher}: no such teacher folder (a local sentence-transformers model)"
         )
     source = open_source(args.corpus, args.input_format, args.field)
-    model_path = resolve_model(args.model)
-    kwargs: dict[str, Any] = {}
-    if args.max_length is not None:
-        kwargs["max_length"] = None if args.max_length < 0 else args.max_length
-    model = load_model(model_path, **kwargs)
-    texts = reservoir(source.rows(), args.sample, args.seed)
+    models = _load_models(args)
+    quiet = getattr(args, "quiet", False)
+    reading = Progress(total=source.total_rows, enabled=not quiet)
+    try:
+        texts = reservoir(_counted(source.rows(), reading), args.sample, args.seed)
+    finally:
+        reading.close()
     if len(texts) < 2:
         raise CLIError(f"{source.name}: need at least 2 texts to compare, got {len(texts)}")
     teacher = load_teacher(args.teacher)
 
+    # The progress moves once per finished encode, outside the timed calls.
+    encoding = Progress(total=len(texts) * (len(models) + 1), enabled=not quiet)
     try:
-        static, static_tps = _timed(lambda t: model.encode(t, n_threads=args.threads), texts)
+        teacher_vectors, teacher_tps = _timed(
+            lambda t: teacher.encode(t, batch_size=args.batch_size, convert_to_numpy=True), texts
+        )
+        encoding.update(len(texts))
+        i, j = sample_pairs(len(texts), args.pairs, args.seed)
+        teacher_sims = np.einsum("ij,ij->i", teacher_vectors[i], teacher_vectors[j])
+        reports = []
+        for path, model in models:
+            static, static_tps = _encode_static(model, texts, args, source.name)
+            encoding.update(len(texts))
+            report = _score(static, texts, teacher_vectors, (i, j), teacher_sims, args.show)
+            report["static_texts_per_s"] = static_tps
+            report["speed_ratio"] = static_tps / teacher_tps
+            reports.append({"model": os.path.abspath(path), **report})
+    finally:
+        encoding.close()
+    shared = {
+        "teacher": os.path.abspath(args.teacher),
+        "corpus": source.name,
+        "n_texts": len(texts),
+        "n_pairs": int(i.size),
+        "seed": args.seed,
+        "teacher_texts_per_s": teacher_tps,
+    }
+    if len(reports) == 1:  # the single-model report, as before several models were allowed
+        one = reports[0]
+        return {"model": one.pop("model"), **shared, **one}
+    return {**shared, "results": reports}
+
+
+def _encode_static(model: Any, texts: list[str], args: argparse.Namespace, name: str) -> Any:
+    try:
+        return _timed(lambda t: model.encode(t, n_threads=args.threads), texts)
     except UnicodeEncodeError:  # a lone surrogate, on a library without the U+FFFD rule
         raise CLIError(
-            f"{source.name}: a sampled text holds a lone surrogate that this fastpool "
+            f"{name}: a sampled text holds a lone surrogate that this fastpool "
             "library cannot encode"
         ) from None
-    teacher_vectors, teacher_tps = _timed(
-        lambda t: teacher.encode(t, batch_size=args.batch_size, convert_to_numpy=True), texts
-    )
-    i, j = sample_pairs(len(texts), args.pairs, args.seed)
+
+
+def _score(
+    static: np.ndarray,
+    texts: list[str],
+    teacher_vectors: np.ndarray,
+    pairs: tuple[np.ndarray, np.ndarray],
+    teacher_sims: np.ndarray,
+    show: int,
+) -> dict[str, Any]:
+    """spearman, recall_at_10 and disagreements of one model's vectors (keys in report order)."""
+    i, j = pairs
     static_sims = np.einsum("ij,ij->i", static[i], static[j])
-    teacher_sims = np.einsum("ij,ij->i", teacher_vectors[i], teacher_vectors[j])
     static_ranks, teacher_ranks = rank(static_sims), rank(teacher_sims)
     gap = np.abs(static_ranks - teacher_ranks)
     disagreements: list[dict[str, Any]] = []
     seen: set[frozenset[str]] = set()
     for p in np.lexsort((np.arange(gap.size), -gap)):
-        if len(disagreements) >= args.show:
+        if len(disagreements) >= show:
             break
         key = frozenset((texts[i[p]], texts[j[p]]))
         if key in seen:  # a repeated text would show the same pair again
@@ -189,17 +256,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
             }
         )
     return {
-        "model": os.path.abspath(model_path),
-        "teacher": os.path.abspath(args.teacher),
-        "corpus": source.name,
-        "n_texts": len(texts),
-        "n_pairs": int(i.size),
-        "seed": args.seed,
         "spearman": spearman(static_sims, teacher_sims),
         "recall_at_10": recall_at_k(static, teacher_vectors, 10),
-        "static_texts_per_s": static_tps,
-        "teacher_texts_per_s": teacher_tps,
-        "speed_ratio": static_tps / teacher_tps,
         "disagreements": disagreements,
     }
 
@@ -214,12 +272,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
+    if "results" in report:
+        _print_table(report, list(args.model))
+        return 0
     print(f"static model   {report['model']}")
     print(f"teacher        {report['teacher']}")
-    print(
-        f"corpus         {report['corpus']}: {report['n_texts']:,} texts, "
-        f"{report['n_pairs']:,} pairs (seed {report['seed']})"
-    )
+    _print_corpus(report)
     print()
     print(f"spearman       {report['spearman']:.3f}   (static vs teacher cosine, over pairs)")
     print(f"recall@10      {report['recall_at_10']:.3f}   (teacher's nearest neighbours kept)")
@@ -242,3 +300,26 @@ def run(args: argparse.Namespace) -> int:
             print(f"    a: {_clip(d['text_a'])}")
             print(f"    b: {_clip(d['text_b'])}")
     return 0
+
+
+def _print_corpus(report: dict[str, Any]) -> None:
+    print(
+        f"corpus         {report['corpus']}: {report['n_texts']:,} texts, "
+        f"{report['n_pairs']:,} pairs (seed {report['seed']})"
+    )
+
+
+def _print_table(report: dict[str, Any], names: list[str]) -> None:
+    """One row per model, named as on the command line (the JSON has absolute paths)."""
+    print(f"teacher        {report['teacher']} ({report['teacher_texts_per_s']:,.0f} texts/s)")
+    _print_corpus(report)
+    print()
+    width = max(len("model"), *(len(n) for n in names))
+    header = f"{'model':<{width}}  spearman  recall@10     texts/s  vs teacher"
+    print(header)
+    print("-" * len(header))
+    for name, r in zip(names, report["results"], strict=True):
+        print(
+            f"{name:<{width}}  {r['spearman']:8.3f}  {r['recall_at_10']:9.3f}  "
+            f"{r['static_texts_per_s']:10,.0f}  {r['speed_ratio']:9,.1f}x"
+        )

@@ -120,10 +120,15 @@ def parse_text(text: str, where: str) -> Any:
 def read_text(path: Path, limits: Limits) -> str:
     """The checked text of the JSON file ``path`` (not parsed: for a parser of its own,
     Hugging Face ``tokenizers``)."""
+    return read_text_and_bytes(path, limits)[0]
+
+
+def read_text_and_bytes(path: Path, limits: Limits) -> tuple[str, bytes]:
+    """:func:`read_text`, and the file's bytes it decoded (for a native pass over them)."""
     raw = read_bytes(path, limits.max_bytes)
     check_extent(raw, str(path), limits)
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8"), raw
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not valid JSON ({err})") from None
 

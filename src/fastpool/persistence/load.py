@@ -6,7 +6,9 @@ a memory map unless an option changes its dtype or ``mmap=False``.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from tokenizers import Tokenizer
 
 from .. import _checks
 from .._st import read_st_settings
+from .._tokenizer_doc import TokenizerDoc, added_outside
+from .._tokenizer_doc import parse as parse_vocab_table
 from . import json_reader
 from .fold import fold_weights as fold
 from .folder import find_model_files, read_card_metadata, read_config
@@ -25,8 +29,8 @@ from .safetensors import SafetensorsFile
 SEMANTICS = ("auto", "model2vec", "sentence-transformers")
 
 
-def _read_tokenizer(path: Path) -> tuple[Tokenizer, str]:
-    text = json_reader.read_text(path, json_reader.TOKENIZER_FILE)
+def _from_str(text: str, path: Path) -> Tokenizer:
+    """``Tokenizer.from_str``, its faults a ValueError naming the file."""
     try:
         tokenizer = Tokenizer.from_str(text)
     except Exception as err:  # tokenizers raises a bare Exception on bad JSON
@@ -35,15 +39,58 @@ def _read_tokenizer(path: Path) -> tuple[Tokenizer, str]:
         if not _checks.is_panic(err):
             raise
         raise ValueError(f"{path}: not a valid tokenizer (tokenizers panicked: {err})") from None
+    tokenizer.no_truncation()
+    return tokenizer
+
+
+def _read_tokenizer(path: Path) -> tuple[TokenizerDoc, int]:
+    """The tokenizer.json at ``path``, read once, and its token count (added tokens
+    included).
+
+    A vocabulary the native pass reads clean (``_tokenizer_doc.parse``) is not built
+    into a ``tokenizers.Tokenizer`` here: the rest of the file is, with a one-token
+    vocabulary, so that a file ``tokenizers`` refuses is still refused at load. Any
+    other file is built whole, as ``tokenizers`` reads it.
+    """
+    text, raw = json_reader.read_text_and_bytes(path, json_reader.TOKENIZER_FILE)
+    data = parse_vocab_table(text, raw)
+    del raw
+    if data is not None:
+        model = data["model"]
+        vocab = model["vocab"]
+        unk_token = model.get("unk_token", "[UNK]")  # tokenizers' default
+        if isinstance(unk_token, str):
+            if unk_token not in vocab:
+                raise ValueError(
+                    f"{path}: the unknown token {unk_token!r} is not in the vocabulary"
+                )
+            stub = {**data, "model": {**model, "vocab": {unk_token: 0}}}
+            padding = _from_str(json.dumps(stub), path).padding
+            n_tokens = len(vocab) + len(added_outside(data, vocab))
+            return TokenizerDoc(text, data, padding=padding), n_tokens
+    tokenizer = _from_str(text, path)
     # WordPiece and BPE raise a bare Exception on every unknown word when their
     # unk_token is not in the vocabulary: a broken file, reported here.
     unk_token = getattr(tokenizer.model, "unk_token", None)
     if unk_token is not None and tokenizer.model.token_to_id(unk_token) is None:
         raise ValueError(f"{path}: the unknown token {unk_token!r} is not in the vocabulary")
-    return tokenizer, text
+    padding = tokenizer.padding
+    tokenizer.no_padding()
+    n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
+    return TokenizerDoc(text, None, tokenizer, padding), n_tokens
 
 
-def _check_tokenizer_fields(tokenizer_json: dict[str, Any], path: Path) -> None:
+def _parse(doc: TokenizerDoc, path: Path) -> Mapping[str, Any]:
+    """The parsed tokenizer.json (a JSON object), its faults a ValueError naming the file."""
+    if doc.parsed is None:
+        data = json_reader.parse_text(doc.text, str(path))
+        if not isinstance(data, dict):
+            raise ValueError(f"{path}: must hold a JSON object")
+        doc.parsed = data
+    return doc.parsed
+
+
+def _check_tokenizer_fields(tokenizer_json: Mapping[str, Any], path: Path) -> None:
     """The integer fields of tokenizer.json that fastpool passes on as int64."""
     model = tokenizer_json.get("model")
     truncation = tokenizer_json.get("truncation")
@@ -83,8 +130,7 @@ def load_parts(
     table = tensors.get(files.table_name)
     weights = tensors.get("weights") if "weights" in tensors else None
     mapping = tensors.get("mapping") if "mapping" in tensors else None
-    tokenizer, tokenizer_json = _read_tokenizer(files.tokenizer)
-    n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
+    tokenizer, n_tokens = _read_tokenizer(files.tokenizer)
     if mapping is None and vocabulary_quantization is None and np.ndim(table) == 2:
         # Checked again when the model is built; here first, before a hostile
         # vocabulary of millions of tokens is copied into Python objects.
@@ -96,15 +142,13 @@ def load_parts(
 
     # The tokenizer's integer fields before anything reads them as int64; the
     # extent of the text was checked when it was read.
-    tokenizer_data = json_reader.parse_text(tokenizer_json, str(files.tokenizer))
-    if not isinstance(tokenizer_data, dict):
-        raise ValueError(f"{files.tokenizer}: must hold a JSON object")
+    tokenizer_data = _parse(tokenizer, files.tokenizer)
     _check_tokenizer_fields(tokenizer_data, files.tokenizer)
 
     if vocabulary_quantization is not None:
         with _checks.naming(str(files.tensors), a_file=True):
             table, mapping, weights = quantize_vocabulary(
-                vocabulary_quantization, table, weights, mapping, tokenizer
+                vocabulary_quantization, table, weights, mapping, tokenizer.tokenizer()
             )
     if quantize_to is not None:
         with _checks.naming(str(files.tensors), a_file=True):
@@ -132,18 +176,13 @@ def load_parts(
             files.folder, st_config, tokenizer_data, modules, tokenizer_path=files.tokenizer
         )
     del tokenizer_data
-    padding = tokenizer.padding
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
     meta = read_card_metadata(files.folder)
     return ModelParts(
         table=table,
         tokenizer=tokenizer,
-        tokenizer_json=tokenizer_json,
         weights=weights,
         mapping=mapping,
         config=config,
-        padding=padding,
         base_model=meta.get("base_model"),
         language=meta.get("language"),
         st_settings=st_settings,

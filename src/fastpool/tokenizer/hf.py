@@ -17,8 +17,9 @@ import contextlib
 import json
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 from tokenizers import Encoding, Tokenizer
@@ -72,11 +73,13 @@ def private_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
 
 
 def model2vec_tokenizer(
-    tokenizer: Tokenizer, max_length: int | None, padding: dict | None
+    tokenizer: Tokenizer | str, max_length: int | None, padding: dict | None
 ) -> Tokenizer:
-    """A copy set up as model2vec 0.10 holds its tokenizer: truncation at
-    ``max_length`` and, when the source had padding, padding of length 0."""
-    copy = Tokenizer.from_str(tokenizer.to_str())
+    """A copy (of a Tokenizer, or built from tokenizer.json text) set up as model2vec
+    0.10 holds its tokenizer: truncation at ``max_length`` and, when the source had
+    padding, padding of length 0."""
+    text = tokenizer if isinstance(tokenizer, str) else tokenizer.to_str()
+    copy = Tokenizer.from_str(text)
     if max_length is None:
         copy.no_truncation()
     else:
@@ -89,19 +92,23 @@ def model2vec_tokenizer(
     return copy
 
 
-def unknown_token_id(tokenizer: Tokenizer, tokenizer_json: str | None = None) -> int | None:
+def unknown_token_id(
+    tokenizer: Tokenizer, tokenizer_json: str | Mapping[str, Any] | None = None
+) -> int | None:
     """The id model2vec 0.10 drops after tokenizing, or None.
 
     WordPiece, BPE and WordLevel: the id of ``model.unk_token``. Unigram: the
-    ``unk_id`` of the serialised model (pass the tokenizer.json text when at
-    hand, to skip re-serialising a large vocabulary).
+    ``unk_id`` of the serialised model (pass the tokenizer.json, text or parsed,
+    when at hand, to skip re-serialising a large vocabulary).
     """
     model = tokenizer.model
     if hasattr(model, "unk_token"):
         token = model.unk_token
         return None if token is None else tokenizer.token_to_id(token)
-    text = tokenizer_json if tokenizer_json is not None else tokenizer.to_str()
-    unk = json.loads(text).get("model", {}).get("unk_id")
+    if tokenizer_json is None:
+        tokenizer_json = tokenizer.to_str()
+    data = json.loads(tokenizer_json) if isinstance(tokenizer_json, str) else tokenizer_json
+    unk = (data.get("model") or {}).get("unk_id")
     return None if unk is None else int(unk)
 
 

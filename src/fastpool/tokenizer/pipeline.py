@@ -18,7 +18,7 @@ in one native pass when the native tokenizer can run the rules alone
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from tokenizers import Tokenizer
 from .. import _checks
 from .._progress import progress
 from .._st import keep_last_tokens
+from .._tokenizer_doc import TokenizerDoc, VocabStats, json_unknown_token_id, vocab_stats
 from ._bridge import ArrowTexts
 from .hf import (
     median_token_length,
@@ -61,10 +62,9 @@ class TokenizerPipeline:
 
     Parameters
     ----------
-    tokenizer : tokenizers.Tokenizer
-        Private to the model, truncation and padding off.
-    tokenizer_json : str
-        Its tokenizer.json text (the native tokenizer is built from it).
+    doc : TokenizerDoc
+        The model's tokenizer.json (read once); its ``tokenizers.Tokenizer`` is built
+        only when the ``tokenizers`` backend runs.
     backend : {"auto", "native", "tokenizers"}
         "native" raises ValueError, with the reason, when the native tokenizer
         cannot reproduce this tokenizer.json.
@@ -78,8 +78,7 @@ class TokenizerPipeline:
 
     def __init__(
         self,
-        tokenizer: Tokenizer,
-        tokenizer_json: str,
+        doc: TokenizerDoc,
         *,
         backend: str = "auto",
         sentence_transformers: bool = False,
@@ -87,37 +86,52 @@ class TokenizerPipeline:
         source: str = "StaticModel",
     ) -> None:
         _checks.one_of(backend, "tokenizer_backend", BACKENDS)
-        self.tokenizer = tokenizer
+        self.doc = doc
         self.sentence_transformers = sentence_transformers
         self.keep_last = keep_last and sentence_transformers
-        self.unk_id = unknown_token_id(tokenizer, tokenizer_json)
+        self.source = source
+        self._args = (doc.text, backend, sentence_transformers, keep_last, source)
+        self._hf: Tokenizer | None = None
+        stats = None
+        self.native, self.reason = self._native(backend, doc.data)
+        if self.native is not None:
+            stats = vocab_stats(doc.data)
+        if stats is None:  # the tokenizers backend, or a vocabulary read only by tokenizers
+            tokenizer = doc.tokenizer()
+            self.unk_id = unknown_token_id(tokenizer, doc.data)
+            # The median is order-free, so no sorted vocabulary is built here (it
+            # costs more than the rest of loading).
+            vocab = tokenizer.get_vocab()
+            stats = VocabStats(
+                len(vocab), int(max(vocab.values(), default=-1)), median_token_length(list(vocab))
+            )
+        else:
+            self.unk_id = json_unknown_token_id(doc.data)
+        if self.native is not None and self.native.unk_id != (
+            -1 if self.unk_id is None else self.unk_id
+        ):
+            self.native, self.reason = None, "its unknown token differs from model2vec's choice"
+        if self.native is None and backend == "native":
+            raise ValueError(f"{source}: the native tokenizer cannot run this model: {self.reason}")
         #: The token id dropped after tokenizing (model2vec's rule), or None.
         self.drop_id = None if sentence_transformers else self.unk_id
-        self.native, self.reason = self._native(backend, tokenizer_json, source)
-        self.source = source
+        self.n_tokens, self.max_id, self.median_token_length = stats
         if self.native is None:
-            self.tokenizer = _bounded_wordpiece(tokenizer, source)
-        self._args = (tokenizer_json, backend, sentence_transformers, keep_last, source)
-        # The median is order-free, so no sorted vocabulary is built here (it
-        # costs more than the rest of loading).
-        vocab = tokenizer.get_vocab()
-        self.n_tokens = len(vocab)
-        self.max_id = int(max(vocab.values(), default=-1))
-        self.median_token_length = median_token_length(list(vocab))
+            _ = self.tokenizer  # bounded now: its warning comes with the load
 
-    def _native(
-        self, backend: str, tokenizer_json: str, source: str
-    ) -> tuple[NativeTokenizer | None, str]:
+    @property
+    def tokenizer(self) -> Tokenizer:
+        """The ``tokenizers.Tokenizer`` the ``tokenizers`` backend runs (built on first use;
+        its WordPiece word limit bounded, see WORDPIECE_WORD_LIMIT)."""
+        if self._hf is None:
+            self._hf = _bounded_wordpiece(self.doc.tokenizer(), self.source)
+        return self._hf
+
+    def _native(self, backend: str, data: Mapping[str, Any]) -> tuple[NativeTokenizer | None, str]:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
-        ok, reason = native_support(tokenizer_json)
-        native = NativeTokenizer(tokenizer_json) if ok else None
-        # The native side numbers "no unknown token" -1, model2vec's rule None.
-        if native is not None and native.unk_id != (-1 if self.unk_id is None else self.unk_id):
-            native, reason = None, "its unknown token differs from model2vec's choice"
-        if native is None and backend == "native":
-            raise ValueError(f"{source}: the native tokenizer cannot run this model: {reason}")
-        return native, reason
+        ok, reason = native_support(data)
+        return (NativeTokenizer(data) if ok else None), reason
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The native tokenizer is a C++ object: the pipeline is rebuilt from the json.
@@ -264,10 +278,7 @@ def _bounded_wordpiece(tokenizer: Tokenizer, source: str) -> Tokenizer:
 def _rebuild(
     tokenizer_json: str, backend: str, sentence_transformers: bool, keep_last: bool, source: str
 ) -> TokenizerPipeline:
-    tokenizer = Tokenizer.from_str(tokenizer_json)
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
     return TokenizerPipeline(
-        tokenizer, tokenizer_json, backend=backend,
+        TokenizerDoc(tokenizer_json), backend=backend,
         sentence_transformers=sentence_transformers, keep_last=keep_last, source=source,
     )  # fmt: skip

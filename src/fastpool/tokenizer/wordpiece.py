@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .._tokenizer_doc import MAX_TOKEN_CHARS as _TABLE_TOKEN_CHARS
+from .._tokenizer_doc import VocabTable
 from . import _bridge
 from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
 
@@ -40,7 +42,9 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     vocab = model.get("vocab")
     if not isinstance(vocab, Mapping) or not vocab:
         return "WordPiece vocab is missing or empty"
-    for tok, i in vocab.items():
+    # A VocabTable passed these checks natively, in one pass over the JSON text.
+    checked = isinstance(vocab, VocabTable) and MAX_TOKEN_CHARS == _TABLE_TOKEN_CHARS
+    for tok, i in () if checked else vocab.items():
         if not isinstance(tok, str) or utf8(tok) is None:
             return f"vocabulary token {tok!r} is not valid UTF-8 text"
         if len(tok) > MAX_TOKEN_CHARS:  # the trie is built recursively, one level per byte
@@ -97,7 +101,7 @@ def build(tj: Mapping[str, Any]) -> Built:
     added = added_tokens(tj)
     unk_id = int(vocab[model["unk_token"]])
     tok = _bridge.WordPieceTokenizer(
-        *string_table(vocab.items()),
+        *(vocab.string_table() if isinstance(vocab, VocabTable) else string_table(vocab.items())),
         *string_table(added),
         model.get("continuing_subword_prefix", "##").encode("utf-8"),
         bool(norm.get("clean_text", True)),

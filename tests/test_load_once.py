@@ -1,0 +1,316 @@
+"""Loading reads tokenizer.json once: the vocabulary goes to a native string table
+(``_core.json_vocab``), the ``tokenizers.Tokenizer`` is built only on demand, and
+every answer (ids, stats, refusals and their reasons) is the one of the slow path."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from native_tokenizer_util import bert_json
+from tokenizers import Tokenizer
+
+import fastpool
+from fastpool import _core, _tokenizer_doc
+from fastpool._api import default_model_path
+from fastpool._tokenizer_doc import TokenizerDoc, VocabTable, parse
+from fastpool.tokenizer.native import native_support
+
+CLEAN, DUPLICATE, NOT_OBJECT, BAD_TOKEN, LONG_TOKEN, BAD_ID, EMPTY = 0, 2, 3, 4, 5, 6, 7
+
+
+def _table_dict(table: VocabTable) -> dict[str, int]:
+    blob, offsets, ids = table.string_table()
+    tokens = [blob[offsets[k] : offsets[k + 1]].decode() for k in range(len(ids))]
+    return dict(zip(tokens, ids.tolist(), strict=True))
+
+
+def _status(text: str) -> int:
+    return _core.json_vocab(text.encode("utf-8"), _tokenizer_doc.MAX_TOKEN_CHARS)[0]
+
+
+# ------------------------------------------------------------------ the native pass
+
+
+def test_bundled_vocabulary_matches_json_loads():
+    text = (default_model_path() / "tokenizer.json").read_text(encoding="utf-8")
+    want = json.loads(text)
+    got = parse(text)
+    assert got is not None
+    table = got["model"]["vocab"]
+    assert isinstance(table, VocabTable)
+    assert _table_dict(table) == want["model"]["vocab"]
+    assert list(_table_dict(table)) == list(want["model"]["vocab"])  # the file's order
+    assert table.chars.tolist() == [len(t) for t in want["model"]["vocab"]]
+    del got["model"]["vocab"], want["model"]["vocab"]
+    assert got == want  # the rest as json.loads reads it
+
+
+@pytest.mark.parametrize(
+    ("vocab_json", "status"),
+    [
+        ('{"a": 0, "b": 1}', CLEAN),
+        ('{"\\u00e9\\n\\"\\\\\\/\\b\\f\\r\\t": 0}', CLEAN),
+        ('{"\\ud83d\\ude00": 0, "\\u0000": 1, "": 2}', CLEAN),
+        ('{"a": 0, "a": 1}', DUPLICATE),
+        ('{"\\u00e9": 0, "é": 1}', DUPLICATE),  # equal once decoded
+        ('{"\\ud800": 0}', BAD_TOKEN),  # lone surrogates
+        ('{"\\udc00x": 0}', BAD_TOKEN),
+        ('{"\\ud800\\u0041": 0}', BAD_TOKEN),
+        ('{"a\tb": 0}', BAD_TOKEN),  # a raw control character
+        ('{"' + "a" * 1001 + '": 0}', LONG_TOKEN),
+        ('{"' + "é" * 1000 + '": 0}', CLEAN),  # code points, not bytes
+        ('{"a": 1}', BAD_ID),
+        ('{"a": -0}', BAD_ID),
+        ('{"a": 0.0}', BAD_ID),
+        ('{"a": 0e0}', BAD_ID),
+        ('{"a": 00}', BAD_ID),
+        ('{"a": true}', BAD_ID),
+        ('{"a": "0"}', BAD_ID),
+        ('{"a": 99999999999}', BAD_ID),
+        ("{}", EMPTY),
+        ("[]", NOT_OBJECT),
+        ('{"a": 0,}', 8),
+    ],
+)
+def test_vocabulary_statuses(vocab_json, status):
+    assert _status('{"model": {"type": "WordPiece", "vocab": ' + vocab_json + "}}") == status
+
+
+def test_only_the_top_level_model_vocab_counts():
+    inner = '{"a": 0}'
+    assert _status('{"x": {"model": {"vocab": 3}}, "model": {"vocab": ' + inner + "}}") == CLEAN
+    assert _status('{"model": {"x": {"vocab": 3}, "vocab": ' + inner + "}}") == CLEAN
+    assert _status('{"s": "\\"model\\": {", "model": {"vocab": ' + inner + "}}") == CLEAN
+    assert _status('{"mod\\u0065l": {"voc\\u0061b": ' + inner + "}}") == CLEAN
+    assert _status('{"model": {"vocab": ' + inner + '}, "model": {}}') == DUPLICATE
+    assert _status('{"model": {"vocab": ' + inner + ', "vocab": {}}}') == DUPLICATE
+    assert _status('{"model": [], "x": 1}') == 1
+    assert _status("[]") == 1
+    assert _status('{"model": {"vocab": {"a": 0') == 8
+
+
+token = st.text(st.characters(codec="utf-8"), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tokens=st.lists(token, min_size=1, max_size=40, unique=True), ascii_only=st.booleans())
+def test_any_clean_vocabulary_reads_as_json_loads(tokens, ascii_only):
+    vocab = {t: i for i, t in enumerate(reversed(tokens))}
+    tj = {"version": "1.0", "model": {"type": "WordPiece", "unk_token": tokens[0], "vocab": vocab}}
+    got = parse(json.dumps(tj, ensure_ascii=ascii_only))
+    assert got is not None
+    assert list(_table_dict(got["model"]["vocab"]).items()) == list(vocab.items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=60))
+def test_arbitrary_text_never_crashes_the_pass(text):
+    # Whatever the bytes, a status; never a crash (the caller falls back on non-zero).
+    for wrapped in (text, '{"model": {"vocab": ' + text, '{"model": {"vocab": {' + text + "}}}"):
+        status = _status(wrapped)
+        assert 0 <= status <= 8
+        if status == CLEAN:
+            json.loads(wrapped[: wrapped.rindex("}") + 1] if wrapped.endswith("}") else wrapped)
+
+
+def test_parse_falls_back_on_other_models_and_unclean_vocabularies():
+    tj = copy.deepcopy(bert_json())
+    assert isinstance(parse(json.dumps(tj))["model"]["vocab"], VocabTable)
+    tj["model"]["type"] = "BPE"
+    assert parse(json.dumps(tj)) is None  # a family that does not take a VocabTable yet
+    tj = copy.deepcopy(bert_json())
+    text = json.dumps(tj)
+    assert parse(text.replace('"[UNK]": 100', '"[UNK]": 100.0', 1)) is None
+    assert parse(text[:-1]) is None  # the text around the vocabulary is not JSON
+    doc = TokenizerDoc(text.replace('"[UNK]": 100', '"[UNK]": 100.0', 1))
+    assert doc.data["model"]["vocab"]["[UNK]"] == 100.0  # read by json.loads instead
+
+
+def test_vocab_table_is_a_mapping():
+    table = parse(json.dumps(bert_json()))["model"]["vocab"]
+    vocab = bert_json()["model"]["vocab"]
+    assert len(table) == len(vocab)
+    assert table["[UNK]"] == vocab["[UNK]"] and table.get("no-such-token") is None
+    assert "[CLS]" in table and "\ud800" not in table and 3 not in table
+    with pytest.raises(KeyError):
+        table["no-such-token"]
+    assert dict(table.items()) == vocab
+
+
+# ------------------------------------------------------------------ same refusals, same reasons
+
+
+BAD_VOCABULARIES = [
+    lambda v: v.update({"\ud800": len(v)}),
+    lambda v: v.update({"a" * 1001: len(v)}),
+    lambda v: v.update({"[UNK]": len(v) + 7}),
+    lambda v: v.update({"[UNK]": -1}),
+    lambda v: v.update({"[UNK]": 1.5}),
+    lambda v: v.update({"[UNK]": True}),
+    lambda v: v.update({"[UNK]": "100"}),
+    lambda v: v.clear(),
+]
+
+
+@pytest.mark.parametrize("mutate", BAD_VOCABULARIES)
+def test_bad_vocabularies_are_refused_with_the_same_reason(mutate):
+    tj = copy.deepcopy(bert_json())
+    mutate(tj["model"]["vocab"])
+    ok, reason = native_support(tj)
+    assert not ok and reason
+    assert native_support(TokenizerDoc(json.dumps(tj)).data) == (False, reason)
+
+
+def test_duplicate_tokens_read_as_json_loads_reads_them():
+    text = json.dumps(bert_json())
+    dup = text.replace('"[UNK]": 100', '"[UNK]": 100, "[CLS]": 101', 1)
+    assert parse(dup) is None
+    assert native_support(TokenizerDoc(dup).data) == native_support(json.loads(dup))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("load-once") / "model"
+    shutil.copytree(default_model_path(), dest)
+    return dest
+
+
+def _with_tokenizer(folder: Path, tmp_path: Path, edit) -> Path:
+    dest = tmp_path / "edited"
+    shutil.copytree(folder, dest)
+    tj = json.loads((dest / "tokenizer.json").read_text(encoding="utf-8"))
+    edit(tj)
+    (dest / "tokenizer.json").write_text(json.dumps(tj), encoding="utf-8")
+    return dest
+
+
+def test_a_file_tokenizers_refuses_is_refused_at_load(folder, tmp_path):
+    # The native tokenizer ignores the decoder, but the file is still checked whole.
+    path = _with_tokenizer(folder, tmp_path, lambda t: t.update(decoder={"type": "NoSuch"}))
+    with pytest.raises(ValueError, match=r"tokenizer\.json: not a valid tokenizer"):
+        fastpool.load(path)
+
+
+def test_unknown_token_outside_the_vocabulary_is_refused(folder, tmp_path):
+    path = _with_tokenizer(folder, tmp_path, lambda t: t["model"].update(unk_token="[NO]"))
+    with pytest.raises(ValueError, match=r"the unknown token '\[NO\]' is not in the vocabulary"):
+        fastpool.load(path)
+
+
+def _long_token(tj: dict) -> None:
+    vocab = tj["model"]["vocab"]
+    token = next(t for t, i in vocab.items() if i == 2000)
+    vocab["a" * 1001] = vocab.pop(token)
+
+
+def test_native_backend_names_the_vocabulary_fault(folder, tmp_path):
+    path = _with_tokenizer(folder, tmp_path, _long_token)
+    assert fastpool.load(path).tokenizer_backend == "tokenizers"
+    with pytest.raises(ValueError, match="longer than 1000 characters"):
+        fastpool.load(path, tokenizer_backend="native")
+
+
+# ------------------------------------------------------------------ the lazy Tokenizer
+
+
+def test_the_tokenizer_is_built_only_when_asked_for(folder):
+    model = fastpool.load(folder)
+    assert model.tokenizer_backend == "native"
+    assert not model._doc.built
+    texts = ["Hello world, naïve café", "the unknown ☃ token"]
+    vectors = model.encode(texts)
+    model.tokenize_csr(texts)
+    assert not model._doc.built
+    hf = model.tokenizer  # model2vec's attribute: truncation at max_length
+    assert hf.truncation is not None and hf.truncation["max_length"] == model.max_length
+    assert model._tokenizer.truncation is None  # the private one, built now
+    assert model._doc.built
+    want = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    assert hf.encode(texts[0]).ids == want.encode(texts[0]).ids
+    np.testing.assert_array_equal(model.encode(texts), vectors)
+
+
+def test_stats_without_the_tokenizer_equal_the_tokenizers_ones(folder):
+    lazy = fastpool.load(folder)
+    eager = fastpool.load(folder, tokenizer_backend="tokenizers")
+    assert not lazy._doc.built and eager._doc.built
+    for name in ("n_tokens", "max_id", "median_token_length", "unk_id", "drop_id"):
+        assert getattr(lazy._pipeline, name) == getattr(eager._pipeline, name), name
+    assert lazy._doc.padding == eager._doc.padding
+    texts = ["Hello world, naïve café", "x" * 300, "", "[UNK] [CLS] tokens"]
+    for a, b in zip(lazy.tokenize_csr(texts), eager.tokenize_csr(texts), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(lazy.encode(texts), eager.encode(texts), atol=1e-6)
+
+
+def test_stats_of_added_tokens_outside_the_vocabulary(tmp_path):
+    tj = copy.deepcopy(bert_json())
+    n = len(tj["model"]["vocab"])
+    tj["added_tokens"].append(
+        {"id": n, "content": "<new-token>", "single_word": False, "lstrip": False,
+         "rstrip": False, "normalized": False, "special": True}
+    )  # fmt: skip
+    tokenizer = Tokenizer.from_str(json.dumps(tj))
+    table = np.ones((n + 1, 4), dtype=np.float32)
+    model = fastpool.StaticModel(table, tokenizer)
+    assert model.tokenizer_backend == "native"
+    model.save_pretrained(tmp_path / "m")
+    lazy = fastpool.load(tmp_path / "m")
+    assert not lazy._doc.built
+    assert (lazy._pipeline.n_tokens, lazy._pipeline.max_id) == (n + 1, n)
+    assert lazy._pipeline.median_token_length == model._pipeline.median_token_length
+    assert lazy.tokenize_csr(["a <new-token> b"])[0].tolist() == [1037, n, 1038]
+
+
+def test_pickles_and_copies_keep_working(folder):
+    model = fastpool.load(folder)
+    again = pickle.loads(pickle.dumps(model))
+    assert not again._doc.built
+    arrays = fastpool.StaticModel(np.array(model.table), model._tokenizer)
+    restored = pickle.loads(pickle.dumps(arrays))
+    texts = ["pickled text"]
+    np.testing.assert_array_equal(restored.encode(texts), arrays.encode(texts))
+    assert (
+        restored.tokenizer.encode("pickled text").ids == model.tokenizer.encode("pickled text").ids
+    )
+
+
+def test_save_without_building_the_private_tokenizer(folder, tmp_path):
+    model = fastpool.load(folder)
+    model.save_pretrained(tmp_path / "saved")
+    assert not model._doc.built
+    saved = fastpool.load(tmp_path / "saved")
+    texts = ["saved and loaded"]
+    np.testing.assert_array_equal(saved.encode(texts), model.encode(texts))
+
+
+def test_setting_a_tokenizer_rebuilds(folder):
+    model = fastpool.load(folder)
+    hf = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    hf.enable_padding(pad_id=0, pad_token="[PAD]")
+    model.tokenizer = hf
+    assert model._doc.padding is not None and model._doc.padding["pad_token"] == "[PAD]"
+    assert model.tokenizer.padding is not None
+    assert re.search("native", model.tokenizer_backend)
+
+
+def test_import_does_not_build_anything_heavy():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fastpool; "
+        "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers', 'model2vec', "
+        "'scipy', 'pandas', 'pyarrow') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
