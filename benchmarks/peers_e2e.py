@@ -2,6 +2,7 @@
 each in its own process (model2vec sets process-wide state; laghu needs its own venv).
 
     python benchmarks/peers_e2e.py [--threads 1 2] [--laghu-python /path/to/venv/bin/python]
+                                   [--tokenizer bpe]
 
 Contestants, on the same model and the same texts (sentences of Python's standard-library
 docstrings, short English text present on every machine):
@@ -12,6 +13,9 @@ docstrings, short English text present on every machine):
                        python with laghu is given (it needs tokenizers 0.23, a separate venv)
 The model is the bundled default converted to a float32 table (laghu-rs pools float32
 only) with truncation and padding removed from tokenizer.json (laghu-rs' condition).
+With --tokenizer bpe the model is a byte-level BPE one instead (RoBERTa-shaped: ByteLevel
+with add_prefix_space, 30,000 tokens trained here by tokenizers' BpeTrainer on the same
+sentences, a random 256-wide float32 table): fastpool-native then runs the native BPE family.
 Thread counts are set per process: OMP/RAYON_NUM_THREADS and each library's own knob.
 Reported: best-of-rounds texts/s and tokens/s, and every ratio against fastpool-native.
 """
@@ -82,16 +86,41 @@ def make_model(folder: Path) -> Path:
     return folder
 
 
-def texts_file(folder: Path) -> tuple[Path, int]:
+def sentences() -> list[str]:
     sys.path.insert(0, str(ROOT / "scripts"))
-    from stdlib_sentences import sentences
+    from stdlib_sentences import sentences as stdlib_sentences
 
-    texts = [t.replace("\n", " ") for t in sentences()] * 4
+    return [t.replace("\n", " ") for t in stdlib_sentences()]
+
+
+def make_bpe_model(folder: Path, vocab_size: int = 30_000, dim: int = 256) -> Path:
+    """A byte-level BPE model (RoBERTa-shaped) trained on the benchmark's sentences."""
+    import numpy as np
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    import fastpool
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
+    tok.train_from_iterator(sentences(), trainer)
+    table = np.random.default_rng(0).standard_normal((tok.get_vocab_size(), dim), np.float32)
+    fastpool.StaticModel(table, tok, normalize=True).save_pretrained(folder)
+    return folder
+
+
+def texts_file(folder: Path, model: Path) -> tuple[Path, int]:
+    texts = sentences() * 4
     path = folder / "texts.txt"
     path.write_text("\n".join(texts), encoding="utf-8")
     import fastpool
 
-    ids, _ = fastpool.load().tokenize_csr(texts, max_length=None)
+    ids, _ = fastpool.load(model).tokenize_csr(texts, max_length=None)
     return path, int(ids.size)
 
 
@@ -121,10 +150,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--laghu-python", default=None)
+    parser.add_argument("--tokenizer", choices=["default", "bpe"], default="default")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        model = make_model(Path(tmp) / "model")
-        texts, n_tokens = texts_file(Path(tmp))
+        if args.tokenizer == "bpe":
+            model = make_bpe_model(Path(tmp) / "model")
+        else:
+            model = make_model(Path(tmp) / "model")
+        texts, n_tokens = texts_file(Path(tmp), model)
         n_texts = len(texts.read_text(encoding="utf-8").split("\n"))
         print(f"{n_texts} texts, {n_tokens} tokens (mean {n_tokens / n_texts:.1f}), float32 table")
         for threads in args.threads:
@@ -133,7 +166,11 @@ def main() -> None:
                 python = args.laghu_python if name == "laghu-rs" else sys.executable
                 if python is None:
                     continue
-                times[name] = run(python, name, model, texts, threads, args.rounds)
+                try:
+                    times[name] = run(python, name, model, texts, threads, args.rounds)
+                except subprocess.CalledProcessError as err:  # e.g. a peer without BPE
+                    last = (err.stderr or "").strip().splitlines()[-1:]
+                    print(f"{threads} thread(s)  {name:20s} failed: {' '.join(last)}")
             base = times["fastpool-native"]
             for name, seconds in times.items():
                 print(

@@ -350,7 +350,7 @@ def _mutated(fn) -> dict:
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        (lambda tj: tj["model"].update(type="BPE"), "model type 'BPE'"),
+        (lambda tj: tj["model"].update(type="WordLevel"), "model type 'WordLevel'"),
         (lambda tj: tj.update(normalizer={"type": "NFKC"}), "normalizer 'NFKC'"),
         (
             lambda tj: tj.update(normalizer={"type": "Sequence", "normalizers": []}),

@@ -83,3 +83,25 @@ class UnigramTokenizer(NativeBase):
 def unigram_vocab(
     vocab: list, wanted: set[str]
 ) -> tuple[bytes, np.ndarray, np.ndarray, dict[str, int]] | str: ...
+
+class ByteLevelBPETokenizer(NativeBase):
+    def __init__(
+        self,
+        vocab_data: bytes,
+        vocab_ids: np.ndarray,
+        merges_data: bytes,
+        n_merges: int,
+        merge_pairs: bool,
+        added_data: bytes,
+        added_offsets: np.ndarray,
+        added_ids: np.ndarray,
+        prefix: bytes,
+        suffix: bytes,
+        add_prefix_space: bool,
+        use_regex: bool,
+        ignore_merges: bool,
+        fuse_unk: bool,
+        byte_fallback: bool,
+        unk_id: int,
+        qwen2_split: bool,
+    ) -> None: ...

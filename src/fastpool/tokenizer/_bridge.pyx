@@ -582,3 +582,101 @@ def unigram_vocab(list vocab, object wanted):
         if look and piece in wanted:
             found[piece] = k
     return blob, offsets, scores, found
+
+
+cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogil:
+    cdef cppclass BpeConfig:
+        cbool add_prefix_space
+        cbool use_regex
+        cbool ignore_merges
+        cbool fuse_unk
+        cbool byte_fallback
+        int32_t unk_id
+        cbool qwen2_split
+
+    cdef cppclass BpeModelText:
+        const char* vocab
+        size_t vocab_size
+        const int32_t* ids
+        int64_t n_vocab
+        const char* merges
+        size_t merges_size
+        int64_t n_merges
+        cbool merge_pairs
+
+    cdef cppclass ByteLevelBpe(TextTokenizer):
+        int64_t build(const BpeConfig& config, const BpeModelText& model, const string& prefix,
+                      const string& suffix, const StringTable& added) noexcept
+
+
+cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
+    cdef StringTable t
+    t.data = PyBytes_AS_STRING(data)
+    t.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
+    t.ids = <const int32_t*>cnp.PyArray_DATA(ids)
+    t.n = cnp.PyArray_DIM(ids, 0)
+    return t
+
+
+cdef class ByteLevelBPETokenizer(NativeBase):
+    """The native byte-level BPE tokenizer (ByteLevel pre-tokenizer + BPE)."""
+
+    def __cinit__(
+        self,
+        bytes vocab_data,
+        cnp.ndarray vocab_ids,
+        bytes merges_data,
+        int64_t n_merges,
+        bint merge_pairs,
+        bytes added_data,
+        cnp.ndarray added_offsets,
+        cnp.ndarray added_ids,
+        bytes prefix,
+        bytes suffix,
+        bint add_prefix_space,
+        bint use_regex,
+        bint ignore_merges,
+        bint fuse_unk,
+        bint byte_fallback,
+        int32_t unk_id,
+        bint qwen2_split,
+    ):
+        """vocab_data: the vocabulary's UTF-8 strings, each NUL-terminated, with
+        vocab_ids (int32, contiguous); merges_data: n_merges merges in rank order,
+        NUL-terminated, as "left right" or (merge_pairs) as left and right;
+        added_*: strings as one blob with int64 offsets (n+1) and int32 ids (n).
+        prefix / suffix: b"" for none; unk_id: -1 for none; qwen2_split:
+        Qwen2's Split before ByteLevel. ValueError names the first merge that
+        tokenizers would refuse."""
+        cdef BpeConfig config
+        config.add_prefix_space = add_prefix_space
+        config.use_regex = use_regex
+        config.ignore_merges = ignore_merges
+        config.fuse_unk = fuse_unk
+        config.byte_fallback = byte_fallback
+        config.unk_id = unk_id
+        config.qwen2_split = qwen2_split
+        cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
+        cdef BpeModelText model
+        model.vocab = PyBytes_AS_STRING(vocab_data)
+        model.vocab_size = PyBytes_GET_SIZE(vocab_data)
+        model.ids = <const int32_t*>cnp.PyArray_DATA(vocab_ids)
+        model.n_vocab = cnp.PyArray_DIM(vocab_ids, 0)
+        model.merges = PyBytes_AS_STRING(merges_data)
+        model.merges_size = PyBytes_GET_SIZE(merges_data)
+        model.n_merges = n_merges
+        model.merge_pairs = merge_pairs
+        cdef string pre = prefix
+        cdef string suf = suffix
+        cdef ByteLevelBpe* bpe = new ByteLevelBpe()
+        cdef int64_t status
+        with nogil:
+            status = bpe.build(config, model, pre, suf, added)
+        if status != -1:  # ByteLevelBpe::kBuilt
+            del bpe
+            if status == -2:
+                raise MemoryError("out of memory while building the native tokenizer")
+            if status == -3:
+                raise ValueError("the vocabulary or merges strings do not match their counts")
+            raise ValueError(f"merge {status} is one tokenizers would refuse", status)
+        self.tok = bpe

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from .. import _checks, _core
 from .._threads import effective_n_threads
-from . import _bridge, unigram, wordpiece
+from . import _bridge, bpe, unigram, wordpiece
 from .surrogates import replace_lone_surrogates
 
 __all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
@@ -46,7 +46,7 @@ _TOP_KEYS = {
     "model",
 }
 #: The native families by tokenizer.json ``model.type`` (see family.py for what each offers).
-FAMILIES: dict[str, Any] = {"Unigram": unigram, "WordPiece": wordpiece}
+FAMILIES: dict[str, Any] = {"BPE": bpe, "Unigram": unigram, "WordPiece": wordpiece}
 
 
 def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:

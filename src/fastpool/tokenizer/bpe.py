@@ -1,0 +1,224 @@
+"""The native byte-level BPE family: which tokenizer.json files it runs, and building it.
+
+Runs a BPE model behind the ByteLevel pre-tokenizer (GPT-2, RoBERTa and their
+kin) or behind ``Sequence[Split(Qwen2's pattern, Isolated), ByteLevel]`` (Qwen2's
+shape), with no normalizer, and added tokens as ``family.added_tokens_reason``
+allows, id for id as ``tokenizers`` (``csrc/fastpool/tokenizer/bpe.h``).
+Declined, with the reason: dropout, any normalizer (Qwen's NFC among them), any
+other pre-tokenizer or Split pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from . import _bridge
+from .family import INT32_MAX, Built, added_tokens, added_tokens_reason, string_table, utf8
+
+__all__ = ["SPLIT_PATTERNS", "build", "support_reason"]
+
+_MODEL_KEYS = {
+    "type",
+    "dropout",
+    "unk_token",
+    "continuing_subword_prefix",
+    "end_of_word_suffix",
+    "fuse_unk",
+    "byte_fallback",
+    "ignore_merges",
+    "vocab",
+    "merges",
+}
+_PRE_KEYS = {"type", "add_prefix_space", "trim_offsets", "use_regex"}
+#: The Split patterns run natively (compared as strings), by name.
+SPLIT_PATTERNS = {
+    "qwen2": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}"
+    "\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+}
+
+
+def _affix(model: Mapping[str, Any], key: str) -> str | None:
+    """The model's prefix / suffix as a str ('' for none), or None if it is not a string."""
+    value = model.get(key)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) and utf8(value) is not None else None
+
+
+def _nul_terminated(strings: Sequence[Any], what: str) -> bytes | str:
+    """UTF-8 of the strings, each NUL-terminated (one pass, no object per string); or why not."""
+    if strings and set(map(type, strings)) != {str}:
+        return f"{what} must be strings"
+    text = "\0".join(strings) + "\0" if strings else ""
+    if text.count("\0") != len(strings):
+        return f"a {what[:-1]} holds a NUL character (not native)"
+    data = utf8(text)
+    return f"a {what[:-1]} is not valid UTF-8 text" if data is None else data
+
+
+def _model_text(model: Mapping[str, Any]) -> tuple[bytes, np.ndarray, bytes, int, bool] | str:
+    """(vocabulary, ids, merges, merge count, merges as pairs) for the bridge, or why not."""
+    vocab, merges = model["vocab"], model["merges"]
+    vocab_data = _nul_terminated(list(vocab), "vocabulary tokens")
+    if isinstance(vocab_data, str):
+        return vocab_data
+    values = list(vocab.values())
+    n = len(values)
+    if set(map(type, values)) != {int}:
+        return "vocabulary ids must be integers"
+    ids = np.fromiter(values, dtype=np.int64, count=n)
+    if int(ids.min()) < 0 or int(ids.max()) >= n:
+        return f"vocabulary ids must lie in [0, {n})"
+    kinds = set(map(type, merges))
+    pairs = bool(merges) and kinds != {str}
+    if pairs:
+        if kinds != {list} or set(map(len, merges)) != {2}:
+            return "merges must all be 'left right' strings or all [left, right] pairs"
+        merges_data = _nul_terminated(list(chain.from_iterable(merges)), "merge tokens")
+    else:
+        merges_data = _nul_terminated(merges, "merges")
+    if isinstance(merges_data, str):
+        return merges_data
+    return vocab_data, ids.astype(np.int32), merges_data, len(merges), pairs
+
+
+def _flag(model: Mapping[str, Any], key: str) -> str:
+    value = model.get(key, False)
+    return "" if isinstance(value, bool) else f"BPE {key} must be true or false, got {value!r}"
+
+
+def _pre_tokenizer(pre: Any) -> tuple[Mapping[str, Any] | str, str | None]:
+    """(the ByteLevel step, the Split pattern's name or "") of a native pre-tokenizer,
+    or (why it is not native, None)."""
+    if isinstance(pre, Mapping) and pre.get("type") == "ByteLevel":
+        return pre, ""
+    if isinstance(pre, Mapping) and pre.get("type") == "Sequence":
+        steps = pre.get("pretokenizers")
+        if (
+            isinstance(steps, list)
+            and len(steps) == 2
+            and all(isinstance(x, Mapping) for x in steps)
+            and steps[0].get("type") == "Split"
+            and steps[1].get("type") == "ByteLevel"
+        ):
+            split = steps[0]
+            pattern = split.get("pattern")
+            name = next((k for k, v in SPLIT_PATTERNS.items() if pattern == {"Regex": v}), None)
+            if name is None:
+                return f"Split pattern {pattern!r} (native: {', '.join(SPLIT_PATTERNS)})", None
+            if dict(split) != {"type": "Split", "pattern": pattern, "behavior": "Isolated",
+                               "invert": False}:  # fmt: skip
+                return f"Split options {dict(split)!r} (only Isolated, not inverted)", None
+            return steps[1], name
+        return "pre_tokenizer Sequence (only [Split, ByteLevel] is native for BPE)", None
+    kind = pre.get("type") if isinstance(pre, Mapping) else pre
+    return f"pre_tokenizer {kind!r} (only ByteLevel, alone or after Split, is native)", None
+
+
+def support_reason(tj: Mapping[str, Any]) -> str:
+    """'' when the native byte-level BPE reproduces this tokenizer.json exactly, else why."""
+    model = tj.get("model")
+    if not isinstance(model, Mapping) or model.get("type") != "BPE":
+        return "no BPE model in tokenizer.json"
+    extra = set(model) - _MODEL_KEYS
+    if extra:
+        return f"BPE options {sorted(extra)} are not implemented natively"
+    if model.get("dropout") is not None:
+        return f"BPE dropout {model.get('dropout')!r} (only null is native: ids would be random)"
+    for key in ("fuse_unk", "byte_fallback", "ignore_merges"):
+        reason = _flag(model, key)
+        if reason:
+            return reason
+    vocab = model.get("vocab")
+    if not isinstance(vocab, Mapping) or not vocab:
+        return "BPE vocab is missing or empty"
+    n = len(vocab)
+    unk = model.get("unk_token")
+    if unk is not None and (not isinstance(unk, str) or unk not in vocab):
+        return f"unk_token {unk!r} is not in the vocabulary"
+    prefix = _affix(model, "continuing_subword_prefix")
+    suffix = _affix(model, "end_of_word_suffix")
+    if prefix is None or suffix is None:
+        return "continuing_subword_prefix and end_of_word_suffix must be strings or null"
+    if not isinstance(model.get("merges"), list):
+        return "BPE merges are missing"
+
+    if tj.get("normalizer") is not None:
+        norm = tj["normalizer"]
+        kind = norm.get("type") if isinstance(norm, Mapping) else norm
+        return f"normalizer {kind!r} (only none is native for BPE)"
+    pre, split = _pre_tokenizer(tj.get("pre_tokenizer"))
+    if split is None:
+        return pre  # type: ignore[return-value]
+    assert isinstance(pre, Mapping)
+    if set(pre) - _PRE_KEYS:
+        return f"ByteLevel options {sorted(set(pre) - _PRE_KEYS)} are not implemented natively"
+    for key in ("add_prefix_space", "trim_offsets", "use_regex"):
+        if not isinstance(pre.get(key, True), bool):
+            return f"ByteLevel {key} must be true or false, got {pre.get(key)!r}"
+    if "add_prefix_space" not in pre or "trim_offsets" not in pre:
+        return "ByteLevel needs add_prefix_space and trim_offsets (tokenizers refuses it)"
+
+    added = tj.get("added_tokens") or []
+    if {a.get("normalized") for a in added if isinstance(a, Mapping)} == {True}:
+        # With no normalizer, tokens that all match the normalized text (GPT-2's
+        # <|endoftext|>) match the raw text, in the one leftmost-longest pass done here.
+        tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
+    reason = added_tokens_reason(tj, vocab, n)
+    if reason:
+        return reason
+    if n > INT32_MAX:
+        return "vocabulary too large for int32 ids"
+    # The per-token checks (vocabulary, every merge) are the build itself, in C++.
+    tok = _construct(tj)
+    return tok if isinstance(tok, str) else ""
+
+
+def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
+    """The native tokenizer of a tokenizer.json whose options support_reason checked,
+    or why its vocabulary or merges are not ones tokenizers would run."""
+    model = tj["model"]
+    pre, split = _pre_tokenizer(tj["pre_tokenizer"])
+    assert isinstance(pre, Mapping), pre
+    text = _model_text(model)
+    if isinstance(text, str):
+        return text
+    vocab: Mapping[str, int] = model["vocab"]
+    unk = model.get("unk_token")
+    try:
+        return _bridge.ByteLevelBPETokenizer(
+            *text,
+            *string_table(added_tokens(tj)),
+            (_affix(model, "continuing_subword_prefix") or "").encode("utf-8"),
+            (_affix(model, "end_of_word_suffix") or "").encode("utf-8"),
+            bool(pre["add_prefix_space"]),
+            bool(pre.get("use_regex", True)),
+            bool(model.get("ignore_merges", False)),
+            bool(model.get("fuse_unk", False)),
+            bool(model.get("byte_fallback", False)),
+            -1 if unk is None else int(vocab[unk]),
+            split == "qwen2",
+        )
+    except ValueError as err:
+        if len(err.args) == 2:  # (message, index of the first merge tokenizers refuses)
+            k = err.args[1]
+            return (
+                f"merge {k} ({model['merges'][k]!r}) is malformed, names a token outside "
+                "the vocabulary, or lacks continuing_subword_prefix on its right"
+            )
+        return str(err)
+
+
+def build(tj: Mapping[str, Any]) -> Built:
+    """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
+    tok = _construct(tj)
+    assert not isinstance(tok, str), tok
+    model = tj["model"]
+    unk = model.get("unk_token")
+    unk_id = -1 if unk is None else int(model["vocab"][unk])
+    added = added_tokens(tj)
+    return Built(tok, unk_id, max([len(model["vocab"])] + [i + 1 for _, i in added]))
