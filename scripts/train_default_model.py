@@ -10,18 +10,25 @@ Recipe, two stages, nothing of any held-out split seen:
    float32 forward pass) -- the model ``scripts/make_default_model.py`` makes; kept in memory,
    so this script starts from the same point whatever model is bundled when it runs;
 2. the contrastive road (``fastpool.train.contrastive``: MNRL in-batch negatives inside
-   Matryoshka 256/128/64) on Debian's (synopsis, long description) training pairs, saved as
+   Matryoshka 256/128/64; ``RECIPE``) on Debian's (synopsis, long description) training pairs
+   plus the ``EXTRA_PAIRS`` docstring pairs (``--no-extra-pairs``: Debian's alone), saved as
    float16 into ``--out`` (default: the bundled folder; its LICENSE, the teacher's Apache-2.0
    text, is kept).
 
-Measured against the distilled stage-1 model and the teacher, for the model card:
+Measured against the distilled stage-1 model and the teacher, for the model card. Dev tasks
+(``RECIPE`` was chosen on these):
 
 - Debian held-out split (``--eval-pairs`` pairs, one per description): recall@10 and MRR@10
   of synopsis -> description retrieval, and Spearman of the static cosine similarities with
   the teacher's over random pairs of those texts;
-- text that is not Debian's: Python standard-library docstrings. Retrieval of a docstring's
-  body from its first sentence (recall@10, MRR@10), and the Spearman correlation with the
-  teacher over random pairs of docstring first sentences (the distilled card's figure).
+- text that is not Debian's: Python standard-library docstrings of
+  ``make_default_model.STDLIB_MODULES``. Retrieval of a docstring's body from its first
+  sentence (recall@10, MRR@10), and the Spearman correlation with the teacher over random
+  pairs of docstring first sentences (the distilled card's figure).
+
+Test tasks (never used to choose anything; ``default_model_evals``): docstrings of other stdlib
+modules (``test_docstrings``) and manual pages, NAME summary -> DESCRIPTION (``man_pages``,
+when ``/usr/share/man/man1`` is there), with recall@10, MRR@10 and Spearman with the teacher.
 
 Writes ``train_eval.json`` and README.md (the model card) into ``--out``.
 """
@@ -44,8 +51,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 OUT = ROOT / "src" / "fastpool" / "models" / "default"
-RECIPE = {"matryoshka_dims": [256, 128, 64], "batch_size": 512, "epochs": 1, "lr": 0.01,
-          "heldout": 0.02, "seed": 0}  # fmt: skip
+RECIPE = {"matryoshka_dims": [256, 128, 64], "batch_size": 2048, "epochs": 3, "lr": 0.01,
+          "scale": 10.0, "heldout": 0.02, "seed": 0}  # fmt: skip
+# Extra real training pairs beside Debian's: (first sentence, rest) of the docstrings of the
+# stdlib modules of default_model_evals' train half and of a few third-party libraries, none
+# of whose texts is in a dev or test task.
+EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings"]
 
 
 def read_pairs(path: Path) -> tuple[list[str], list[str]]:
@@ -92,6 +103,24 @@ def docstring_pairs(modules: list[str], limit: int) -> tuple[list[str], list[str
     return [keys[i] for i in order], [pairs[keys[i]] for i in order]
 
 
+def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
+    """The ``EXTRA_PAIRS`` training pairs; no text of them is in a dev or test task."""
+    from default_model_evals import docstring_splits, thirdparty_pairs
+    from make_default_model import STDLIB_MODULES
+
+    splits = docstring_splits(list(STDLIB_MODULES), n_pairs)
+    dev = docstring_pairs(STDLIB_MODULES, n_pairs)
+    queries: list[str] = []
+    documents: list[str] = []
+    if "stdlib_train_docstrings" in EXTRA_PAIRS:
+        queries, documents = list(splits["train"][0]), list(splits["train"][1])
+    if "thirdparty_docstrings" in EXTRA_PAIRS:
+        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
+        tq, td = thirdparty_pairs(seen)
+        queries, documents = queries + tq, documents + td
+    return queries, documents
+
+
 def cached_teacher(teacher: Path, texts: list[str], cache: Path) -> np.ndarray:
     """Teacher embeddings, cached by a hash of the texts (the teacher is the slow part)."""
     from make_default_model import teacher_embeddings
@@ -107,6 +136,10 @@ def cached_teacher(teacher: Path, texts: list[str], cache: Path) -> np.ndarray:
 
 
 def evaluate(models: dict[str, Any], data: Path, n_pairs: int, teacher: Path) -> dict:
+    """Dev figures (``debian``, ``stdlib_docstrings``: the recipe was tuned on them) and test
+    figures (``test_docstrings``, ``man_pages``: never used to choose anything), see
+    ``default_model_evals``; Spearman with the teacher on each."""
+    from default_model_evals import docstring_splits, manpage_pairs
     from make_default_model import STDLIB_MODULES, pair_similarities, spearman, stdlib_sentences
 
     cache = data / "teacher-cache"
@@ -115,17 +148,27 @@ def evaluate(models: dict[str, Any], data: Path, n_pairs: int, teacher: Path) ->
     q, d = [queries[i] for i in sample], [documents[i] for i in sample]
     sq, sd = docstring_pairs(STDLIB_MODULES, n_pairs)
     sentences = stdlib_sentences()
-    named = (("q", q), ("d", d), ("sq", sq), ("sd", sd), ("s", sentences))
+    tasks = {"test_docstrings": docstring_splits(list(STDLIB_MODULES), n_pairs)["test"],
+             "man_pages": manpage_pairs(n_pairs)}  # fmt: skip
+    tasks = {name: pair for name, pair in tasks.items() if pair[0]}  # man pages may be absent
+    named = [("q", q), ("d", d), ("sq", sq), ("sd", sd), ("s", sentences)]
+    named += [(f"{name}-{side}", pair[i]) for name, pair in tasks.items() for i, side in
+              enumerate("qd")]  # fmt: skip
     t = {name: cached_teacher(teacher, texts, cache) for name, texts in named}
     rng = np.random.default_rng(1)
     pairs = rng.integers(0, 2 * len(q), (20000, 2))
     s_pairs = rng.integers(0, len(sentences), (20000, 2))
     t_debian = pair_similarities(np.concatenate([t["q"], t["d"]]), pairs)
     t_stdlib = pair_similarities(t["s"], s_pairs)
+    task_pairs = {name: np.random.default_rng(2).integers(0, 2 * len(pair[0]), (20000, 2))
+                  for name, pair in tasks.items()}  # fmt: skip
+    t_tasks = {name: pair_similarities(np.concatenate([t[f"{name}-q"], t[f"{name}-d"]]),
+                                       task_pairs[name]) for name in tasks}  # fmt: skip
     result: dict[str, Any] = {
         "teacher": {
             "debian": retrieval(t["q"], t["d"]),
             "stdlib_docstrings": retrieval(t["sq"], t["sd"]),
+            **{name: retrieval(t[f"{name}-q"], t[f"{name}-d"]) for name in tasks},
         }
     }  # fmt: skip
     for name, model in models.items():
@@ -140,8 +183,16 @@ def evaluate(models: dict[str, Any], data: Path, n_pairs: int, teacher: Path) ->
                 pair_similarities(model.encode(sentences), s_pairs), t_stdlib
             ),
         }  # fmt: skip
+        for task, (tq, td) in tasks.items():
+            eq, ed = model.encode(tq), model.encode(td)
+            result[name][task] = retrieval(eq, ed)
+            result[name][f"spearman_{task}"] = spearman(
+                pair_similarities(np.concatenate([eq, ed]), task_pairs[task]), t_tasks[task]
+            )
+    sizes = {f"{task}_pairs": len(pair[0]) for task, pair in tasks.items()}
     result["setup"] = {"debian_pairs": len(q), "docstring_pairs": len(sq),
-                       "stdlib_sentences": len(sentences), "similarity_pairs": 20000}  # fmt: skip
+                       "stdlib_sentences": len(sentences), "similarity_pairs": 20000,
+                       **sizes}  # fmt: skip
     return result
 
 
@@ -155,8 +206,13 @@ def main() -> None:
     parser.add_argument("--eval-only", action="store_true", help="measure --out as it is")
     parser.add_argument("--epochs", type=int, default=RECIPE["epochs"], help="tuning only")
     parser.add_argument("--lr", type=float, default=RECIPE["lr"], help="tuning only")
+    parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"], help="tuning only")
+    parser.add_argument("--scale", type=float, default=RECIPE["scale"], help="tuning only")
+    parser.add_argument("--no-extra-pairs", action="store_true", help="Debian's pairs alone")
     args = parser.parse_args()
-    RECIPE.update(epochs=args.epochs, lr=args.lr)
+    RECIPE.update(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, scale=args.scale)
+    if args.no_extra_pairs:
+        EXTRA_PAIRS.clear()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     import torch
@@ -174,16 +230,21 @@ def main() -> None:
     previous = args.out / "train_eval.json"
     if args.eval_only and previous.is_file():  # keep the training run's own figures
         kept = json.loads(previous.read_text())["setup"]
-        info.update({k: kept[k] for k in ("train_seconds", "steps", "train_pairs") if k in kept})
+        names = ("train_seconds", "steps", "train_pairs", "debian_train_pairs", "extra_pairs")
+        info.update({k: kept[k] for k in names if k in kept})
     if not args.eval_only:
         from fastpool.train.contrastive import train_contrastive
 
         queries, documents = read_pairs(args.data / "train.jsonl")
+        debian_pairs = len(queries)
+        extra_q, extra_d = extra_pairs(args.eval_pairs) if EXTRA_PAIRS else ([], [])
+        queries, documents = queries + extra_q, documents + extra_d
         start = time.perf_counter()
         run = train_contrastive(queries, documents, model=distilled, quantize_to="float16",
                                 n_threads=args.threads, **RECIPE)  # fmt: skip
         info.update(train_seconds=round(time.perf_counter() - start), steps=run.history.steps,
-                    train_pairs=len(queries))  # fmt: skip
+                    train_pairs=len(queries), debian_train_pairs=debian_pairs,
+                    extra_pairs=EXTRA_PAIRS)  # fmt: skip
         args.out.mkdir(parents=True, exist_ok=True)
         run.model.save_pretrained(args.out, model_name="fastpool-default")
         config_path = args.out / "config.json"
