@@ -209,6 +209,18 @@ def test_added_tokens_strip_adversarial(texts):
     assert_same(with_added(tj, ["ab"], rstrip=True), texts)
 
 
+def test_word_cache_replays_ids_under_limits(lines):
+    # A word's ids are cached per batch (unigram.cpp) and replayed through the limits: the
+    # same words again and again in one batch, cut at every token count, with unknowns.
+    hf, nt = pair(_json("spm"))
+    texts = [t for t in lines[:40] for _ in range(3)] + ["\u2603 \u2603 zz\u2603 zz\u2603"] * 5
+    want = hf_ids(hf, texts)
+    assert native_ids(nt, texts) == want
+    for max_tokens in (0, 1, 3, 7):
+        cut = [[i for i in w[:max_tokens] if i != nt.unk_id] for w in want]
+        assert native_ids(nt, texts, max_tokens=max_tokens, drop_unk=True) == cut
+
+
 def test_thread_count_does_not_change_ids(lines):
     _, nt = pair(_json("spm"))
     one = native_ids(nt, lines, n_threads=1)
