@@ -40,6 +40,10 @@ if [ ${#tests[@]} -eq 0 ]; then
                tests/test_vectors_file.py; do
     [ -e "$extra" ] && tests+=("$extra")
   done
+  # Under ASan the every-code-point parity tests spend tens of minutes in `tokenizers`'
+  # reference side (1.1M code points per family); the main suite runs them, and here the
+  # real-text, hypothesis and invalid-UTF-8 tests drive the native code.
+  if [ "$variant" = sanitize ]; then tests+=(-k "not every_code_point"); fi
 fi
 
 if [ "$variant" = sanitize ]; then
