@@ -251,24 +251,7 @@ std::int64_t ByteLevelBpe::build(const BpeConfig& config, const BpeModelText& mo
             fallback_[b] = lookup(hex);
         }
 
-        added_.clear();
-        for (std::int64_t k = 0; k < added.n; ++k) {
-            std::string tok(added.data + added.offsets[k],
-                            static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
-            if (!tok.empty()) added_.push_back({std::move(tok), added.ids[k]});
-        }
-        // By first byte, then longest first, so the first hit is the longest
-        // (aho-corasick LeftmostLongest in `tokenizers`); ties keep json order.
-        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
-            const auto fa = static_cast<unsigned char>(a.content[0]);
-            const auto fb = static_cast<unsigned char>(b.content[0]);
-            if (fa != fb) return fa < fb;
-            return a.content.size() > b.content.size();
-        });
-        added_by_first_.fill(0);
-        for (const Added& a : added_)
-            ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
-        for (int b = 0; b < 256; ++b) added_by_first_[b + 1] += added_by_first_[b];
+        sort_added_tokens(added, added_, added_by_first_);
         return kBuilt;
     } catch (const std::bad_alloc&) {
         return kNoMemory;

@@ -134,10 +134,7 @@ class ByteLevelBpe final : public TextTokenizer {
     friend class BpeRun;
     // The ids of one piece (s.word; s.mapped is its byte-level form) into s.pieces.
     void bpe_word(BpeScratch& s) const;
-    struct Added {
-        std::string content;
-        std::int32_t id;
-    };
+    using Added = AddedToken;
     BpeConfig config_;
     StringHash vocab_;
     MergeHash merges_;

@@ -59,6 +59,25 @@ std::vector<std::uint32_t> by_first_bytes(const Trie::Views& entries) {
 }
 }  // namespace
 
+void sort_added_tokens(const StringTable& added, std::vector<AddedToken>& tokens,
+                       std::array<std::uint32_t, 257>& by_first) {
+    tokens.clear();
+    for (std::int64_t k = 0; k < added.n; ++k) {
+        std::string tok(added.data + added.offsets[k],
+                        static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
+        if (!tok.empty()) tokens.push_back({std::move(tok), added.ids[k]});
+    }
+    std::stable_sort(tokens.begin(), tokens.end(), [](const AddedToken& a, const AddedToken& b) {
+        const auto fa = static_cast<unsigned char>(a.content[0]);
+        const auto fb = static_cast<unsigned char>(b.content[0]);
+        if (fa != fb) return fa < fb;
+        return a.content.size() > b.content.size();
+    });
+    by_first.fill(0);
+    for (const AddedToken& a : tokens) ++by_first[static_cast<unsigned char>(a.content[0]) + 1];
+    for (int b = 0; b < 256; ++b) by_first[b + 1] += by_first[b];
+}
+
 void Trie::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
     Views views;
     views.reserve(entries.size());
@@ -314,31 +333,14 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
         initial_.build(all);
         continuing_.build(cont);
 
-        added_.clear();
-        for (std::int64_t k = 0; k < added.n; ++k) {
-            std::string tok(added.data + added.offsets[k],
-                            static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
-            if (!tok.empty()) added_.push_back({std::move(tok), added.ids[k]});
-        }
-        // By first byte, then longest first, so the first hit is the longest
-        // (aho-corasick LeftmostLongest in `tokenizers`); ties keep json order.
-        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
-            const auto fa = static_cast<unsigned char>(a.content[0]);
-            const auto fb = static_cast<unsigned char>(b.content[0]);
-            if (fa != fb) return fa < fb;
-            return a.content.size() > b.content.size();
-        });
-        added_by_first_.fill(0);
-        for (const Added& a : added_)
-            ++added_by_first_[static_cast<unsigned char>(a.content[0]) + 1];
+        sort_added_tokens(added, added_, added_by_first_);
         int distinct = 0;
         added_single_first_ = -1;
         for (int b = 0; b < 256; ++b) {
-            if (added_by_first_[b + 1]) {
+            if (added_by_first_[b + 1] > added_by_first_[b]) {
                 ++distinct;
                 added_single_first_ = b;
             }
-            added_by_first_[b + 1] += added_by_first_[b];
         }
         if (distinct != 1) added_single_first_ = -1;
 

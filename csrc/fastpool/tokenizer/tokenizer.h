@@ -48,6 +48,18 @@ struct StringTable {
     std::int64_t n = 0;
 };
 
+// An added token split out of the raw text before normalization.
+struct AddedToken {
+    std::string content;
+    std::int32_t id;
+};
+
+// The non-empty strings of added as AddedTokens sorted by first byte, then longest first
+// (so the first hit is the longest: aho-corasick LeftmostLongest in `tokenizers`; ties
+// keep json order), and by_first[b] .. by_first[b + 1] the range starting with byte b.
+void sort_added_tokens(const StringTable& added, std::vector<AddedToken>& tokens,
+                       std::array<std::uint32_t, 257>& by_first);
+
 // Byte trie with longest-prefix lookup; the root is a dense 256-way table.
 class Trie {
    public:
@@ -139,10 +151,7 @@ class BertTokenizer final : public TextTokenizer {
     void tokenize_impl(const char* text, std::size_t n, const Limits& limits,
                        WordPieceScratch& scratch, std::vector<std::int32_t>& ids,
                        std::vector<std::string>* words) const;
-    struct Added {
-        std::string content;
-        std::int32_t id;
-    };
+    using Added = AddedToken;
     BertConfig config_;
     Trie initial_;     // every vocabulary token: pieces at the start of a word
     Trie continuing_;  // tokens that start with the prefix, prefix removed
