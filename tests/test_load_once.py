@@ -34,7 +34,7 @@ def _table_dict(table: VocabTable) -> dict[str, int]:
 
 
 def _status(text: str) -> int:
-    return _core.json_vocab(text.encode("utf-8"), _tokenizer_doc.MAX_TOKEN_CHARS)[0]
+    return _core.json_vocab(text.encode("utf-8"), _tokenizer_doc.MAX_TOKEN_CHARS)["status"]
 
 
 # ------------------------------------------------------------------ the native pass
@@ -77,7 +77,9 @@ def test_bundled_vocabulary_matches_json_loads():
         ('{"a": "0"}', BAD_ID),
         ('{"a": 99999999999}', BAD_ID),
         ("{}", EMPTY),
-        ("[]", NOT_OBJECT),
+        ("[]", EMPTY),  # a list: Unigram's shape
+        ("3", NOT_OBJECT),
+        ('"a"', NOT_OBJECT),
         ('{"a": 0,}', 8),
     ],
 )
@@ -125,8 +127,10 @@ def test_arbitrary_text_never_crashes_the_pass(text):
 def test_parse_falls_back_on_other_models_and_unclean_vocabularies():
     tj = copy.deepcopy(bert_json())
     assert isinstance(parse(json.dumps(tj))["model"]["vocab"], VocabTable)
-    tj["model"]["type"] = "BPE"
+    tj["model"]["type"] = "WordLevel"
     assert parse(json.dumps(tj)) is None  # a family that does not take a VocabTable yet
+    tj["model"]["type"] = "Unigram"
+    assert parse(json.dumps(tj)) is None  # an object vocab where a list belongs
     tj = copy.deepcopy(bert_json())
     text = json.dumps(tj)
     assert parse(text.replace('"[UNK]": 100', '"[UNK]": 100.0', 1)) is None

@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from .. import _checks, _core
 from .._threads import effective_n_threads
+from .._tokenizer_doc import parse
 from . import _bridge, bpe, unigram, wordpiece
 from .surrogates import replace_lone_surrogates
 
@@ -51,7 +52,8 @@ FAMILIES: dict[str, Any] = {"BPE": bpe, "Unigram": unigram, "WordPiece": wordpie
 
 def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:
     if isinstance(tokenizer_json, str):
-        return json.loads(tokenizer_json)
+        # Clean vocabularies (and merges) as native tables: no Python object per token.
+        return parse(tokenizer_json) or json.loads(tokenizer_json)
     if isinstance(tokenizer_json, Mapping):
         return tokenizer_json
     raise TypeError(
