@@ -318,3 +318,210 @@ def test_import_does_not_build_anything_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ Unigram and BPE tables
+
+BAD_SCORE, BAD_MERGE = 9, 10
+
+
+def _unigram_status(entries: str) -> int:
+    return _status('{"model": {"type": "Unigram", "unk_id": 0, "vocab": ' + entries + "}}")
+
+
+@pytest.mark.parametrize(
+    ("entries", "status"),
+    [
+        ('[["a", -1.5], ["b", 0]]', CLEAN),
+        ('[["\\u00e9", -0.0], ["", 1e-3], ["c", 12345678901234567890]]', CLEAN),
+        ('[["a", -1], ["a", -2]]', DUPLICATE),
+        ('[["\\ud800", -1]]', BAD_TOKEN),
+        ('[["a", NaN]]', BAD_SCORE),
+        ('[["a", -Infinity]]', BAD_SCORE),
+        ('[["a", 1e400]]', BAD_SCORE),  # Python: inf, refused as not finite
+        ('[["a", true]]', BAD_SCORE),
+        ('[["a", "1"]]', BAD_SCORE),
+        ('[["a", 01]]', BAD_SCORE),
+        ('[["a", 1.]]', BAD_SCORE),
+        ('[["a"]]', BAD_SCORE),
+        ('[["a", 1, 2]]', BAD_SCORE),
+        ("[[1, 1]]", BAD_SCORE),
+        ('["a"]', BAD_SCORE),
+        ("[]", EMPTY),
+        ('[["a", 1],]', BAD_SCORE),
+    ],
+)
+def test_unigram_statuses(entries, status):
+    assert _unigram_status(entries) == status
+
+
+@settings(max_examples=200, deadline=None)
+@given(score=st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**30), 10**30))
+def test_scores_read_as_json_loads_reads_them(score):
+    text = json.dumps({"model": {"type": "Unigram", "unk_id": 0, "vocab": [["a", score]]}})
+    got = parse(text)
+    assert got is not None
+    assert got["model"]["vocab"].scores.tolist() == [float(score)]
+
+
+@pytest.mark.parametrize(
+    ("merges", "status"),
+    [
+        ('["a b", "ab c"]', CLEAN),
+        ('[["a", "b"], ["ab", "c"]]', CLEAN),
+        ("[]", CLEAN),
+        ('["a b", ["ab", "c"]]', BAD_MERGE),
+        ('[["a", "b"], "ab c"]', BAD_MERGE),
+        ('[["a", "b", "c"]]', BAD_MERGE),
+        ('[["a"]]', BAD_MERGE),
+        ('["a\\u0000b"]', BAD_MERGE),
+        ('["a \\ud800"]', BAD_MERGE),
+        ("[1]", BAD_MERGE),
+    ],
+)
+def test_merge_statuses(merges, status):
+    text = '{"model": {"type": "BPE", "merges": ' + merges + ', "vocab": {"a": 0}}}'
+    assert _status(text) == status
+
+
+def test_merges_read_as_json_loads_reads_them():
+    for merges in (["a b", "ab c", "é ü"], [["a", "b"], ["a b", "c"]], []):
+        tj = {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": merges}}
+        got = parse(json.dumps(tj, ensure_ascii=False))
+        assert got is not None
+        table = got["model"]["merges"]
+        assert isinstance(table, _tokenizer_doc.MergeTable)
+        assert len(table) == len(merges) and list(table) == merges
+
+
+@pytest.fixture(scope="module")
+def unigram_json() -> str:
+    from unigram_util import spm_json, with_added
+
+    return with_added(spm_json(2000, n_lines=4000), ["<new>", "▁the"])
+
+
+@pytest.fixture(scope="module")
+def bpe_json() -> str:
+    from test_native_tokenizer_bpe import variant_json
+
+    return variant_json("gpt2")
+
+
+def _folder(tj: str, dest: Path) -> Path:
+    tokenizer = Tokenizer.from_str(tj)
+    n = tokenizer.get_vocab_size(with_added_tokens=True)
+    table = np.random.default_rng(0).standard_normal((n, 6)).astype(np.float32)
+    fastpool.StaticModel(table, tokenizer).save_pretrained(dest)
+    return dest
+
+
+FAMILY_TEXTS = [
+    "Hello world, naïve café",
+    "Паке́т для работы с изображениями <new> 日本語のテキスト",
+    "",
+    "  spaces   and\ttabs <|endoftext|> ▁the end",
+    "x" * 500,
+]
+
+
+@pytest.mark.parametrize("family", ["unigram", "bpe"])
+def test_unigram_and_bpe_load_without_the_tokenizer(family, request, tmp_path):
+    tj = request.getfixturevalue(f"{family}_json")
+    folder = _folder(tj, tmp_path / family)
+    lazy = fastpool.load(folder)
+    eager = fastpool.load(folder, tokenizer_backend="tokenizers")
+    assert lazy.tokenizer_backend == "native" and not lazy._doc.built
+    assert isinstance(lazy._doc.data["model"]["vocab"], VocabTable | _tokenizer_doc.PieceTable)
+    for name in ("n_tokens", "max_id", "median_token_length", "unk_id", "drop_id"):
+        assert getattr(lazy._pipeline, name) == getattr(eager._pipeline, name), name
+    assert lazy._doc.padding == eager._doc.padding
+    for a, b in zip(lazy.tokenize_csr(FAMILY_TEXTS), eager.tokenize_csr(FAMILY_TEXTS), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(lazy.encode(FAMILY_TEXTS), eager.encode(FAMILY_TEXTS), atol=1e-6)
+    assert not lazy._doc.built
+    # Pickling, saving and the tokenizers Tokenizer on demand, as the slow path gives them.
+    again = pickle.loads(pickle.dumps(lazy))
+    assert not again._doc.built
+    np.testing.assert_array_equal(again.encode(FAMILY_TEXTS), lazy.encode(FAMILY_TEXTS))
+    lazy.save_pretrained(tmp_path / "lazy")
+    eager.save_pretrained(tmp_path / "eager")
+    for name in ("tokenizer.json", "model.safetensors"):
+        assert (tmp_path / "lazy" / name).read_bytes() == (tmp_path / "eager" / name).read_bytes()
+    text = FAMILY_TEXTS[1]
+    assert lazy.tokenizer.encode(text).ids == eager.tokenizer.encode(text).ids
+
+
+def _unigram_edit(tj: dict, how: str) -> None:
+    vocab = tj["model"]["vocab"]
+    if how == "duplicate":
+        vocab.append(list(vocab[5]))
+    elif how == "nan":
+        vocab[7][1] = float("nan")
+    elif how == "string score":
+        vocab[7][1] = "-1.0"
+    elif how == "bool score":
+        vocab[7][1] = True
+    elif how == "triple":
+        vocab[7].append(0.0)
+    elif how == "surrogate":
+        vocab[7][0] = "\ud800"
+    elif how == "unk_id":
+        tj["model"]["unk_id"] = len(vocab)
+
+
+@pytest.mark.parametrize(
+    "how", ["duplicate", "nan", "string score", "bool score", "triple", "surrogate", "unk_id"]
+)
+def test_dirty_unigram_vocabularies_fall_back_with_the_same_reason(unigram_json, how):
+    tj = json.loads(unigram_json)
+    _unigram_edit(tj, how)
+    text = json.dumps(tj)
+    assert native_support(TokenizerDoc(text).data) == native_support(json.loads(text))
+
+
+def _bpe_edit(tj: dict, how: str) -> None:
+    model = tj["model"]
+    if how == "mixed merges":
+        model["merges"][3] = " ".join(model["merges"][3])
+    elif how == "nul merge":
+        model["merges"][3] = ["a\0", "b"]
+    elif how == "unknown merge":
+        model["merges"][3] = ["no-such-token", "b"]
+    elif how == "nul token":
+        model["vocab"]["a\0b"] = len(model["vocab"])
+    elif how == "long token":
+        model["vocab"]["a" * 1001] = len(model["vocab"])
+
+
+@pytest.mark.parametrize(
+    "how", ["mixed merges", "nul merge", "unknown merge", "nul token", "long token"]
+)
+def test_dirty_bpe_files_fall_back_with_the_same_reason(bpe_json, how):
+    tj = json.loads(bpe_json)
+    _bpe_edit(tj, how)
+    text = json.dumps(tj)
+    assert native_support(TokenizerDoc(text).data) == native_support(json.loads(text))
+
+
+def test_a_bpe_file_tokenizers_refuses_is_refused_at_load(bpe_json, tmp_path):
+    folder = _folder(bpe_json, tmp_path / "bpe")
+    tj = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    tj["model"]["merges"][3] = ["no-such-token", "b"]  # clean for the native pass
+    (folder / "tokenizer.json").write_text(json.dumps(tj), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"tokenizer\.json: not a valid tokenizer"):
+        fastpool.load(folder)
+
+
+def test_bpe_builds_its_native_tables_once(bpe_json, monkeypatch):
+    from fastpool.tokenizer import bpe, native
+
+    calls = []
+    real = bpe._construct
+    monkeypatch.setattr(bpe, "_construct", lambda tj: calls.append(1) or real(tj))
+    tok = native.NativeTokenizer(bpe_json)
+    assert len(calls) == 1
+    want = Tokenizer.from_str(bpe_json)
+    for text in FAMILY_TEXTS:
+        ids, _ = tok.tokenize_csr([text])
+        assert ids.tolist() == want.encode(text, add_special_tokens=False).ids

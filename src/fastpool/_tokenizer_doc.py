@@ -380,7 +380,8 @@ class TokenizerDoc:
         source: str | None = None,
     ) -> None:
         # bytes: UTF-8 already checked (parse read it clean), decoded on first use.
-        self._text, self._raw = (None, text) if isinstance(text, bytes) else (text, None)
+        self._text: str | None = None if isinstance(text, bytes) else text
+        self._raw: bytes | None = text if isinstance(text, bytes) else None
         self.padding = padding
         self.source = source
         #: The parsed value once read (``data`` reads it on first use).
@@ -403,9 +404,8 @@ class TokenizerDoc:
     def data(self) -> Mapping[str, Any]:
         """The parsed tokenizer.json (``model.vocab`` a VocabTable where :func:`parse` could)."""
         if self.parsed is None:
-            self.parsed = parse(self._raw if self._text is None else self._text) or json.loads(
-                self.text
-            )
+            raw = self._raw
+            self.parsed = parse(self.text if raw is None else raw) or json.loads(self.text)
         return self.parsed
 
     @property

@@ -212,15 +212,15 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     if n > INT32_MAX:
         return "vocabulary too large for int32 ids"
     # The per-token checks (vocabulary, every merge) are the build itself, in C++.
-    key = _key(tj)
-    if _cached(key) is not None:
+    cache_key = _key(tj)
+    if _cached(cache_key) is not None:
         return ""
     tok = _construct(tj)
     if isinstance(tok, str):
         return tok
     _last.clear()
-    if key is not None:
-        _last.extend((*key, tok))
+    if cache_key is not None:
+        _last.extend((*cache_key, tok))
     return ""
 
 
