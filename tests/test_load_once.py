@@ -525,3 +525,15 @@ def test_bpe_builds_its_native_tables_once(bpe_json, monkeypatch):
     for text in FAMILY_TEXTS:
         ids, _ = tok.tokenize_csr([text])
         assert ids.tolist() == want.encode(text, add_special_tokens=False).ids
+
+
+def test_find_many_agrees_with_the_dict():
+    table = parse(json.dumps(bert_json()))["model"]["vocab"]
+    vocab = bert_json()["model"]["vocab"]
+    tokens = [*list(vocab)[::97], "no-such-token", "\ud800", "", "[UNK]", "##s"]
+    for some in (tokens[:3], tokens):  # a few: linear look-ups; many: one hashed pass
+        assert table.find_many(some) == [vocab.get(t) for t in some]
+    pieces = parse(json.dumps({"model": {"type": "Unigram", "vocab": [["a", 0], ["", 1]]}}))
+    table = pieces["model"]["vocab"]
+    assert table.find_many(["", "a", "b", "\ud800"] * 3) == [1, 0, None, None] * 3
+    assert table[1] == ["", 1.0] and table[-2] == ["a", 0.0] and list(table) == table.as_list()

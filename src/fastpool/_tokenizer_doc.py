@@ -120,7 +120,11 @@ def _find_index(blob: bytes, offsets: np.ndarray, token: str) -> int:
 
 
 def _find_indices(table: VocabTable | PieceTable, tokens: list[str]) -> list[int]:
-    """The table index of each token (-1: absent), in one hashed native pass."""
+    """The table index of each token (-1: absent), in one hashed native pass (a few
+    tokens: one linear look-up each, cheaper than hashing the table)."""
+    if len(tokens) <= 8:
+        return [_find_index(table.blob, table.offsets, t) if isinstance(t, str) else -1
+                for t in tokens]  # fmt: skip
     # A lone surrogate's surrogatepass bytes are no valid UTF-8: never in a clean table.
     needles = [t.encode("utf-8", "surrogatepass") if isinstance(t, str) else b"" for t in tokens]
     found = _core.find_strings(table.blob, table.offsets, needles)

@@ -111,11 +111,12 @@ def _surrogate_free(texts: tuple, err: UnicodeEncodeError) -> tuple:
 class NativeTokenizer:
     """A native tokenizer (of any family in ``FAMILIES``) built from a supported tokenizer.json."""
 
-    def __init__(self, tokenizer_json: Mapping[str, Any] | str) -> None:
+    def __init__(self, tokenizer_json: Mapping[str, Any] | str, *, supported: bool = False) -> None:
         tj = _load(tokenizer_json)
-        ok, reason = native_support(tj)
-        if not ok:
-            raise ValueError(f"tokenizer.json is not supported natively: {reason}")
+        if not supported:  # supported: the caller's native_support(tj) just said so
+            ok, reason = native_support(tj)
+            if not ok:
+                raise ValueError(f"tokenizer.json is not supported natively: {reason}")
         built = FAMILIES[tj["model"]["type"]].build(tj)
         #: The unknown token's id, or -1 if the model has none.
         self.unk_id = built.unk_id

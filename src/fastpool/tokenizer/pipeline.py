@@ -131,7 +131,7 @@ class TokenizerPipeline:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
         ok, reason = native_support(data)
-        return (NativeTokenizer(data) if ok else None), reason
+        return (NativeTokenizer(data, supported=True) if ok else None), reason
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The native tokenizer is a C++ object: the pipeline is rebuilt from the json.
