@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import pickle
 import re
 import shutil
@@ -362,6 +363,14 @@ def test_scores_read_as_json_loads_reads_them(score):
     got = parse(text)
     assert got is not None
     assert got["model"]["vocab"].scores.tolist() == [float(score)]
+
+
+@pytest.mark.parametrize("literal", ["-0", "0", "-0.0", "-0e5", "1E2", "-12345678901234567890"])
+def test_score_literals_read_as_python_reads_them(literal):
+    text = '{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["a", ' + literal + "]]}}"
+    want = float(json.loads(text)["model"]["vocab"][0][1])
+    got = parse(text)["model"]["vocab"].scores[0]
+    assert (got, math.copysign(1, got)) == (want, math.copysign(1, want))
 
 
 @pytest.mark.parametrize(

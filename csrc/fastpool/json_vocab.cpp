@@ -257,17 +257,21 @@ struct Reader {
         } else if (!digits()) {
             return false;
         }
+        bool integer = true;
         if (q < end && *q == '.') {
             ++q;
+            integer = false;
             if (!digits()) return false;
         }
         if (q < end && (*q == 'e' || *q == 'E')) {
             ++q;
+            integer = false;
             if (q < end && (*q == '+' || *q == '-')) ++q;
             if (!digits()) return false;
         }
         const auto [ptr, ec] = std::from_chars(start, q, value);
         if (ec != std::errc() || ptr != q || !std::isfinite(value)) return false;
+        if (integer && value == 0) value = 0.0;  // Python's int -0 is 0: float(0) is +0.0
         p = q;
         return true;
     }

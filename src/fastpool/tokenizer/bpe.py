@@ -134,9 +134,10 @@ def _pre_tokenizer(pre: Any) -> tuple[Mapping[str, Any] | str, str | None]:
 
 
 # support_reason's native build, kept for the build() that NativeTokenizer calls right
-# after it: (vocab table, merge table, the other inputs' repr, the built tokenizer).
-# Only for tables the native JSON pass read (immutable), so the key cannot go stale.
-_last: list[Any] = []
+# after it: one slot of (vocab table, merge table, the other inputs' repr, the built
+# tokenizer), replaced whole (a reader never sees half of it). Only for tables the native
+# JSON pass read (immutable), so the key cannot go stale.
+_last: list[tuple[Any, Any, str, Any] | None] = [None]
 
 
 def _key(tj: Mapping[str, Any]) -> tuple[Any, Any, str] | None:
@@ -151,9 +152,10 @@ def _key(tj: Mapping[str, Any]) -> tuple[Any, Any, str] | None:
 
 
 def _cached(key: tuple[Any, Any, str] | None) -> Any:
-    if key is None or not _last:
+    last = _last[0]
+    if key is None or last is None:
         return None
-    vocab, merges, other, tok = _last
+    vocab, merges, other, tok = last
     return tok if (vocab is key[0] and merges is key[1] and other == key[2]) else None
 
 
@@ -218,9 +220,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     tok = _construct(tj)
     if isinstance(tok, str):
         return tok
-    _last.clear()
-    if cache_key is not None:
-        _last.extend((*cache_key, tok))
+    _last[0] = None if cache_key is None else (*cache_key, tok)
     return ""
 
 
@@ -272,7 +272,7 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
 def build(tj: Mapping[str, Any]) -> Built:
     """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
     tok = _cached(_key(tj))
-    _last.clear()
+    _last[0] = None
     if tok is None:
         tok = _construct(tj)
     assert not isinstance(tok, str), tok
