@@ -546,3 +546,27 @@ def test_find_many_agrees_with_the_dict():
     table = pieces["model"]["vocab"]
     assert table.find_many(["", "a", "b", "\ud800"] * 3) == [1, 0, None, None] * 3
     assert table[1] == ["", 1.0] and table[-2] == ["a", 0.0] and list(table) == table.as_list()
+
+
+@pytest.mark.parametrize("family", ["wordpiece", "unigram", "bpe", "bpe-strings", "empty-merges"])
+def test_extent_of_the_rest_plus_the_tables_is_the_whole_texts(family, request):
+    if family == "wordpiece":
+        tj = json.dumps(bert_json())
+    elif family == "unigram":
+        tj = request.getfixturevalue("unigram_json")
+    else:
+        data = json.loads(request.getfixturevalue("bpe_json"))
+        merges = data["model"]["merges"]
+        data["model"]["merges"] = (
+            [] if family == "empty-merges" else [" ".join(m) for m in merges]
+            if family == "bpe-strings" else merges
+        )  # fmt: skip
+        tj = json.dumps(data)
+    raw = tj.encode("utf-8")
+    scanned = _tokenizer_doc.scan(raw)
+    assert scanned is not None
+    depth, whole = _core.json_extent(raw, 128)
+    rest_depth, rest = _core.json_extent(scanned.rest, 128)
+    assert rest + scanned.structurals == whole
+    # The tables nest at most one level below the vocab / merges value (depth 3).
+    assert max(rest_depth, 4 if family in ("unigram", "bpe") else 3) == depth
