@@ -26,6 +26,7 @@ from fastpool._tokenizer_doc import TokenizerDoc, VocabTable, parse
 from fastpool.tokenizer.native import native_support
 
 CLEAN, DUPLICATE, NOT_OBJECT, BAD_TOKEN, LONG_TOKEN, BAD_ID, EMPTY = 0, 2, 3, 4, 5, 6, 7
+BAD_SCORE, BAD_MERGE = 9, 10
 
 
 def _table_dict(table: VocabTable) -> dict[str, int]:
@@ -118,9 +119,15 @@ def test_any_clean_vocabulary_reads_as_json_loads(tokens, ascii_only):
 @given(text=st.text(max_size=60))
 def test_arbitrary_text_never_crashes_the_pass(text):
     # Whatever the bytes, a status; never a crash (the caller falls back on non-zero).
-    for wrapped in (text, '{"model": {"vocab": ' + text, '{"model": {"vocab": {' + text + "}}}"):
+    for wrapped in (
+        text,
+        '{"model": {"vocab": ' + text,
+        '{"model": {"vocab": {' + text + "}}}",
+        '{"model": {"vocab": [[' + text + "]]}}",
+        '{"model": {"merges": [' + text + '], "vocab": {"a": 0}}}',
+    ):
         status = _status(wrapped)
-        assert 0 <= status <= 8
+        assert 0 <= status <= BAD_MERGE
         if status == CLEAN:
             json.loads(wrapped[: wrapped.rindex("}") + 1] if wrapped.endswith("}") else wrapped)
 
@@ -322,8 +329,6 @@ def test_import_does_not_build_anything_heavy():
 
 
 # ------------------------------------------------------------------ Unigram and BPE tables
-
-BAD_SCORE, BAD_MERGE = 9, 10
 
 
 def _unigram_status(entries: str) -> int:
