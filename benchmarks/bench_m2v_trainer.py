@@ -62,12 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
+    from model2vec import StaticModel as M2VModel
+    from model2vec.train import StaticModelForPairSimilarity, StaticModelForSimilarity
+
     import fastpool
     from fastpool._api import default_model_path
     from fastpool.train.contrastive import train_contrastive
     from fastpool.train.fit import fit
-    from model2vec import StaticModel as M2VModel
-    from model2vec.train import StaticModelForPairSimilarity, StaticModelForSimilarity
 
     texts, y = _features(args.features, args.texts)
     rows = [json.loads(x) for x in args.pairs.open(encoding="utf-8")][: args.pairs_count]
