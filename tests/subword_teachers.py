@@ -115,12 +115,23 @@ def spm_tokenizer(vocab_size: int = 600, n_sentences: int = 1500) -> Tokenizer:
     return tok
 
 
-def write_teacher(folder: Path, kind: str, *, hidden: int = 32, seed: int = 0) -> Path:
+def write_teacher(
+    folder: Path,
+    kind: str,
+    *,
+    hidden: int = 32,
+    layers: int = 2,
+    heads: int = 4,
+    vocab_size: int = 600,
+    n_sentences: int = 1500,
+    seed: int = 0,
+) -> Path:
     """A RoBERTa (bpe) or XLM-RoBERTa (unigram) model folder with its tokenizer.json."""
     import torch
     import transformers
 
-    tok = {"bpe": bpe_tokenizer, "unigram": unigram_tokenizer, "spm": spm_tokenizer}[kind]()
+    make = {"bpe": bpe_tokenizer, "unigram": unigram_tokenizer, "spm": spm_tokenizer}[kind]
+    tok = make(vocab_size, n_sentences)
     folder.mkdir(parents=True, exist_ok=True)
     tok.save(str(folder / "tokenizer.json"))
     vocab = tok.get_vocab()
@@ -131,13 +142,14 @@ def write_teacher(folder: Path, kind: str, *, hidden: int = 32, seed: int = 0) -
     # XLMRobertaTokenizer class would rebuild the normalizer and pre-tokenizer).
     tokenizer_class = "PreTrainedTokenizerFast"
     (folder / "tokenizer_config.json").write_text(
-        json.dumps({"tokenizer_class": tokenizer_class, "model_max_length": 64, **specials})
+        json.dumps({"tokenizer_class": tokenizer_class, "model_max_length": 512, **specials})
     )
     torch.manual_seed(seed)
     cls = transformers.RobertaConfig if kind == "bpe" else transformers.XLMRobertaConfig
     config = cls(
-        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=2 * hidden, max_position_embeddings=72, pad_token_id=vocab["<pad>"],
+        vocab_size=len(vocab), hidden_size=hidden, num_hidden_layers=layers,
+        num_attention_heads=heads, intermediate_size=4 * hidden, max_position_embeddings=514,
+        pad_token_id=vocab["<pad>"],
         bos_token_id=vocab["<s>"], eos_token_id=vocab["</s>"],
     )  # fmt: skip
     model_cls = transformers.RobertaModel if kind == "bpe" else transformers.XLMRobertaModel

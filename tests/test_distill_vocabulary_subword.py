@@ -177,6 +177,15 @@ def test_errors(teacher: Path) -> None:
         bad["model"]["end_of_word_suffix"] = "</w>"
         with pytest.raises(ValueError, match="BPE teachers with a end_of_word_suffix"):
             add_vocabulary(prune(bad, None), bad, ["word"], None)
+        # A later entry equal to a piece an earlier entry's merges added: model2vec crashes
+        # (skeletoken adds the token twice); a ValueError says to put shorter entries first.
+        vocab, report = add_vocabulary(prune(doc, None), doc, ["tokenizers"], None)
+        piece = next(t for t in vocab.tokens[-report.merge_pieces :] if t[0] == "\u0120")
+        with pytest.raises(ValueError, match="put shorter entries first"):
+            add_vocabulary(prune(doc, None), doc, ["tokenizers", piece[1:]], None)
+        with pytest.raises(ValueError, match="already exists in vocabulary"):
+            _m2v(teacher, ["tokenizers", piece[1:]])  # model2vec 0.10's crash
+        add_vocabulary(prune(doc, None), doc, [piece[1:], "tokenizers"], None)  # sorted: fine
     else:
         with pytest.raises(TypeError, match="vocabulary must be a list of str, got int"):
             distill(teacher, vocabulary=["a", 3])  # type: ignore[list-item]

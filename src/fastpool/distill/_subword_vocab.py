@@ -6,7 +6,10 @@ right); the pairs (0, 1), (2, 3), ... of that form are appended as merges, and s
 word is one piece. Each part of a new merge that is not yet a token (the intermediate pieces,
 "Ġsch" on the way to "Ġschools") becomes a token too, right after the word, in code-point
 order: those are rows of the table like any other. The new merges rank last, so they can also
-change how other words split.
+change how other words split. A later entry equal to such a piece crashes model2vec 0.10
+(skeletoken adds the token twice); here it is a ValueError that says to put shorter entries
+first (an intermediate piece is always shorter than the word that made it, so a vocabulary
+sorted by length never hits it).
 
 Unigram: a new piece gets the lowest score of the teacher's vocabulary (its pieces before
 pruning), so Viterbi picks it only where no split into existing pieces scores higher.
@@ -87,14 +90,22 @@ def extend_bpe(
     """
     table = MergeTable(merge_pairs(model.get("merges") or []))
     known = set(vocabulary)
+    made_by: dict[str, str] = {}  # intermediate piece -> the new word whose merges made it
     new: list[str] = []
     for token in singles:
+        if token in made_by:  # model2vec 0.10 crashes here (skeletoken adds it twice)
+            raise ValueError(
+                f"vocabulary entry token {token!r} is already a piece that the merges of the "
+                f"earlier entry {made_by[token]!r} added; put shorter entries first (sort the "
+                "vocabulary by length) or leave it out"
+            )
         new.append(token)
         known.add(token)
         table.add_token(token)
         missing = sorted(table.parts - known)
         new += missing
         known.update(missing)
+        made_by.update(dict.fromkeys(missing, token))
     return new, [list(p) for p in table.pairs]
 
 
