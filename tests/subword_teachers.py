@@ -91,6 +91,7 @@ def spm_tokenizer(vocab_size: int = 600, n_sentences: int = 1500) -> Tokenizer:
         spm.SentencePieceTrainer.train(
             input=corpus, model_prefix=os.path.join(d, "m"), vocab_size=vocab_size,
             model_type="unigram", normalization_rule_name="nmt_nfkc", num_threads=1,
+            hard_vocab_limit=False,
             minloglevel=2,
         )  # fmt: skip
         proto = sentencepiece_model_pb2.ModelProto()  # type: ignore[attr-defined]
