@@ -127,7 +127,7 @@ def test_arbitrary_text_never_crashes_the_pass(text):
         '{"model": {"merges": [' + text + '], "vocab": {"a": 0}}}',
     ):
         status = _status(wrapped)
-        assert 0 <= status <= BAD_MERGE
+        assert 0 <= status <= BAD_MERGE  # json_vocab.h: kClean .. kBadMerge
         if status == CLEAN:
             json.loads(wrapped[: wrapped.rindex("}") + 1] if wrapped.endswith("}") else wrapped)
 
