@@ -384,7 +384,8 @@ class BpeRun {
         } else {
             // The normalizer runs before ByteLevel, which sees its output's first character.
             for (std::size_t i = 0; i < n;) cps.push_back(p[i] < 0x80 ? p[i++] : decode(p, n, i));
-            for (const int f : cfg.forms) unorm::normalize(static_cast<unorm::Form>(f), cps, s_.norm);
+            for (const int f : cfg.forms)
+                unorm::normalize(static_cast<unorm::Form>(f), cps, s_.norm);
             if (!cfg.qwen2_split && cfg.add_prefix_space && (cps.empty() || cps[0] != ' '))
                 cps.insert(cps.begin(), ' ');
         }

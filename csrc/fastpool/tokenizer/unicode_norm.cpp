@@ -19,8 +19,7 @@ constexpr std::uint32_t kMask = (1u << t::kShift) - 1;
 constexpr std::uint32_t kAllPlain = 0xA0;
 
 inline std::uint16_t props(std::uint32_t c) noexcept {
-    return t::kPropsBlocks[static_cast<std::uint32_t>(t::kPropsIndex[c >> t::kShift])
-                               << t::kShift |
+    return t::kPropsBlocks[static_cast<std::uint32_t>(t::kPropsIndex[c >> t::kShift]) << t::kShift |
                            (c & kMask)];
 }
 inline unsigned ccc(std::uint32_t c) noexcept { return c < kAllPlain ? 0 : props(c) & 0xFFu; }

@@ -171,7 +171,8 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
         }
         steps_ = steps;
         for (const NormStep& st : steps_)
-            if (st.kind == NormStep::kUnicode && (st.charsmap < unorm::kNFC || st.charsmap > unorm::kNFKD))
+            if (st.kind == NormStep::kUnicode &&
+                (st.charsmap < unorm::kNFC || st.charsmap > unorm::kNFKD))
                 return false;
         charsmaps_.assign(charsmaps.size(), CharsMap());
         for (std::size_t k = 0; k < charsmaps.size(); ++k)
