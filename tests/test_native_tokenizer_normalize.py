@@ -105,10 +105,11 @@ def test_unknown_form_is_refused():
 # ------------------------------------------------------------------ Unigram
 
 
-def _spm_with(first: list[dict]) -> str:
-    """The SentencePiece tokenizer.json with steps put before its charsmap and Replace."""
+def _spm_with(step: dict, before: bool) -> str:
+    """The SentencePiece tokenizer.json with a step before or after its charsmap and Replace."""
     tj = json.loads(spm_json(vocab_size=4000))
-    tj["normalizer"] = {"type": "Sequence", "normalizers": [*first, tj["normalizer"]]}
+    steps = [step, tj["normalizer"]] if before else [tj["normalizer"], step]
+    tj["normalizer"] = {"type": "Sequence", "normalizers": steps}
     return json.dumps(tj)
 
 
@@ -124,12 +125,13 @@ def test_every_code_point_unigram_nfkc_in_runs():
     assert_same(trained_json(normalizer="NFKC"), runs)
 
 
+@pytest.mark.parametrize("before", [True, False])
 @pytest.mark.parametrize("form", FORMS)
-def test_unigram_form_before_a_charsmap(form, lines):
-    """A form, then the grapheme-wise charsmap: the steps run in Sequence order."""
-    tj = _spm_with([{"type": form}])
+def test_unigram_form_beside_a_charsmap(form, before, lines):
+    """A form before or after the grapheme-wise charsmap: the steps run in Sequence order."""
+    tj = _spm_with({"type": form}, before)
     assert native_support(tj) == (True, "")
-    texts = lines[:800] + _reference("NFD", lines[:400])
+    texts = lines[:400] + _reference("NFD", lines[:200])
     assert_same(tj, texts)
     hf, nt = pair(tj)
     tricky = ["".join(TRICKY[k : k + 9]) for k in range(0, len(TRICKY), 3)]
@@ -201,3 +203,18 @@ def test_bpe_normalized_added_tokens_with_a_normalizer_are_declined(bpe_variant_
         a["normalized"] = True
     ok, reason = native_support(tj)
     assert not ok and "normalized=true" in reason
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_long_runs_of_marks(form):
+    """Thousands of marks after one starter, in falling and mixed class order (sorted
+    stably, in n log n), and jamo runs."""
+    marks = "\u0301\u0316\u0345\u0334\u05b0\u0f71\u0323\u0308"
+    _assert_forms_equal(
+        form,
+        [
+            "e" + "\u0301\u0316" * 3000,
+            "a" + marks * 700 + "b" + marks[::-1] * 300,
+            "\u1100\u1161\u11a8" * 2000 + "\u1100" * 50 + "\u1161" * 50,
+        ],
+    )

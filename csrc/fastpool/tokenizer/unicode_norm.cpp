@@ -52,21 +52,32 @@ inline void decompose(std::uint32_t c, bool k, std::vector<std::uint32_t>& out) 
     out.insert(out.end(), d + 1, d + 1 + d[0]);
 }
 
-// Stable sort of each run of nonzero combining classes (the runs are short).
-void reorder(std::vector<std::uint32_t>& v) noexcept {
+// Stable sort of each run of nonzero combining classes by class: insertion for the
+// usual short runs, std::stable_sort for long ones (a text of thousands of marks in
+// falling order would make insertion quadratic).
+void reorder(std::vector<std::uint32_t>& v) {
     const std::size_t n = v.size();
-    for (std::size_t i = 1; i < n; ++i) {
-        const std::uint32_t c = v[i];
-        const unsigned cc = ccc(c);
-        if (cc == 0) continue;
-        std::size_t j = i;
-        while (j > 0) {
-            const unsigned prev = ccc(v[j - 1]);
-            if (prev <= cc) break;  // a starter (0) ends the run too
-            v[j] = v[j - 1];
-            --j;
+    for (std::size_t i = 0; i < n;) {
+        if (ccc(v[i]) == 0) {
+            ++i;
+            continue;
         }
-        v[j] = c;
+        std::size_t end = i + 1;
+        while (end < n && ccc(v[end]) != 0) ++end;
+        if (end - i > 32) {
+            std::stable_sort(v.begin() + static_cast<std::ptrdiff_t>(i),
+                             v.begin() + static_cast<std::ptrdiff_t>(end),
+                             [](std::uint32_t a, std::uint32_t b) { return ccc(a) < ccc(b); });
+        } else {
+            for (std::size_t k = i + 1; k < end; ++k) {
+                const std::uint32_t c = v[k];
+                const unsigned cc = ccc(c);
+                std::size_t j = k;
+                for (; j > i && ccc(v[j - 1]) > cc; --j) v[j] = v[j - 1];
+                v[j] = c;
+            }
+        }
+        i = end;
     }
 }
 

@@ -208,6 +208,8 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
     model = tj["model"]
     pre, split = _pre_tokenizer(tj["pre_tokenizer"])
     assert isinstance(pre, Mapping), pre
+    forms = _forms(tj.get("normalizer"))
+    assert not isinstance(forms, str), forms
     text = _model_text(model)
     if isinstance(text, str):
         return text
@@ -226,7 +228,7 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
             bool(model.get("byte_fallback", False)),
             -1 if unk is None else int(vocab[unk]),
             split == "qwen2",
-            _forms(tj.get("normalizer")) or None,
+            forms or None,
         )
     except ValueError as err:
         if len(err.args) == 2:  # (message, index of the first merge tokenizers refuses)
