@@ -12,7 +12,7 @@ import json
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from native_tokenizer_util import assert_same, pair
+from native_tokenizer_util import assert_same, hf_ids, native_ids, pair
 from unigram_util import multilingual_lines, sample, spm_json, trained_json
 
 from fastpool.tokenizer import _bridge
@@ -89,12 +89,9 @@ def test_combining_marks_and_jamo(form, texts):
 @settings(max_examples=100, deadline=None)
 @given(data=st.lists(st.binary(max_size=24), min_size=1, max_size=20))
 def test_invalid_utf8_is_replacement_characters(form, data):
-    texts = [b.decode("utf-8", "replace").replace("\0", "") for b in data]
-    want = _reference(form, texts)
-    got = _bridge.unicode_normalize(
-        _bridge.UNICODE_FORMS[form], tuple(b.replace(b"\0", b"") for b in data)
-    )
-    assert got == want
+    data = [b.replace(b"\0", b"") for b in data]  # NUL joins the reference's texts
+    want = _reference(form, [b.decode("utf-8", "replace") for b in data])
+    assert _bridge.unicode_normalize(_bridge.UNICODE_FORMS[form], tuple(data)) == want
 
 
 def test_unknown_form_is_refused():
@@ -179,6 +176,28 @@ def test_bpe_with_a_unicode_normalizer_runs_natively(bpe_variant_json, name, nor
 @given(texts=st.lists(st.text(st.sampled_from(TRICKY), max_size=16), min_size=1, max_size=20))
 def test_bpe_normalized_generated_text(bpe_variant_json, name, norm, texts):
     assert_same(_bpe(bpe_variant_json, name, norm), texts)
+
+
+# Bytes that decode to marks, jamo and precomposed letters, cut and broken.
+_PIECES = [t.encode() for t in TRICKY] + [b"\xcc", b"\xe1\x84", b"\xff", b"\xed\xa0\x80"]
+
+
+@pytest.mark.parametrize(("name", "norm"), BPE_CASES[:2])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(st.lists(st.sampled_from(_PIECES), max_size=12), min_size=1, max_size=8))
+def test_bpe_normalized_invalid_utf8(bpe_variant_json, name, norm, data):
+    """Ill-formed UTF-8 becomes U+FFFD natively before the normalizer, as in tokenizers."""
+    hf, nt = pair(_bpe(bpe_variant_json, name, norm))
+    raw = [b"".join(parts) for parts in data]
+    assert native_ids(nt, raw) == hf_ids(hf, [b.decode("utf-8", "replace") for b in raw])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.lists(st.lists(st.sampled_from(_PIECES), max_size=12), min_size=1, max_size=8))
+def test_unigram_normalized_invalid_utf8(data):
+    hf, nt = pair(trained_json(normalizer="NFKC"))
+    raw = [b"".join(parts) for parts in data]
+    assert native_ids(nt, raw) == hf_ids(hf, [b.decode("utf-8", "replace") for b in raw])
 
 
 @pytest.mark.parametrize(

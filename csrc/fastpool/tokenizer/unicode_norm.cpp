@@ -124,24 +124,33 @@ void compose(std::vector<std::uint32_t>& v) noexcept {
 
 }  // namespace
 
-bool quick_check(Form f, const std::uint32_t* cps, std::size_t n) noexcept {
-    const std::uint16_t no = f == kNFC    ? t::kNfcNo | t::kComposesBack
-                             : f == kNFD  ? t::kNfdNo
-                             : f == kNFKC ? t::kNfkcNo | t::kComposesBack
-                                          : t::kNfkdNo;
-    unsigned last = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const std::uint32_t c = cps[i];
-        if (c < kAllPlain) {
-            last = 0;
-            continue;
-        }
-        const std::uint16_t p = props(c);
-        if (p & no) return false;
-        const unsigned cc = p & 0xFFu;
-        if (cc != 0 && last > cc) return false;
-        last = cc;
+namespace {
+std::uint16_t no_mask(Form f) noexcept {
+    return f == kNFC    ? t::kNfcNo | t::kComposesBack
+           : f == kNFD  ? t::kNfdNo
+           : f == kNFKC ? t::kNfkcNo | t::kComposesBack
+                        : t::kNfkdNo;
+}
+
+// One code point of the quick check; last: the class of the one before it.
+inline bool quick_ok(std::uint32_t c, std::uint16_t no, unsigned& last) noexcept {
+    if (c < kAllPlain) {
+        last = 0;
+        return true;
     }
+    const std::uint16_t p = props(c);
+    const unsigned cc = p & 0xFFu;
+    if ((p & no) || (cc != 0 && last > cc)) return false;
+    last = cc;
+    return true;
+}
+}  // namespace
+
+bool quick_check(Form f, const std::uint32_t* cps, std::size_t n) noexcept {
+    const std::uint16_t no = no_mask(f);
+    unsigned last = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (!quick_ok(cps[i], no, last)) return false;
     return true;
 }
 
@@ -169,12 +178,18 @@ void normalize_utf8(Form f, const char* text, std::size_t n, std::string& out,
         out.assign(text, n);
         return;
     }
-    cps.clear();
-    for (i = 0; i < n;) cps.push_back(decode(s, n, i));
-    if (quick_check(f, cps.data(), cps.size())) {
+    // The quick check while decoding, after the ASCII prefix (which leaves class 0
+    // behind); only text that fails it is decoded into cps.
+    const std::uint16_t no = no_mask(f);
+    unsigned last = 0;
+    bool ok = true;
+    for (std::size_t j = i; ok && j < n;) ok = quick_ok(decode(s, n, j), no, last);
+    if (ok) {
         out.assign(text, n);
         return;
     }
+    cps.clear();
+    for (i = 0; i < n;) cps.push_back(decode(s, n, i));
     normalize_slow(f, cps, tmp);
     out.clear();
     char buf[4];
