@@ -17,9 +17,14 @@ Cases (``CASES``; add one by name, a function that writes a model folder):
 * ``default``: the bundled model (29,525-token WordPiece, the bar: <= 15 ms, <= 10 MB);
 * ``wordpiece-250k``: the bundled tokenizer.json with its vocabulary grown to
   250,000 tokens (synthesized: ``w<i>`` and ``##w<i>``), a float16 table of 8 columns;
-* ``default-tokenizers``: the bundled model with ``tokenizer_backend="tokenizers"``.
+* ``default-tokenizers``: the bundled model with ``tokenizer_backend="tokenizers"``;
+* ``unigram-250k``: peers_unigram.py's 250,000-piece SentencePiece Unigram model
+  (XLM-R's tokenizer.json shape, float32 table of 64 columns; the bar: <= 150 ms);
+* ``unigram-250k-tokenizers``: the same with ``tokenizer_backend="tokenizers"``;
+* ``bpe-50k``: a byte-level BPE (GPT-2's shape) trained here with ``tokenizers`` on
+  Debian's translated descriptions and stdlib docstrings, up to 50,000 tokens.
 
-A Unigram case goes in ``CASES`` the same way once that family loads natively.
+``--keep DIR`` keeps the built models in DIR for the next run (they take ~30 s to make).
 """
 
 from __future__ import annotations
@@ -87,11 +92,54 @@ def _wordpiece_250k(dest: Path) -> tuple[str, str]:
     return str(folder), "auto"
 
 
+def _unigram_250k(dest: Path) -> tuple[str, str]:
+    folder = dest / "unigram-250k"
+    if not (folder / "model.safetensors").is_file():
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import peers_unigram
+
+        peers_unigram.make_model(folder)
+    return str(folder), "auto"
+
+
+def _unigram_250k_tokenizers(dest: Path) -> tuple[str, str]:
+    return _unigram_250k(dest)[0], "tokenizers"
+
+
+def _bpe_50k(dest: Path) -> tuple[str, str]:
+    folder = dest / "bpe-50k"
+    if not (folder / "model.safetensors").is_file():
+        import numpy as np
+        from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+        import fastpool
+
+        root = Path(__file__).resolve().parents[1]
+        sys.path[:0] = [str(root / "tests"), str(root / "scripts")]
+        from stdlib_sentences import sentences
+        from unigram_util import multilingual_lines
+
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        trainer = trainers.BpeTrainer(
+            vocab_size=50_000, show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )  # fmt: skip
+        tok.train_from_iterator([*multilingual_lines(), *sentences()], trainer)
+        n = tok.get_vocab_size(with_added_tokens=True)
+        table = np.random.default_rng(0).standard_normal((n, 64)).astype(np.float32)
+        fastpool.StaticModel(table, tok).save_pretrained(folder)
+    return str(folder), "auto"
+
+
 #: name -> function(scratch folder) -> (model folder, "" for the bundled one; backend)
 CASES: dict[str, Callable[[Path], tuple[str, str]]] = {
     "default": _default,
     "wordpiece-250k": _wordpiece_250k,
     "default-tokenizers": _default_tokenizers,
+    "unigram-250k": _unigram_250k,
+    "unigram-250k-tokenizers": _unigram_250k_tokenizers,
+    "bpe-50k": _bpe_50k,
 }
 
 
@@ -100,13 +148,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--python", action="append", default=[], help="another interpreter")
     parser.add_argument("--case", action="append", choices=sorted(CASES), default=[])
+    parser.add_argument("--keep", type=Path, default=None, help="keep built models here")
     args = parser.parse_args()
     pythons = [sys.executable, *args.python]
     cases = args.case or list(CASES)
     results: dict[tuple[str, str], list[dict]] = {}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-load-") as scratch:
-        targets = {name: CASES[name](Path(scratch)) for name in cases}
+        models = args.keep or Path(scratch)
+        models.mkdir(parents=True, exist_ok=True)
+        targets = {name: CASES[name](models) for name in cases}
         env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
         for _ in range(args.rounds):
             for name in cases:

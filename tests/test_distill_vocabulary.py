@@ -162,8 +162,8 @@ def test_vocabulary_errors(teacher: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="vocabulary_quantization must be a positive int"):
         distill(teacher, vocabulary_quantization=0)
     bpe = json.loads((teacher / "tokenizer.json").read_text())
-    bpe["model"] = {"type": "BPE", "vocab": {"a": 0}, "merges": []}
-    with pytest.raises(ValueError, match="WordPiece or WordLevel, got 'BPE'"):
+    bpe["model"] = {"type": "BPE", "vocab": {"a": 0}, "merges": [], "end_of_word_suffix": "</w>"}
+    with pytest.raises(ValueError, match="BPE teachers with a end_of_word_suffix"):
         add_vocabulary(prune(bpe, None), bpe, ["word"], None)
 
 

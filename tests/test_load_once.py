@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import pickle
 import re
 import shutil
@@ -34,7 +35,7 @@ def _table_dict(table: VocabTable) -> dict[str, int]:
 
 
 def _status(text: str) -> int:
-    return _core.json_vocab(text.encode("utf-8"), _tokenizer_doc.MAX_TOKEN_CHARS)[0]
+    return _core.json_vocab(text.encode("utf-8"), _tokenizer_doc.MAX_TOKEN_CHARS)["status"]
 
 
 # ------------------------------------------------------------------ the native pass
@@ -77,7 +78,9 @@ def test_bundled_vocabulary_matches_json_loads():
         ('{"a": "0"}', BAD_ID),
         ('{"a": 99999999999}', BAD_ID),
         ("{}", EMPTY),
-        ("[]", NOT_OBJECT),
+        ("[]", EMPTY),  # a list: Unigram's shape
+        ("3", NOT_OBJECT),
+        ('"a"', NOT_OBJECT),
         ('{"a": 0,}', 8),
     ],
 )
@@ -117,7 +120,7 @@ def test_arbitrary_text_never_crashes_the_pass(text):
     # Whatever the bytes, a status; never a crash (the caller falls back on non-zero).
     for wrapped in (text, '{"model": {"vocab": ' + text, '{"model": {"vocab": {' + text + "}}}"):
         status = _status(wrapped)
-        assert 0 <= status <= 8
+        assert 0 <= status <= 10  # json_vocab.h: kClean .. kBadMerge
         if status == CLEAN:
             json.loads(wrapped[: wrapped.rindex("}") + 1] if wrapped.endswith("}") else wrapped)
 
@@ -125,8 +128,10 @@ def test_arbitrary_text_never_crashes_the_pass(text):
 def test_parse_falls_back_on_other_models_and_unclean_vocabularies():
     tj = copy.deepcopy(bert_json())
     assert isinstance(parse(json.dumps(tj))["model"]["vocab"], VocabTable)
-    tj["model"]["type"] = "BPE"
+    tj["model"]["type"] = "WordLevel"
     assert parse(json.dumps(tj)) is None  # a family that does not take a VocabTable yet
+    tj["model"]["type"] = "Unigram"
+    assert parse(json.dumps(tj)) is None  # an object vocab where a list belongs
     tj = copy.deepcopy(bert_json())
     text = json.dumps(tj)
     assert parse(text.replace('"[UNK]": 100', '"[UNK]": 100.0', 1)) is None
@@ -314,3 +319,254 @@ def test_import_does_not_build_anything_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# ------------------------------------------------------------------ Unigram and BPE tables
+
+BAD_SCORE, BAD_MERGE = 9, 10
+
+
+def _unigram_status(entries: str) -> int:
+    return _status('{"model": {"type": "Unigram", "unk_id": 0, "vocab": ' + entries + "}}")
+
+
+@pytest.mark.parametrize(
+    ("entries", "status"),
+    [
+        ('[["a", -1.5], ["b", 0]]', CLEAN),
+        ('[["\\u00e9", -0.0], ["", 1e-3], ["c", 12345678901234567890]]', CLEAN),
+        ('[["a", -1], ["a", -2]]', DUPLICATE),
+        ('[["\\ud800", -1]]', BAD_TOKEN),
+        ('[["a", NaN]]', BAD_SCORE),
+        ('[["a", -Infinity]]', BAD_SCORE),
+        ('[["a", 1e400]]', BAD_SCORE),  # Python: inf, refused as not finite
+        ('[["a", true]]', BAD_SCORE),
+        ('[["a", "1"]]', BAD_SCORE),
+        ('[["a", 01]]', BAD_SCORE),
+        ('[["a", 1.]]', BAD_SCORE),
+        ('[["a"]]', BAD_SCORE),
+        ('[["a", 1, 2]]', BAD_SCORE),
+        ("[[1, 1]]", BAD_SCORE),
+        ('["a"]', BAD_SCORE),
+        ("[]", EMPTY),
+        ('[["a", 1],]', BAD_SCORE),
+    ],
+)
+def test_unigram_statuses(entries, status):
+    assert _unigram_status(entries) == status
+
+
+@settings(max_examples=200, deadline=None)
+@given(score=st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(10**30), 10**30))
+def test_scores_read_as_json_loads_reads_them(score):
+    text = json.dumps({"model": {"type": "Unigram", "unk_id": 0, "vocab": [["a", score]]}})
+    got = parse(text)
+    assert got is not None
+    assert got["model"]["vocab"].scores.tolist() == [float(score)]
+
+
+@pytest.mark.parametrize("literal", ["-0", "0", "-0.0", "-0e5", "1E2", "-12345678901234567890"])
+def test_score_literals_read_as_python_reads_them(literal):
+    text = '{"model": {"type": "Unigram", "unk_id": 0, "vocab": [["a", ' + literal + "]]}}"
+    want = float(json.loads(text)["model"]["vocab"][0][1])
+    got = parse(text)["model"]["vocab"].scores[0]
+    assert (got, math.copysign(1, got)) == (want, math.copysign(1, want))
+
+
+@pytest.mark.parametrize(
+    ("merges", "status"),
+    [
+        ('["a b", "ab c"]', CLEAN),
+        ('[["a", "b"], ["ab", "c"]]', CLEAN),
+        ("[]", CLEAN),
+        ('["a b", ["ab", "c"]]', BAD_MERGE),
+        ('[["a", "b"], "ab c"]', BAD_MERGE),
+        ('[["a", "b", "c"]]', BAD_MERGE),
+        ('[["a"]]', BAD_MERGE),
+        ('["a\\u0000b"]', BAD_MERGE),
+        ('["a \\ud800"]', BAD_MERGE),
+        ("[1]", BAD_MERGE),
+    ],
+)
+def test_merge_statuses(merges, status):
+    text = '{"model": {"type": "BPE", "merges": ' + merges + ', "vocab": {"a": 0}}}'
+    assert _status(text) == status
+
+
+def test_merges_read_as_json_loads_reads_them():
+    for merges in (["a b", "ab c", "é ü"], [["a", "b"], ["a b", "c"]], []):
+        tj = {"model": {"type": "BPE", "vocab": {"a": 0}, "merges": merges}}
+        got = parse(json.dumps(tj, ensure_ascii=False))
+        assert got is not None
+        table = got["model"]["merges"]
+        assert isinstance(table, _tokenizer_doc.MergeTable)
+        assert len(table) == len(merges) and list(table) == merges
+
+
+@pytest.fixture(scope="module")
+def unigram_json() -> str:
+    from unigram_util import spm_json, with_added
+
+    return with_added(spm_json(2000, n_lines=4000), ["<new>", "▁the"])
+
+
+@pytest.fixture(scope="module")
+def bpe_json() -> str:
+    from test_native_tokenizer_bpe import variant_json
+
+    return variant_json("gpt2")
+
+
+def _folder(tj: str, dest: Path) -> Path:
+    tokenizer = Tokenizer.from_str(tj)
+    n = tokenizer.get_vocab_size(with_added_tokens=True)
+    table = np.random.default_rng(0).standard_normal((n, 6)).astype(np.float32)
+    fastpool.StaticModel(table, tokenizer).save_pretrained(dest)
+    return dest
+
+
+FAMILY_TEXTS = [
+    "Hello world, naïve café",
+    "Паке́т для работы с изображениями <new> 日本語のテキスト",
+    "",
+    "  spaces   and\ttabs <|endoftext|> ▁the end",
+    "x" * 500,
+]
+
+
+@pytest.mark.parametrize("family", ["unigram", "bpe"])
+def test_unigram_and_bpe_load_without_the_tokenizer(family, request, tmp_path):
+    tj = request.getfixturevalue(f"{family}_json")
+    folder = _folder(tj, tmp_path / family)
+    lazy = fastpool.load(folder)
+    eager = fastpool.load(folder, tokenizer_backend="tokenizers")
+    assert lazy.tokenizer_backend == "native" and not lazy._doc.built
+    assert isinstance(lazy._doc.data["model"]["vocab"], VocabTable | _tokenizer_doc.PieceTable)
+    for name in ("n_tokens", "max_id", "median_token_length", "unk_id", "drop_id"):
+        assert getattr(lazy._pipeline, name) == getattr(eager._pipeline, name), name
+    assert lazy._doc.padding == eager._doc.padding
+    for a, b in zip(lazy.tokenize_csr(FAMILY_TEXTS), eager.tokenize_csr(FAMILY_TEXTS), strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(lazy.encode(FAMILY_TEXTS), eager.encode(FAMILY_TEXTS), atol=1e-6)
+    assert not lazy._doc.built
+    # Pickling, saving and the tokenizers Tokenizer on demand, as the slow path gives them.
+    again = pickle.loads(pickle.dumps(lazy))
+    assert not again._doc.built
+    np.testing.assert_array_equal(again.encode(FAMILY_TEXTS), lazy.encode(FAMILY_TEXTS))
+    lazy.save_pretrained(tmp_path / "lazy")
+    eager.save_pretrained(tmp_path / "eager")
+    for name in ("tokenizer.json", "model.safetensors"):
+        assert (tmp_path / "lazy" / name).read_bytes() == (tmp_path / "eager" / name).read_bytes()
+    text = FAMILY_TEXTS[1]
+    assert lazy.tokenizer.encode(text).ids == eager.tokenizer.encode(text).ids
+
+
+def _unigram_edit(tj: dict, how: str) -> None:
+    vocab = tj["model"]["vocab"]
+    if how == "duplicate":
+        vocab.append(list(vocab[5]))
+    elif how == "nan":
+        vocab[7][1] = float("nan")
+    elif how == "string score":
+        vocab[7][1] = "-1.0"
+    elif how == "bool score":
+        vocab[7][1] = True
+    elif how == "triple":
+        vocab[7].append(0.0)
+    elif how == "surrogate":
+        vocab[7][0] = "\ud800"
+    elif how == "unk_id":
+        tj["model"]["unk_id"] = len(vocab)
+
+
+@pytest.mark.parametrize(
+    "how", ["duplicate", "nan", "string score", "bool score", "triple", "surrogate", "unk_id"]
+)
+def test_dirty_unigram_vocabularies_fall_back_with_the_same_reason(unigram_json, how):
+    tj = json.loads(unigram_json)
+    _unigram_edit(tj, how)
+    text = json.dumps(tj)
+    assert native_support(TokenizerDoc(text).data) == native_support(json.loads(text))
+
+
+def _bpe_edit(tj: dict, how: str) -> None:
+    model = tj["model"]
+    if how == "mixed merges":
+        model["merges"][3] = " ".join(model["merges"][3])
+    elif how == "nul merge":
+        model["merges"][3] = ["a\0", "b"]
+    elif how == "unknown merge":
+        model["merges"][3] = ["no-such-token", "b"]
+    elif how == "nul token":
+        model["vocab"]["a\0b"] = len(model["vocab"])
+    elif how == "long token":
+        model["vocab"]["a" * 1001] = len(model["vocab"])
+
+
+@pytest.mark.parametrize(
+    "how", ["mixed merges", "nul merge", "unknown merge", "nul token", "long token"]
+)
+def test_dirty_bpe_files_fall_back_with_the_same_reason(bpe_json, how):
+    tj = json.loads(bpe_json)
+    _bpe_edit(tj, how)
+    text = json.dumps(tj)
+    assert native_support(TokenizerDoc(text).data) == native_support(json.loads(text))
+
+
+def test_a_bpe_file_tokenizers_refuses_is_refused_at_load(bpe_json, tmp_path):
+    folder = _folder(bpe_json, tmp_path / "bpe")
+    tj = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    tj["model"]["merges"][3] = ["no-such-token", "b"]  # clean for the native pass
+    (folder / "tokenizer.json").write_text(json.dumps(tj), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"tokenizer\.json: not a valid tokenizer"):
+        fastpool.load(folder)
+
+
+def test_bpe_builds_its_native_tables_once(bpe_json, monkeypatch):
+    from fastpool.tokenizer import bpe, native
+
+    calls = []
+    real = bpe._construct
+    monkeypatch.setattr(bpe, "_construct", lambda tj: calls.append(1) or real(tj))
+    tok = native.NativeTokenizer(bpe_json)
+    assert len(calls) == 1
+    want = Tokenizer.from_str(bpe_json)
+    for text in FAMILY_TEXTS:
+        ids, _ = tok.tokenize_csr([text])
+        assert ids.tolist() == want.encode(text, add_special_tokens=False).ids
+
+
+def test_find_many_agrees_with_the_dict():
+    table = parse(json.dumps(bert_json()))["model"]["vocab"]
+    vocab = bert_json()["model"]["vocab"]
+    tokens = [*list(vocab)[::97], "no-such-token", "\ud800", "", "[UNK]", "##s"]
+    for some in (tokens[:3], tokens):  # a few: linear look-ups; many: one hashed pass
+        assert table.find_many(some) == [vocab.get(t) for t in some]
+    pieces = parse(json.dumps({"model": {"type": "Unigram", "vocab": [["a", 0], ["", 1]]}}))
+    table = pieces["model"]["vocab"]
+    assert table.find_many(["", "a", "b", "\ud800"] * 3) == [1, 0, None, None] * 3
+    assert table[1] == ["", 1.0] and table[-2] == ["a", 0.0] and list(table) == table.as_list()
+
+
+@pytest.mark.parametrize("family", ["wordpiece", "unigram", "bpe", "bpe-strings", "empty-merges"])
+def test_extent_of_the_rest_plus_the_tables_is_the_whole_texts(family, request):
+    if family == "wordpiece":
+        tj = json.dumps(bert_json())
+    elif family == "unigram":
+        tj = request.getfixturevalue("unigram_json")
+    else:
+        data = json.loads(request.getfixturevalue("bpe_json"))
+        merges = data["model"]["merges"]
+        data["model"]["merges"] = (
+            [] if family == "empty-merges" else [" ".join(m) for m in merges]
+            if family == "bpe-strings" else merges
+        )  # fmt: skip
+        tj = json.dumps(data)
+    raw = tj.encode("utf-8")
+    scanned = _tokenizer_doc.scan(raw)
+    assert scanned is not None
+    depth, whole = _core.json_extent(raw, 128)
+    rest_depth, rest = _core.json_extent(scanned.rest, 128)
+    assert rest + scanned.structurals == whole
+    # The tables nest at most one level below the vocab / merges value (depth 3).
+    assert max(rest_depth, 4 if family in ("unigram", "bpe") else 3) == depth

@@ -288,6 +288,16 @@ def test_thread_count_does_not_change_ids():
         np.testing.assert_array_equal(got[1], one[1])
 
 
+def test_word_cache_full_batch():
+    """More distinct words in one batch than the word cache holds (word_cache.h clears it
+    at 65,536 and grows its slots on the way): ids are still tokenizers'."""
+    hf, nt = pair(variant_json("gpt2"))
+    words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(70_000)]
+    texts = [" ".join(words[k : k + 20]) for k in range(0, len(words), 20)]
+    texts += texts[:50]  # words seen before the cache was cleared
+    assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
+
+
 # ------------------------------------------------------------------ what is declined
 
 

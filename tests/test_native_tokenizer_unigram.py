@@ -221,6 +221,15 @@ def test_word_cache_replays_ids_under_limits(lines):
         assert native_ids(nt, texts, max_tokens=max_tokens, drop_unk=True) == cut
 
 
+def test_word_cache_full_batch():
+    # More distinct words in one batch than the cache holds (it clears at 65,536).
+    hf, nt = pair(_json("spm"))
+    words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(70_000)]
+    texts = [" ".join(words[k : k + 20]) for k in range(0, len(words), 20)]
+    texts += texts[:50]
+    assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
+
+
 def test_thread_count_does_not_change_ids(lines):
     _, nt = pair(_json("spm"))
     one = native_ids(nt, lines, n_threads=1)

@@ -1,5 +1,7 @@
 #include "json_vocab.h"
 
+#include <charconv>
+#include <cmath>
 #include <cstring>
 
 namespace fastpool {
@@ -117,16 +119,20 @@ struct Reader {
     }
 
     // A string at '"' decoded strictly into out (appended); counts its code points.
+    // Unescaped bytes are copied in runs (validated in place, appended at once).
     int read_string(std::string& out, std::int64_t& chars) {
-        for (++p; p < end;) {
+        const char* run = ++p;
+        for (; p < end;) {
             const auto c = static_cast<unsigned char>(*p);
             if (c == '"') {
+                out.append(run, static_cast<std::size_t>(p - run));
                 ++p;
                 return kClean;
             }
             if (c < 0x20) return kBadToken;  // json.loads(strict=True) refuses it
             ++chars;
             if (c == '\\') {
+                out.append(run, static_cast<std::size_t>(p - run));
                 if (++p == end) return kSyntax;
                 const char e = *p++;
                 switch (e) {
@@ -172,10 +178,10 @@ struct Reader {
                     default:
                         return kSyntax;
                 }
+                run = p;
                 continue;
             }
             if (c < 0x80) {
-                out.push_back(static_cast<char>(c));
                 ++p;
                 continue;
             }
@@ -200,7 +206,6 @@ struct Reader {
                 const auto b = static_cast<unsigned char>(p[k]);
                 if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return kBadToken;
             }
-            out.append(p, static_cast<std::size_t>(len));
             p += len;
         }
         return kSyntax;
@@ -232,6 +237,143 @@ struct Reader {
             }
         }
         return !(p < end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9')));
+    }
+
+    // A JSON number literal (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) read as
+    // Python's float() reads it (correctly rounded); false for any other value and
+    // for one out of double's range (Python: an infinity, or 0.0 for an underflow;
+    // the slow path words those).
+    bool read_score(double& value) {
+        const char* start = p;
+        const char* q = p;
+        auto digits = [&]() {
+            const char* d = q;
+            while (q < end && *q >= '0' && *q <= '9') ++q;
+            return q > d;
+        };
+        if (q < end && *q == '-') ++q;
+        if (q < end && *q == '0') {
+            ++q;
+        } else if (!digits()) {
+            return false;
+        }
+        bool integer = true;
+        if (q < end && *q == '.') {
+            ++q;
+            integer = false;
+            if (!digits()) return false;
+        }
+        if (q < end && (*q == 'e' || *q == 'E')) {
+            ++q;
+            integer = false;
+            if (q < end && (*q == '+' || *q == '-')) ++q;
+            if (!digits()) return false;
+        }
+        const auto [ptr, ec] = std::from_chars(start, q, value);
+        if (ec != std::errc() || ptr != q || !std::isfinite(value)) return false;
+        if (integer && value == 0) value = 0.0;  // Python's int -0 is 0: float(0) is +0.0
+        p = q;
+        return true;
+    }
+
+    // A Unigram list at '[': [[piece, score], ...], pieces checked as object keys are.
+    int read_pieces(JsonVocab& out, std::int64_t max_token_chars) {
+        ++p;  // '['
+        out.list = true;
+        skip_space();
+        if (at(']')) return kEmpty;
+        out.blob.reserve(static_cast<std::size_t>(end - p) / 2);
+        out.offsets.push_back(0);
+        for (;;) {
+            skip_space();
+            if (!at('[')) return kBadScore;
+            ++p;
+            skip_space();
+            if (!at('"')) return kBadScore;
+            std::int64_t chars = 0;
+            const int status = read_string(out.blob, chars);
+            if (status != kClean) return status;
+            if (chars > max_token_chars) return kLongToken;
+            skip_space();
+            if (!at(',')) return kBadScore;
+            ++p;
+            skip_space();
+            double score = 0;
+            if (!read_score(score)) return kBadScore;
+            skip_space();
+            if (!at(']')) return kBadScore;
+            ++p;
+            out.offsets.push_back(static_cast<std::int64_t>(out.blob.size()));
+            out.ids.push_back(static_cast<std::int32_t>(out.scores.size()));
+            out.chars.push_back(static_cast<std::int32_t>(chars));
+            out.scores.push_back(score);
+            if (out.scores.size() >= static_cast<std::size_t>(INT32_MAX)) return kBadId;
+            skip_space();
+            if (at(',')) {
+                ++p;
+                continue;
+            }
+            if (!at(']')) return kSyntax;
+            ++p;
+            break;
+        }
+        return has_duplicate(out) ? kDuplicateKey : kClean;
+    }
+
+    // One merge string at '"' appended NUL-terminated; kBadMerge for a NUL in it.
+    int read_merge_string(JsonVocab& out) {
+        const std::size_t from = out.merges.size();
+        std::int64_t chars = 0;
+        const int status = read_string(out.merges, chars);
+        if (status != kClean) return status == kSyntax ? kSyntax : kBadMerge;
+        if (out.merges.find('\0', from) != std::string::npos) return kBadMerge;
+        out.merges.push_back('\0');
+        return kClean;
+    }
+
+    // BPE merges at '[': all "left right" strings or all [left, right] pairs.
+    int read_merges(JsonVocab& out) {
+        ++p;  // '['
+        skip_space();
+        if (at(']')) {
+            ++p;
+            return kClean;
+        }
+        out.merge_pairs = at('[');
+        for (;;) {
+            skip_space();
+            if (out.merge_pairs) {
+                if (!at('[')) return kBadMerge;
+                ++p;
+                for (int k = 0; k < 2; ++k) {
+                    skip_space();
+                    if (k == 1) {
+                        if (!at(',')) return kBadMerge;
+                        ++p;
+                        skip_space();
+                    }
+                    if (!at('"')) return kBadMerge;
+                    const int status = read_merge_string(out);
+                    if (status != kClean) return status;
+                }
+                skip_space();
+                if (!at(']')) return kBadMerge;
+                ++p;
+            } else {
+                if (!at('"')) return kBadMerge;
+                const int status = read_merge_string(out);
+                if (status != kClean) return status;
+            }
+            ++out.n_merges;
+            skip_space();
+            if (at(',')) {
+                ++p;
+                continue;
+            }
+            if (!at(']')) return kSyntax;
+            ++p;
+            return kClean;
+        }
     }
 
     // A key at '"' for comparison with a name; false when it cannot be decoded.
@@ -318,24 +460,65 @@ void read_json_vocab(const char* text, std::int64_t n, std::int64_t max_token_ch
     out = JsonVocab{};
     r.skip_space();
     if (!r.at('{')) return;  // kNoModel
-    bool seen_model = false, seen_vocab = false;
+    bool seen_model = false, seen_vocab = false, seen_merges = false;
     const int status = r.members([&](const std::string& key) -> int {
         if (key != "model") return r.skip_value() ? kClean : kSyntax;
         if (seen_model) return kDuplicateKey;
         seen_model = true;
         if (!r.at('{')) return r.skip_value() ? kClean : kSyntax;
         return r.members([&](const std::string& inner) -> int {
+            if (inner == "merges") {
+                if (seen_merges) return kDuplicateKey;
+                seen_merges = true;
+                if (!r.at('[')) return r.skip_value() ? kClean : kSyntax;
+                out.merges_begin = r.p - text;
+                const int merges = r.read_merges(out);
+                out.merges_end = r.p - text;
+                return merges;
+            }
             if (inner != "vocab") return r.skip_value() ? kClean : kSyntax;
             if (seen_vocab) return kDuplicateKey;
             seen_vocab = true;
-            if (!r.at('{')) return kNotObject;
+            if (!r.at('{') && !r.at('[')) return kNotObject;
             out.begin = r.p - text;
-            const int vocab = r.read_vocab(out, max_token_chars);
+            const int vocab = r.at('[') ? r.read_pieces(out, max_token_chars)
+                                        : r.read_vocab(out, max_token_chars);
             out.end = r.p - text;
             return vocab;
         });
     });
     out.status = status != kClean ? status : seen_vocab ? kClean : kNoModel;
+}
+
+void find_strings(const char* blob, const std::int64_t* offsets, std::int64_t n,
+                  const std::vector<std::string>& needles, std::vector<std::int64_t>& found) {
+    found.assign(needles.size(), -1);
+    if (needles.empty()) return;
+    std::size_t cap = 16;
+    while (cap < 2 * needles.size()) cap *= 2;
+    std::vector<std::int64_t> slots(cap, -1);  // needle indices (a repeated needle: its first)
+    for (std::size_t k = 0; k < needles.size(); ++k) {
+        const std::string& s = needles[k];
+        for (std::size_t h = hash_bytes(s.data(), s.size()) & (cap - 1);; h = (h + 1) & (cap - 1)) {
+            if (slots[h] < 0) {
+                slots[h] = static_cast<std::int64_t>(k);
+                break;
+            }
+            if (needles[static_cast<std::size_t>(slots[h])] == s) break;
+        }
+    }
+    for (std::int64_t i = 0; i < n; ++i) {
+        const char* s = blob + offsets[i];
+        const auto len = static_cast<std::size_t>(offsets[i + 1] - offsets[i]);
+        for (std::size_t h = hash_bytes(s, len) & (cap - 1); slots[h] >= 0; h = (h + 1) & (cap - 1)) {
+            const std::string& want = needles[static_cast<std::size_t>(slots[h])];
+            if (want.size() == len && std::memcmp(want.data(), s, len) == 0) {
+                for (std::size_t k = 0; k < needles.size(); ++k)
+                    if (found[k] < 0 && needles[k] == want) found[k] = i;
+                break;
+            }
+        }
+    }
 }
 
 }  // namespace fastpool

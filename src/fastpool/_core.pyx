@@ -31,6 +31,7 @@ cdef extern from "fastpool/check.h" namespace "fastpool" nogil:
 
 
 from libc.string cimport memcmp, memcpy
+from libcpp cimport bool as cbool
 from libcpp.string cimport string
 from libcpp.vector cimport vector
 
@@ -44,8 +45,18 @@ cdef extern from "fastpool/json_vocab.h" namespace "fastpool" nogil:
         vector[int64_t] offsets
         vector[int32_t] ids
         vector[int32_t] chars
+        cbool is_list "list"
+        vector[double] scores
+        int64_t merges_begin
+        int64_t merges_end
+        string merges
+        int64_t n_merges
+        cbool merge_pairs
     void read_json_vocab(const char* text, int64_t n, int64_t max_token_chars,
                          JsonVocab& out) except +
+    void c_find_strings "fastpool::find_strings"(
+        const char* blob, const int64_t* offsets, int64_t n, const vector[string]& needles,
+        vector[int64_t]& found) except +
 
 
 cdef extern from "fastpool/vectors_file.h" namespace "fastpool" nogil:
@@ -193,17 +204,24 @@ def json_extent(const unsigned char[::1] text, int64_t depth_limit):
 
 
 def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
-    """A tokenizer.json's ``model.vocab`` as a string table, in one pass with the GIL
-    released (see json_vocab.h): ``(status, begin, end, blob, offsets int64, ids int32,
-    chars int32)``; status 0 is a vocabulary Python would read and accept the same,
-    the arrays are empty otherwise."""
+    """A tokenizer.json's ``model.vocab`` (and ``model.merges``) as string tables, in one
+    pass with the GIL released (see json_vocab.h): a dict of ``status`` (0: a vocabulary
+    Python would read and accept the same), ``begin`` / ``end`` (the vocab's span),
+    ``blob``, ``offsets`` int64, ``ids`` int32, ``chars`` int32, ``scores`` float64 (a
+    list vocab) or None, ``merges_begin`` / ``merges_end`` (-1: not read), ``merges``
+    (NUL-terminated strings), ``n_merges``, ``merge_pairs``; the tables are None unless
+    status is 0."""
     cdef int64_t n = text.shape[0]
     cdef const char* p = <const char*>&text[0] if n else NULL
     cdef JsonVocab found
     with nogil:
         read_json_vocab(p, n, max_token_chars, found)
+    result = {"status": found.status, "begin": found.begin, "end": found.end, "blob": b"",
+              "offsets": None, "ids": None, "chars": None, "scores": None,
+              "merges_begin": found.merges_begin, "merges_end": found.merges_end,
+              "merges": b"", "n_merges": found.n_merges, "merge_pairs": bool(found.merge_pairs)}
     if found.status != 0:
-        return found.status, found.begin, found.end, b"", None, None, None
+        return result
     cdef cnp.npy_intp count = found.ids.size()
     cdef cnp.npy_intp count1 = count + 1
     offsets = cnp.PyArray_EMPTY(1, &count1, cnp.NPY_INT64, 0)
@@ -212,12 +230,20 @@ def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
     cdef int64_t[::1] o = offsets
     cdef int32_t[::1] i = ids
     cdef int32_t[::1] c = chars
+    cdef double[::1] sc
     memcpy(&o[0], found.offsets.data(), (count + 1) * sizeof(int64_t))
     if count:
         memcpy(&i[0], found.ids.data(), count * sizeof(int32_t))
         memcpy(&c[0], found.chars.data(), count * sizeof(int32_t))
-    blob = found.blob.data()[:found.blob.size()]
-    return found.status, found.begin, found.end, blob, offsets, ids, chars
+    if found.is_list:
+        scores = cnp.PyArray_EMPTY(1, &count, cnp.NPY_FLOAT64, 0)
+        sc = scores
+        if count:
+            memcpy(&sc[0], found.scores.data(), count * sizeof(double))
+        result["scores"] = scores
+    result.update(blob=found.blob.data()[:found.blob.size()], offsets=offsets, ids=ids,
+                  chars=chars, merges=found.merges.data()[:found.merges.size()])
+    return result
 
 
 def find_string(const unsigned char[::1] blob, const int64_t[::1] offsets, bytes needle):
@@ -235,6 +261,19 @@ def find_string(const unsigned char[::1] blob, const int64_t[::1] offsets, bytes
                 found = k
                 break
     return found
+
+
+def find_strings(const unsigned char[::1] blob, const int64_t[::1] offsets, list needles):
+    """The index of the first entry equal to each of ``needles`` (bytes) in a string
+    table (blob + n + 1 offsets), -1 where none: one hashed pass over the table."""
+    cdef vector[string] want
+    cdef vector[int64_t] found
+    for needle in needles:
+        want.push_back(<bytes>needle)
+    cdef const char* base = <const char*>&blob[0] if blob.shape[0] else NULL
+    with nogil:
+        c_find_strings(base, &offsets[0], offsets.shape[0] - 1, want, found)
+    return [found[k] for k in range(<Py_ssize_t>found.size())]
 
 
 def parse_vector_lines(const unsigned char[::1] text, int64_t start, float[:, ::1] table,

@@ -3,8 +3,10 @@
 
 Loading a model reads tokenizer.json once. :func:`parse` walks the text in C++
 (``_core.json_vocab``) and reads ``model.vocab`` straight into a string table, a
-:class:`VocabTable`, with every check the native WordPiece tokenizer makes of a
-vocabulary; Python's ``json`` reads only the few kilobytes around it. A vocabulary
+:class:`VocabTable` (a WordPiece or BPE token -> id object) or a :class:`PieceTable`
+(a Unigram ``[[piece, score], ...]`` list), and a BPE ``model.merges`` list into a
+:class:`MergeTable`, with every check the native families make of them; Python's
+``json`` reads only the few kilobytes around them. A vocabulary
 that the C++ pass does not call clean (a duplicate token, a lone surrogate, an id
 that is not a plain integer in range, ...) makes :func:`parse` return None: the
 caller reads the file with ``json.loads`` and the Python checks, which word every
@@ -20,16 +22,18 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from tokenizers import Tokenizer
 
-from . import _core
+from . import _checks, _core
 
 __all__ = [
     "TABLE_MODEL_TYPES",
+    "MergeTable",
+    "PieceTable",
     "TokenizerDoc",
     "VocabStats",
     "VocabTable",
@@ -39,10 +43,15 @@ __all__ = [
 ]
 
 #: The tokenizer.json ``model.type`` whose ``vocab`` :func:`parse` hands over as a
-#: :class:`VocabTable` (their native family reads one: see tokenizer/wordpiece.py).
-#: A family whose vocab is a JSON object of token -> id may add itself here once its
-#: ``support_reason`` and ``build`` take a VocabTable (a Mapping, but O(n) to iterate).
-TABLE_MODEL_TYPES = frozenset({"WordPiece"})
+#: table, by the vocab's JSON shape (their native families read one: see
+#: tokenizer/wordpiece.py, bpe.py, unigram.py). A family may add itself here once its
+#: ``support_reason`` and ``build`` take the table (a Mapping or Sequence, but O(n)
+#: to iterate).
+TABLE_MODEL_TYPES = frozenset({"WordPiece", "BPE", "Unigram"})
+#: The model types whose vocab is a [[piece, score], ...] list (a PieceTable).
+_LIST_VOCAB_TYPES = frozenset({"Unigram"})
+#: The model types whose ``merges`` list :func:`parse` hands over as a MergeTable.
+_MERGES_TYPES = frozenset({"BPE"})
 #: Longest vocabulary token (code points) the native tries take (wordpiece.MAX_TOKEN_CHARS).
 MAX_TOKEN_CHARS = 1000
 
@@ -66,12 +75,14 @@ class VocabTable(Mapping[str, int]):
         """The id of ``token``, or None."""
         if self._dict is not None:
             return self._dict.get(token)
-        try:
-            needle = token.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate is no token of a clean table
-            return None
-        k = _core.find_string(self.blob, self.offsets, needle)
+        k = _find_index(self.blob, self.offsets, token)
         return None if k < 0 else int(self.ids[k])
+
+    def find_many(self, tokens: list[str]) -> list[int | None]:
+        """The ids of ``tokens`` (None where absent), in one native pass."""
+        if self._dict is not None:
+            return [self._dict.get(t) for t in tokens]
+        return [None if k < 0 else int(self.ids[k]) for k in _find_indices(self, tokens)]
 
     def as_dict(self) -> dict[str, int]:
         if self._dict is None:
@@ -100,28 +111,165 @@ class VocabTable(Mapping[str, int]):
         return iter(self.as_dict())
 
 
-def parse(text: str, raw: bytes | None = None) -> dict[str, Any] | None:
-    """The parsed tokenizer.json ``text`` with ``model.vocab`` as a :class:`VocabTable`,
-    or None when the fast path does not apply (not a clean vocabulary, a model type
-    outside TABLE_MODEL_TYPES, or text that ``json.loads`` would refuse): then read
-    it with ``json.loads``. ``raw``: the text's UTF-8 when at hand (the file's bytes)."""
-    if raw is None:
-        try:
-            raw = text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: json.loads words it
-            return None
-    status, begin, end, blob, offsets, ids, chars = _core.json_vocab(raw, MAX_TOKEN_CHARS)
-    if status != 0:
-        return None
-    assert offsets is not None and ids is not None and chars is not None
+def _find_index(blob: bytes, offsets: np.ndarray, token: str) -> int:
     try:
-        rest = json.loads(raw[:begin] + b"{}" + raw[end:])
+        needle = token.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate is no token of a clean table
+        return -1
+    return _core.find_string(blob, offsets, needle)
+
+
+def _find_indices(table: VocabTable | PieceTable, tokens: list[str]) -> list[int]:
+    """The table index of each token (-1: absent), in one hashed native pass (a few
+    tokens: one linear look-up each, cheaper than hashing the table)."""
+    if len(tokens) <= 8:
+        return [_find_index(table.blob, table.offsets, t) if isinstance(t, str) else -1
+                for t in tokens]  # fmt: skip
+    # A lone surrogate's surrogatepass bytes are no valid UTF-8: never in a clean table.
+    needles = [t.encode("utf-8", "surrogatepass") if isinstance(t, str) else b"" for t in tokens]
+    found = _core.find_strings(table.blob, table.offsets, needles)
+    return [k if isinstance(t, str) else -1 for t, k in zip(tokens, found, strict=True)]
+
+
+class PieceTable(Sequence[list[Any]]):
+    """A Unigram vocabulary (``[[piece, score], ...]``) as one UTF-8 blob with int64
+    offsets, float64 scores and int32 code point counts, in the file's order; checked
+    clean by ``_core.json_vocab`` (unique valid UTF-8 pieces, finite scores). A
+    read-only Sequence of ``[piece, score]`` lists (decoded on demand)."""
+
+    def __init__(self, blob: bytes, offsets: np.ndarray, scores: np.ndarray, chars: np.ndarray):
+        self.blob, self.offsets, self.scores, self.chars = blob, offsets, scores, chars
+        self._list: list[list[Any]] | None = None
+
+    def find(self, piece: str) -> int | None:
+        """The id (index) of ``piece``, or None."""
+        k = _find_index(self.blob, self.offsets, piece) if isinstance(piece, str) else -1
+        return None if k < 0 else k
+
+    def find_many(self, pieces: list[str]) -> list[int | None]:
+        """The ids of ``pieces`` (None where absent), in one native pass."""
+        return [None if k < 0 else k for k in _find_indices(self, pieces)]
+
+    def as_list(self) -> list[list[Any]]:
+        if self._list is None:
+            blob, offsets = self.blob, self.offsets.tolist()
+            pieces = [blob[offsets[k] : offsets[k + 1]].decode("utf-8") for k in range(len(self))]
+            self._list = [list(e) for e in zip(pieces, self.scores.tolist(), strict=True)]
+        return self._list
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+    def __getitem__(self, k: Any) -> Any:
+        if self._list is None and isinstance(k, int) and -len(self) <= k < len(self):
+            k %= len(self)  # one entry, decoded alone
+            piece = self.blob[self.offsets[k] : self.offsets[k + 1]].decode("utf-8")
+            return [piece, float(self.scores[k])]
+        return self.as_list()[k]
+
+
+class MergeTable(Sequence[Any]):
+    """BPE merges as their strings' UTF-8, each NUL-terminated (``"left right"``
+    strings, or the two strings of each ``[left, right]`` pair when ``pairs``), checked
+    clean by ``_core.json_vocab``. A read-only Sequence of the merges as ``json.loads``
+    reads them (decoded on demand)."""
+
+    def __init__(self, data: bytes, n: int, pairs: bool):
+        self.data, self.n, self.pairs = data, n, pairs
+        self._list: list[Any] | None = None
+
+    def as_list(self) -> list[Any]:
+        if self._list is None:
+            strings = self.data.decode("utf-8").split("\0")[:-1] if self.n else []
+            if self.pairs:
+                self._list = [[strings[2 * k], strings[2 * k + 1]] for k in range(self.n)]
+            else:
+                self._list = strings
+        return self._list
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, k: Any) -> Any:
+        return self.as_list()[k]
+
+
+class Scan(NamedTuple):
+    """What the native pass read of a tokenizer.json's bytes (see :func:`scan`)."""
+
+    found: dict[str, Any]
+    #: The text with the vocab (and merges) spans replaced by ``{}`` / ``[]``.
+    rest: bytes
+    #: The structural characters ``[ { , :`` inside the replaced spans, less the
+    #: placeholders' (json_reader counts them over the whole text).
+    structurals: int
+
+
+def scan(raw: bytes) -> Scan | None:
+    """The native pass over tokenizer.json bytes, or None when its tables are not clean."""
+    found = _core.json_vocab(raw, MAX_TOKEN_CHARS)
+    if found["status"] != 0:
+        return None
+    n = len(found["ids"])
+    is_list = found["scores"] is not None
+    # [ and n x ([ ,) and n-1 x , ; or { and n x : and n-1 x , (the placeholder counts 1).
+    counted = (3 * n if is_list else 2 * n) - 1
+    spans = [(found["begin"], found["end"], b"[]" if is_list else b"{}")]
+    if found["merges_begin"] >= 0:
+        spans.append((found["merges_begin"], found["merges_end"], b"[]"))
+        m = found["n_merges"]
+        counted += max(0, (3 * m if found["merge_pairs"] else m) - 1)
+    parts, at = [], 0
+    for begin, end, placeholder in sorted(spans):
+        parts += [raw[at:begin], placeholder]
+        at = end
+    parts.append(raw[at:])
+    return Scan(found, b"".join(parts), counted)
+
+
+def parse(
+    text: str | bytes, raw: bytes | None = None, scanned: Scan | None = None
+) -> dict[str, Any] | None:
+    """The parsed tokenizer.json ``text`` with ``model.vocab`` as a :class:`VocabTable` or
+    :class:`PieceTable` (and a BPE ``model.merges`` as a :class:`MergeTable`), or None
+    when the fast path does not apply (tables that are not clean, a model type outside
+    TABLE_MODEL_TYPES, or text that ``json.loads`` or a strict UTF-8 decode would
+    refuse): then read it with ``json.loads``. ``raw``: the text's UTF-8 when at hand
+    (the file's bytes; ``text`` may then be those bytes); ``scanned``: :func:`scan` of it."""
+    if raw is None:
+        if isinstance(text, bytes):
+            raw = text
+        else:
+            try:
+                raw = text.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate: json.loads words it
+                return None
+    if scanned is None:
+        scanned = scan(raw)
+        if scanned is None:
+            return None
+    found = scanned.found
+    try:
+        # Strict UTF-8: the spans were checked natively, so the whole text decodes.
+        rest = json.loads(scanned.rest.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
     model = rest.get("model") if isinstance(rest, dict) else None
-    if not isinstance(model, dict) or model.get("type") not in TABLE_MODEL_TYPES:
+    kind = model.get("type") if isinstance(model, dict) else None
+    is_list = found["scores"] is not None
+    if kind not in TABLE_MODEL_TYPES or is_list != (kind in _LIST_VOCAB_TYPES):
         return None
-    model["vocab"] = VocabTable(blob, offsets, ids, chars)
+    assert isinstance(model, dict)
+    if found["merges_begin"] >= 0:
+        if kind not in _MERGES_TYPES:
+            return None
+        model["merges"] = MergeTable(found["merges"], found["n_merges"], found["merge_pairs"])
+    if is_list:
+        model["vocab"] = PieceTable(
+            found["blob"], found["offsets"], found["scores"], found["chars"]
+        )
+    else:
+        model["vocab"] = VocabTable(found["blob"], found["offsets"], found["ids"], found["chars"])
     return rest
 
 
@@ -161,9 +309,11 @@ def vocab_stats(tokenizer_json: Mapping[str, Any]) -> VocabStats | None:
     id mapping with ids as ``tokenizers`` numbers them (one a native family accepted),
     as ``Tokenizer.get_vocab()`` would give them; None for another vocabulary layout."""
     vocab = tokenizer_json["model"].get("vocab")
-    if not isinstance(vocab, Mapping):
+    if isinstance(vocab, PieceTable):  # Unigram: a piece's id is its index
+        lengths, ids = vocab.chars, np.arange(len(vocab), dtype=np.int64)
+    elif not isinstance(vocab, Mapping):
         return None
-    if isinstance(vocab, VocabTable):
+    elif isinstance(vocab, VocabTable):
         lengths, ids = vocab.chars, vocab.ids
     else:
         lengths = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))
@@ -177,19 +327,42 @@ def vocab_stats(tokenizer_json: Mapping[str, Any]) -> VocabStats | None:
     return VocabStats(len(ids), int(ids.max()), int(np.median(lengths)))
 
 
-def added_outside(tokenizer_json: Mapping[str, Any], vocab: Mapping[str, int]) -> dict[str, int]:
+def added_outside(
+    tokenizer_json: Mapping[str, Any], vocab: Mapping[str, int] | PieceTable
+) -> dict[str, int]:
     """The added tokens (content -> id) that are not in ``vocab``: the ones
     ``tokenizers`` counts on top of it."""
     added = tokenizer_json.get("added_tokens") or []
+    if isinstance(vocab, VocabTable | PieceTable):
+        found = vocab.find_many([a["content"] for a in added])
+        return {a["content"]: int(a["id"]) for a, k in zip(added, found, strict=True) if k is None}
     return {a["content"]: int(a["id"]) for a in added if a["content"] not in vocab}
 
 
 def plain(data: Mapping[str, Any]) -> dict[str, Any]:
-    """``data`` with a VocabTable turned back into a dict (for ``json.dumps``)."""
+    """``data`` with its tables turned back into dicts and lists (for ``json.dumps``)."""
     model = data.get("model")
-    if isinstance(model, Mapping) and isinstance(model.get("vocab"), VocabTable):
-        return {**data, "model": {**model, "vocab": model["vocab"].as_dict()}}
-    return dict(data)
+    if not isinstance(model, Mapping):
+        return dict(data)
+    return {**data, "model": {k: _plain_value(v) for k, v in model.items()}}
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, VocabTable):
+        return value.as_dict()
+    return value.as_list() if isinstance(value, PieceTable | MergeTable) else value
+
+
+def from_str(text: str, source: str) -> Tokenizer:
+    """``Tokenizer.from_str``, its faults a ValueError naming ``source`` (a file)."""
+    try:
+        return Tokenizer.from_str(text)
+    except Exception as err:  # tokenizers raises a bare Exception on bad JSON
+        raise ValueError(f"{source}: not a valid tokenizer ({err})") from None
+    except BaseException as err:  # a Rust panic (pyo3's PanicException) is no Exception
+        if not _checks.is_panic(err):
+            raise
+        raise ValueError(f"{source}: not a valid tokenizer (tokenizers panicked: {err})") from None
 
 
 class TokenizerDoc:
@@ -197,28 +370,46 @@ class TokenizerDoc:
     of :meth:`tokenizer`, its ``tokenizers.Tokenizer`` (truncation and padding off).
 
     ``padding`` is the padding the source tokenizer had (saving and
-    ``model.tokenizer`` restore it). Pickles as its text.
+    ``model.tokenizer`` restore it). ``source``: the file the text was read from,
+    when the full file was not built at load (a fault found when it is built names
+    it, as loading would have). Pickles as its text.
     """
 
     def __init__(
         self,
-        text: str,
+        text: str | bytes,
         data: Mapping[str, Any] | None = None,
         tokenizer: Tokenizer | None = None,
         padding: dict[str, Any] | None = None,
+        source: str | None = None,
     ) -> None:
-        self.text = text
+        # bytes: UTF-8 already checked (parse read it clean), decoded on first use.
+        self._text: str | None = None if isinstance(text, bytes) else text
+        self._raw: bytes | None = text if isinstance(text, bytes) else None
         self.padding = padding
+        self.source = source
         #: The parsed value once read (``data`` reads it on first use).
         self.parsed = data
         self._tokenizer = tokenizer
         self._lock = threading.Lock()
+        self._text_lock = threading.Lock()
+
+    @property
+    def text(self) -> str:
+        """The tokenizer.json text (what saving writes)."""
+        if self._text is None:
+            with self._text_lock:
+                if self._text is None:
+                    assert self._raw is not None
+                    self._text, self._raw = self._raw.decode("utf-8"), None
+        return self._text
 
     @property
     def data(self) -> Mapping[str, Any]:
         """The parsed tokenizer.json (``model.vocab`` a VocabTable where :func:`parse` could)."""
         if self.parsed is None:
-            self.parsed = parse(self.text) or json.loads(self.text)
+            raw = self._raw
+            self.parsed = parse(self.text if raw is None else raw) or json.loads(self.text)
         return self.parsed
 
     @property
@@ -232,11 +423,14 @@ class TokenizerDoc:
         if self._tokenizer is None:
             with self._lock:
                 if self._tokenizer is None:
-                    tokenizer = Tokenizer.from_str(self.text)
+                    if self.source is None:
+                        tokenizer = Tokenizer.from_str(self.text)
+                    else:
+                        tokenizer = from_str(self.text, self.source)
                     tokenizer.no_truncation()
                     tokenizer.no_padding()
                     self._tokenizer = tokenizer
         return self._tokenizer
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (TokenizerDoc, (self.text, None, None, self.padding))
+        return (TokenizerDoc, (self.text, None, None, self.padding, self.source))

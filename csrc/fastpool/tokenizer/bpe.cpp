@@ -422,16 +422,22 @@ class BpeRun {
    private:
     void piece(const std::uint32_t* c, std::size_t n) {
         std::string& w = s_.word;
-        w.clear();
-        char buf[4];
-        for (std::size_t k = 0; k < n; ++k)
-            w.append(buf, static_cast<std::size_t>(encode(c[k], buf)));
-        constexpr std::size_t kMaxCached = 64;  // bytes; longer words are rare and slow to hash
-        const bool cacheable = w.size() <= kMaxCached;
+        w.resize(4 * n);  // the piece back to UTF-8, written in place
+        char* out = w.data();
+        for (std::size_t k = 0; k < n; ++k) {
+            if (c[k] < 0x80)
+                *out++ = static_cast<char>(c[k]);
+            else
+                out += encode(c[k], out);
+        }
+        w.resize(static_cast<std::size_t>(out - w.data()));
+        const bool cacheable = w.size() <= WordCache::kMaxWordBytes;
+        std::uint64_t hash = 0;
         if (cacheable) {
-            const auto hit = s_.cache.find(w);
-            if (hit != s_.cache.end()) {
-                for (std::int32_t id : hit->second) emit(id);
+            hash = WordCache::hash(w.data(), w.size());
+            std::size_t count = 0;
+            if (const std::int32_t* hit = s_.cache.find(w.data(), w.size(), hash, &count)) {
+                for (std::size_t k = 0; k < count; ++k) emit(hit[k]);
                 return;
             }
         }
@@ -441,11 +447,8 @@ class BpeRun {
         mapped.append(StringHash::kPad, '\0');
         t_.bpe_word(s_);
         for (std::int32_t id : s_.pieces) emit(id);
-        if (cacheable) {
-            constexpr std::size_t kMaxWords = 1 << 16;
-            if (s_.cache.size() >= kMaxWords) s_.cache.clear();
-            s_.cache.emplace(w, s_.pieces);
-        }
+        if (cacheable)
+            s_.cache.insert(w.data(), w.size(), hash, s_.pieces.data(), s_.pieces.size());
     }
 
     const ByteLevelBpe& t_;

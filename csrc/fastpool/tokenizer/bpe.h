@@ -29,12 +29,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "text_tokenizer.h"
 #include "tokenizer.h"  // StringTable, StringHash
+#include "word_cache.h"
 
 namespace fastpool::tokenizer {
 
@@ -113,7 +113,7 @@ struct BpeScratch : Scratch {
     std::vector<Merge> heap;
     std::vector<std::int32_t> pieces;
     // Word cache (bytes -> ids), as `tokenizers` caches words: never changes ids.
-    std::unordered_map<std::string, std::vector<std::int32_t>> cache;
+    WordCache cache;
 };
 
 class ByteLevelBpe final : public TextTokenizer {

@@ -359,12 +359,6 @@ std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcep
 
 // ---- tokenizing -------------------------------------------------------------
 
-namespace {
-// Words longer than this (bytes) skip the cache; more entries than this clear it.
-constexpr std::size_t kMaxCachedWord = 64;
-constexpr std::size_t kMaxCachedWords = 1 << 16;
-}  // namespace
-
 class UnigramTokenizer::Emit {
    public:
     Emit(const Limits& limits, std::int32_t unk_id, std::vector<std::int32_t>& ids,
@@ -594,33 +588,27 @@ void UnigramTokenizer::segment(const char* seg, std::size_t n, bool first, Unigr
     const std::size_t n_pieces = s.pieces.size();
     for (std::size_t k = 0; k + 1 < n_pieces && !emit.done(); ++k) {
         const std::size_t b = s.pieces[k], e = s.pieces[k + 1];
-        if (e - b > kMaxCachedWord) {
+        if (e - b > WordCache::kMaxWordBytes) {
             viterbi(s.seg.data() + b, e - b, s, emit);
             continue;
         }
         // A word's Viterbi path does not depend on its neighbours, so its ids are
         // computed once per batch and replayed through emit (which applies the limits).
-        s.key.assign(s.seg, b, e - b);
-        auto hit = s.cache.find(s.key);
-        if (hit == s.cache.end()) {
-            if (s.cache.size() >= kMaxCachedWords) {
-                s.cache.clear();
-                s.cached_ids.clear();
-            }
+        const char* word = s.seg.data() + b;
+        const std::uint64_t hash = WordCache::hash(word, e - b);
+        std::size_t count = 0;
+        const std::int32_t* ids = s.cache.find(word, e - b, hash, &count);
+        if (ids == nullptr) {
             s.word_ids.clear();
             Limits all;
             all.drop_unk = false;
             Emit collect(all, config_.unk_id, s.word_ids, nullptr);
-            viterbi(s.seg.data() + b, e - b, s, collect);
-            const auto at = static_cast<std::uint32_t>(s.cached_ids.size());
-            s.cached_ids.insert(s.cached_ids.end(), s.word_ids.begin(), s.word_ids.end());
-            hit = s.cache
-                      .emplace(s.key,
-                               std::make_pair(at, static_cast<std::uint32_t>(s.word_ids.size())))
-                      .first;
+            viterbi(word, e - b, s, collect);
+            s.cache.insert(word, e - b, hash, s.word_ids.data(), s.word_ids.size());
+            ids = s.word_ids.data();
+            count = s.word_ids.size();
         }
-        const std::int32_t* ids = s.cached_ids.data() + hit->second.first;
-        for (std::uint32_t j = 0; j < hit->second.second && !emit.done(); ++j) emit.id(ids[j]);
+        for (std::size_t j = 0; j < count && !emit.done(); ++j) emit.id(ids[j]);
     }
 }
 

@@ -22,11 +22,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "text_tokenizer.h"
+#include "word_cache.h"
 
 namespace fastpool::tokenizer {
 
@@ -83,10 +83,8 @@ struct UnigramScratch : Scratch {
     std::vector<std::int32_t> from, id;
     // Word cache (Metaspace words repeat): a word's ids as Viterbi gave them, before
     // limits; lives as long as the scratch (one batch call), bounded in entries.
-    std::unordered_map<std::string, std::pair<std::uint32_t, std::uint32_t>> cache;
-    std::vector<std::int32_t> cached_ids;  // cache values index into this
+    WordCache cache;
     std::vector<std::int32_t> word_ids;
-    std::string key;
     std::vector<std::uint32_t> ucps, utmp;  // Unicode normalization scratch
 };
 

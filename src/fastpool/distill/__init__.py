@@ -45,7 +45,8 @@ def distill(
         rules (docs/distill.md): an entry the teacher's pre-tokenizer keeps whole is added as
         a word (unless the teacher has it already); one it splits ("New York") becomes an
         added token matched before pre-tokenizing. :func:`count_vocabulary` counts one from
-        a corpus. Needs a WordPiece or WordLevel teacher.
+        a corpus. WordPiece, WordLevel, BPE (a new word brings the merges that build it)
+        and Unigram (a new piece gets the teacher's lowest score) teachers.
     vocabulary_quantization
         Cluster the token rows into this many rows with k-means (model2vec's vocabulary
         quantization; needs scikit-learn): the model gets a ``mapping`` (token -> row) and

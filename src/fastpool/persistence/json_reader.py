@@ -80,17 +80,24 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def check_extent(raw: bytes, where: str, limits: Limits) -> None:
+def check_extent(
+    raw: bytes, where: str, limits: Limits, *, size: int | None = None, extra: int = 0
+) -> None:
     """ValueError when ``raw`` nests deeper than MAX_DEPTH or holds more elements
-    than ``limits`` allow for its size."""
+    than ``limits`` allow for its size. ``raw`` may be a text with parts cut out
+    (read natively, at a known depth): ``size`` is then the whole text's and
+    ``extra`` the structural characters of the parts."""
     depth, elements = _core.json_extent(raw, MAX_DEPTH)
+    elements += extra
+    if size is None:
+        size = len(raw)
     if depth > MAX_DEPTH:
         raise ValueError(f"{where}: not valid JSON (nested deeper than {MAX_DEPTH} levels)")
-    allowed = limits.elements_for(len(raw))
+    allowed = limits.elements_for(size)
     if elements > allowed:
         raise ValueError(
             f"{where}: too many JSON elements ({elements} structural characters, at most "
-            f"{allowed} for a file of {len(raw)} bytes)"
+            f"{allowed} for a file of {size} bytes)"
         )
 
 
@@ -127,8 +134,13 @@ def read_text_and_bytes(path: Path, limits: Limits) -> tuple[str, bytes]:
     """:func:`read_text`, and the file's bytes it decoded (for a native pass over them)."""
     raw = read_bytes(path, limits.max_bytes)
     check_extent(raw, str(path), limits)
+    return checked_text(raw, path), raw
+
+
+def checked_text(raw: bytes, path: Path) -> str:
+    """``raw`` (checked by :func:`check_extent`) decoded; ValueError naming ``path``."""
     try:
-        return raw.decode("utf-8"), raw
+        return raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ValueError(f"{path}: not valid JSON ({err})") from None
 

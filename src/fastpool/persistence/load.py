@@ -17,8 +17,10 @@ from tokenizers import Tokenizer
 
 from .. import _checks
 from .._st import read_st_settings
-from .._tokenizer_doc import TokenizerDoc, added_outside
+from .._tokenizer_doc import MergeTable, PieceTable, TokenizerDoc, added_outside
+from .._tokenizer_doc import from_str as tokenizer_from_str
 from .._tokenizer_doc import parse as parse_vocab_table
+from .._tokenizer_doc import scan as scan_tables
 from . import json_reader
 from .fold import fold_weights as fold
 from .folder import find_model_files, read_card_metadata, read_config
@@ -31,14 +33,7 @@ SEMANTICS = ("auto", "model2vec", "sentence-transformers")
 
 def _from_str(text: str, path: Path) -> Tokenizer:
     """``Tokenizer.from_str``, its faults a ValueError naming the file."""
-    try:
-        tokenizer = Tokenizer.from_str(text)
-    except Exception as err:  # tokenizers raises a bare Exception on bad JSON
-        raise ValueError(f"{path}: not a valid tokenizer ({err})") from None
-    except BaseException as err:  # a Rust panic (pyo3's PanicException) is no Exception
-        if not _checks.is_panic(err):
-            raise
-        raise ValueError(f"{path}: not a valid tokenizer (tokenizers panicked: {err})") from None
+    tokenizer = tokenizer_from_str(text, str(path))
     tokenizer.no_truncation()
     return tokenizer
 
@@ -52,22 +47,27 @@ def _read_tokenizer(path: Path) -> tuple[TokenizerDoc, int]:
     vocabulary, so that a file ``tokenizers`` refuses is still refused at load. Any
     other file is built whole, as ``tokenizers`` reads it.
     """
-    text, raw = json_reader.read_text_and_bytes(path, json_reader.TOKENIZER_FILE)
-    data = parse_vocab_table(text, raw)
+    limits = json_reader.TOKENIZER_FILE
+    raw = json_reader.read_bytes(path, limits.max_bytes)
+    scanned = scan_tables(raw)
+    data = None
+    if scanned is None:
+        json_reader.check_extent(raw, str(path), limits)
+    else:  # the tables' extent is known: only the rest is measured
+        json_reader.check_extent(
+            scanned.rest, str(path), limits, size=len(raw), extra=scanned.structurals
+        )
+        data = parse_vocab_table(raw, raw, scanned)
+        del scanned
+    stub = None if data is None else _stub(data, path)
+    if data is not None and stub is not None:
+        padding = _from_str(json.dumps(stub), path).padding
+        vocab = data["model"]["vocab"]
+        n_tokens = len(vocab) + len(added_outside(data, vocab))
+        # The text stays bytes (checked UTF-8) until saving or tokenizers needs it.
+        return TokenizerDoc(raw, data, padding=padding, source=str(path)), n_tokens
+    text = json_reader.checked_text(raw, path)
     del raw
-    if data is not None:
-        model = data["model"]
-        vocab = model["vocab"]
-        unk_token = model.get("unk_token", "[UNK]")  # tokenizers' default
-        if isinstance(unk_token, str):
-            if unk_token not in vocab:
-                raise ValueError(
-                    f"{path}: the unknown token {unk_token!r} is not in the vocabulary"
-                )
-            stub = {**data, "model": {**model, "vocab": {unk_token: 0}}}
-            padding = _from_str(json.dumps(stub), path).padding
-            n_tokens = len(vocab) + len(added_outside(data, vocab))
-            return TokenizerDoc(text, data, padding=padding), n_tokens
     tokenizer = _from_str(text, path)
     # WordPiece and BPE raise a bare Exception on every unknown word when their
     # unk_token is not in the vocabulary: a broken file, reported here.
@@ -78,6 +78,35 @@ def _read_tokenizer(path: Path) -> tuple[TokenizerDoc, int]:
     tokenizer.no_padding()
     n_tokens = tokenizer.get_vocab_size(with_added_tokens=True)
     return TokenizerDoc(text, None, tokenizer, padding), n_tokens
+
+
+def _stub(data: dict[str, Any], path: Path) -> dict[str, Any] | None:
+    """``data`` with a one-token vocabulary (and no merges) that ``tokenizers`` reads as
+    it would read the whole file, or None when only the whole file can tell (the
+    caller then builds it). The vocabulary tables were checked natively."""
+    model = data["model"]
+    vocab = model["vocab"]
+    if isinstance(vocab, PieceTable):  # Unigram: tokenizers checks unk_id < len(vocab)
+        unk = model.get("unk_id")
+        if unk is not None and (isinstance(unk, bool) or not isinstance(unk, int)
+                                or not 0 <= unk < len(vocab)):  # fmt: skip
+            return None
+        entry = vocab[0 if unk is None else unk]
+        return {**data, "model": {**model, "vocab": [entry], "unk_id": None if unk is None else 0}}
+    unk_token = model.get("unk_token", "[UNK]" if model.get("type") == "WordPiece" else None)
+    if isinstance(unk_token, str) and unk_token not in vocab:
+        raise ValueError(f"{path}: the unknown token {unk_token!r} is not in the vocabulary")
+    if model.get("type") == "BPE":
+        # tokenizers checks every merge against the vocabulary when it builds the whole
+        # file: the native build makes the same checks (a file it declines is built by
+        # tokenizers when the pipeline needs it, its faults worded as _from_str words them).
+        if not isinstance(model.get("merges"), MergeTable):
+            return None
+        stub_vocab = {} if unk_token is None else {unk_token: 0}
+        return {**data, "model": {**model, "vocab": stub_vocab, "merges": []}}
+    if not isinstance(unk_token, str):
+        return None
+    return {**data, "model": {**model, "vocab": {unk_token: 0}}}
 
 
 def _parse(doc: TokenizerDoc, path: Path) -> Mapping[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tokenizer_doc import MergeTable, VocabTable
 from . import _bridge
 from .family import INT32_MAX, Built, added_tokens, added_tokens_reason, string_table, utf8
 
@@ -61,9 +62,22 @@ def _nul_terminated(strings: Sequence[Any], what: str) -> bytes | str:
     return f"a {what[:-1]} is not valid UTF-8 text" if data is None else data
 
 
+def _table_text(
+    vocab: VocabTable, merges: MergeTable
+) -> tuple[bytes, np.ndarray, bytes, int, bool] | str:
+    """_model_text of tables the native JSON pass read (valid UTF-8, ids in [0, n), merges
+    all strings or all pairs without NUL): only a NUL in a token is left to decline."""
+    if b"\0" in vocab.blob:
+        return "a vocabulary token holds a NUL character (not native)"
+    data = np.insert(np.frombuffer(vocab.blob, dtype=np.uint8), vocab.offsets[1:], 0).tobytes()
+    return data, vocab.ids, merges.data, merges.n, merges.pairs and merges.n > 0
+
+
 def _model_text(model: Mapping[str, Any]) -> tuple[bytes, np.ndarray, bytes, int, bool] | str:
     """(vocabulary, ids, merges, merge count, merges as pairs) for the bridge, or why not."""
     vocab, merges = model["vocab"], model["merges"]
+    if isinstance(vocab, VocabTable) and isinstance(merges, MergeTable):
+        return _table_text(vocab, merges)
     vocab_data = _nul_terminated(list(vocab), "vocabulary tokens")
     if isinstance(vocab_data, str):
         return vocab_data
@@ -144,6 +158,32 @@ def _forms(norm: Any) -> list[int] | str:
     return forms
 
 
+# support_reason's native build, kept for the build() that NativeTokenizer calls right
+# after it: one slot of (vocab table, merge table, the other inputs' repr, the built
+# tokenizer), replaced whole (a reader never sees half of it). Only for tables the native
+# JSON pass read (immutable), so the key cannot go stale.
+_last: list[tuple[Any, Any, str, Any] | None] = [None]
+
+
+def _key(tj: Mapping[str, Any]) -> tuple[Any, Any, str] | None:
+    model = tj["model"]
+    vocab, merges = model.get("vocab"), model.get("merges")
+    if not isinstance(vocab, VocabTable) or not isinstance(merges, MergeTable):
+        return None
+    rest = {k: v for k, v in model.items() if k not in ("vocab", "merges")}
+    added = [(a.get("content"), a.get("id")) for a in tj.get("added_tokens") or [] if
+             isinstance(a, Mapping)]  # fmt: skip
+    return vocab, merges, repr((rest, tj.get("pre_tokenizer"), tj.get("normalizer"), added))
+
+
+def _cached(key: tuple[Any, Any, str] | None) -> Any:
+    last = _last[0]
+    if key is None or last is None:
+        return None
+    vocab, merges, other, tok = last
+    return tok if (vocab is key[0] and merges is key[1] and other == key[2]) else None
+
+
 def support_reason(tj: Mapping[str, Any]) -> str:
     """'' when the native byte-level BPE reproduces this tokenizer.json exactly, else why."""
     model = tj.get("model")
@@ -169,7 +209,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     suffix = _affix(model, "end_of_word_suffix")
     if prefix is None or suffix is None:
         return "continuing_subword_prefix and end_of_word_suffix must be strings or null"
-    if not isinstance(model.get("merges"), list):
+    if not isinstance(model.get("merges"), list | MergeTable):
         return "BPE merges are missing"
 
     forms = _forms(tj.get("normalizer"))
@@ -192,14 +232,30 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         # With no normalizer, tokens that all match the normalized text (GPT-2's
         # <|endoftext|>) match the raw text, in the one leftmost-longest pass done here.
         tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
-    reason = added_tokens_reason(tj, vocab, n)
+    reason = added_tokens_reason(tj, _added_lookup(vocab, tj), n)
     if reason:
         return reason
     if n > INT32_MAX:
         return "vocabulary too large for int32 ids"
     # The per-token checks (vocabulary, every merge) are the build itself, in C++.
+    cache_key = _key(tj)
+    if _cached(cache_key) is not None:
+        return ""
     tok = _construct(tj)
-    return tok if isinstance(tok, str) else ""
+    if isinstance(tok, str):
+        return tok
+    _last[0] = None if cache_key is None else (*cache_key, tok)
+    return ""
+
+
+def _added_lookup(vocab: Mapping[str, int], tj: Mapping[str, Any]) -> Mapping[str, int]:
+    """The vocabulary ids of the added tokens' contents (one native pass for a table)."""
+    if not isinstance(vocab, VocabTable):
+        return vocab
+    added = [a.get("content") for a in tj.get("added_tokens") or [] if isinstance(a, Mapping)]
+    contents = [c for c in added if isinstance(c, str)]
+    found = vocab.find_many(contents)
+    return {c: i for c, i in zip(contents, found, strict=True) if i is not None}
 
 
 def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
@@ -242,7 +298,10 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
 
 def build(tj: Mapping[str, Any]) -> Built:
     """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
-    tok = _construct(tj)
+    tok = _cached(_key(tj))
+    _last[0] = None
+    if tok is None:
+        tok = _construct(tj)
     assert not isinstance(tok, str), tok
     model = tj["model"]
     unk = model.get("unk_token")

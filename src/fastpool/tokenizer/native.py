@@ -25,6 +25,7 @@ import numpy.typing as npt
 
 from .. import _checks, _core
 from .._threads import effective_n_threads
+from .._tokenizer_doc import parse
 from . import _bridge, bpe, unigram, wordpiece
 from .surrogates import replace_lone_surrogates
 
@@ -51,7 +52,8 @@ FAMILIES: dict[str, Any] = {"BPE": bpe, "Unigram": unigram, "WordPiece": wordpie
 
 def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:
     if isinstance(tokenizer_json, str):
-        return json.loads(tokenizer_json)
+        # Clean vocabularies (and merges) as native tables: no Python object per token.
+        return parse(tokenizer_json) or json.loads(tokenizer_json)
     if isinstance(tokenizer_json, Mapping):
         return tokenizer_json
     raise TypeError(
@@ -109,11 +111,12 @@ def _surrogate_free(texts: tuple, err: UnicodeEncodeError) -> tuple:
 class NativeTokenizer:
     """A native tokenizer (of any family in ``FAMILIES``) built from a supported tokenizer.json."""
 
-    def __init__(self, tokenizer_json: Mapping[str, Any] | str) -> None:
+    def __init__(self, tokenizer_json: Mapping[str, Any] | str, *, supported: bool = False) -> None:
         tj = _load(tokenizer_json)
-        ok, reason = native_support(tj)
-        if not ok:
-            raise ValueError(f"tokenizer.json is not supported natively: {reason}")
+        if not supported:  # supported: the caller's native_support(tj) just said so
+            ok, reason = native_support(tj)
+            if not ok:
+                raise ValueError(f"tokenizer.json is not supported natively: {reason}")
         built = FAMILIES[tj["model"]["type"]].build(tj)
         #: The unknown token's id, or -1 if the model has none.
         self.unk_id = built.unk_id

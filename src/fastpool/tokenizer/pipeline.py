@@ -90,7 +90,7 @@ class TokenizerPipeline:
         self.sentence_transformers = sentence_transformers
         self.keep_last = keep_last and sentence_transformers
         self.source = source
-        self._args = (doc.text, backend, sentence_transformers, keep_last, source)
+        self._args = (backend, sentence_transformers, keep_last, source)
         self._hf: Tokenizer | None = None
         stats = None
         self.native, self.reason = self._native(backend, doc.data)
@@ -131,11 +131,11 @@ class TokenizerPipeline:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
         ok, reason = native_support(data)
-        return (NativeTokenizer(data) if ok else None), reason
+        return (NativeTokenizer(data, supported=True) if ok else None), reason
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The native tokenizer is a C++ object: the pipeline is rebuilt from the json.
-        return (_rebuild, self._args)
+        return (_rebuild, (self.doc.text, *self._args))
 
     @property
     def backend(self) -> str:

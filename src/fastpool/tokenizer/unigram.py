@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .._tokenizer_doc import PieceTable
 from . import _bridge
 from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
 
@@ -51,12 +52,17 @@ def _vocab(tj: Mapping[str, Any], keep: bool) -> _Vocab | str:
     """(UTF-8 blob, byte offsets, float64 scores, {added content: last id}) of the Unigram
     vocab, or why it is not usable: one C pass over the json's list (_bridge.unigram_vocab)."""
     vocab = tj["model"].get("vocab")
-    if not isinstance(vocab, list) or not vocab:
-        return "Unigram vocab is missing or empty"
     added = tj.get("added_tokens") or []
     wanted: set[str] = {
         c for a in added if isinstance(a, Mapping) and isinstance(c := a.get("content"), str)
     }
+    if isinstance(vocab, PieceTable):  # read and checked natively from the JSON text
+        contents = sorted(wanted)
+        ids = vocab.find_many(contents)
+        found = {c: k for c, k in zip(contents, ids, strict=True) if k is not None}
+        return vocab.blob, vocab.offsets, vocab.scores, found
+    if not isinstance(vocab, list) or not vocab:
+        return "Unigram vocab is missing or empty"
     if not keep and _last and _last[0] is vocab and _last[1] == wanted:
         result = _last[2]
     else:
