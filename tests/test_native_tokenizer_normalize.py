@@ -237,3 +237,23 @@ def test_long_runs_of_marks(form):
             "\u1100\u1161\u11a8" * 2000 + "\u1100" * 50 + "\u1161" * 50,
         ],
     )
+
+
+def test_bpe_build_cache_tells_normalizers_apart(bpe_variant_json):
+    """support_reason keeps its native build for build(); one parsed table pair under
+    another normalizer must not get that build back."""
+    from fastpool._tokenizer_doc import parse
+    from fastpool.tokenizer import bpe
+
+    text = _bpe(bpe_variant_json, "roberta", {"type": "NFKC"})
+    plain = parse(text)
+    assert plain is not None
+    plain["normalizer"] = None
+    nfkc = {**plain, "normalizer": {"type": "NFKC"}}
+    assert bpe.support_reason(plain) == "" and bpe.support_reason(nfkc) == ""
+    hf = tokenizers.Tokenizer.from_str(text)
+    texts = ["\uff21\uff22 \u3000x\u00bd", "e\u0301 \ufb01"]
+    assert bpe.support_reason(plain) == ""  # the cache now holds the build without one
+    ids, offsets = bpe.build(nfkc).tok.tokenize_csr(tuple(texts), -1, -1, False, 1)
+    got = [ids[offsets[k] : offsets[k + 1]].tolist() for k in range(len(texts))]
+    assert got == hf_ids(hf, texts)
