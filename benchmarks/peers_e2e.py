@@ -15,7 +15,8 @@ The model is the bundled default converted to a float32 table (laghu-rs pools fl
 only) with truncation and padding removed from tokenizer.json (laghu-rs' condition).
 With --tokenizer bpe the model is a byte-level BPE one instead (RoBERTa-shaped: ByteLevel
 with add_prefix_space, 30,000 tokens trained here by tokenizers' BpeTrainer on the same
-sentences, a random 256-wide float32 table): fastpool-native then runs the native BPE family.
+sentences, a random 256-wide float32 table): fastpool-native then runs the native BPE family;
+--normalizer NFC (or NFD, NFKC, NFKD) gives that model the normalizer (Qwen2 has NFC).
 Thread counts are set per process: OMP/RAYON_NUM_THREADS and each library's own knob.
 Reported: best-of-rounds texts/s and tokens/s, and every ratio against fastpool-native.
 """
@@ -73,6 +74,9 @@ print(json.dumps({{"seconds": best, "rows": len(out)}}))
 """
 
 
+NORMALIZERS = ["none", "NFC", "NFD", "NFKC", "NFKD"]
+
+
 def make_model(folder: Path) -> Path:
     import fastpool
 
@@ -93,14 +97,19 @@ def sentences() -> list[str]:
     return [t.replace("\n", " ") for t in stdlib_sentences()]
 
 
-def make_bpe_model(folder: Path, vocab_size: int = 30_000, dim: int = 256) -> Path:
-    """A byte-level BPE model (RoBERTa-shaped) trained on the benchmark's sentences."""
+def make_bpe_model(
+    folder: Path, vocab_size: int = 30_000, dim: int = 256, normalizer: str = "none"
+) -> Path:
+    """A byte-level BPE model (RoBERTa-shaped) trained on the benchmark's sentences, with
+    a Unicode normalizer (NFC, NFD, NFKC, NFKD) or none."""
     import numpy as np
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
 
     import fastpool
 
     tok = Tokenizer(models.BPE())
+    if normalizer != "none":
+        tok.normalizer = getattr(normalizers, normalizer)()
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -151,10 +160,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--laghu-python", default=None)
     parser.add_argument("--tokenizer", choices=["default", "bpe"], default="default")
+    parser.add_argument("--normalizer", choices=NORMALIZERS, default="none", help="bpe only")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         if args.tokenizer == "bpe":
-            model = make_bpe_model(Path(tmp) / "model")
+            model = make_bpe_model(Path(tmp) / "model", normalizer=args.normalizer)
         else:
             model = make_model(Path(tmp) / "model")
         texts, n_tokens = texts_file(Path(tmp), model)

@@ -3,11 +3,13 @@ text: fastpool native vs fastpool on `tokenizers` vs model2vec 0.10 vs laghu-rs,
 its own process (peers_e2e.py's harness and contestants).
 
     python benchmarks/peers_unigram.py [--threads 1] [--laghu-python /path/to/venv/bin/python]
+                                       [--normalizer NFKC]
 
 The model: a real SentencePiece Unigram model (nmt_nfkc) trained on Debian's translated
 package descriptions (de, fr, es, ja, ru, zh_CN; tests/unigram_util.py reads them), in
 the tokenizer.json shape XLM-R-family models carry (Precompiled + Replace(" {2,}"),
-Metaspace, Unigram). SentencePiece cannot train 250,000 pieces on this corpus, so the
+Metaspace, Unigram; --normalizer NFC / NFD / NFKC / NFKD puts that form before the
+charsmap). SentencePiece cannot train 250,000 pieces on this corpus, so the
 vocabulary is *synthesized* up to 250,000: the trained pieces first, then the corpus's
 most frequent whitespace words (as "\u2581word") not yet in it, each scored by its log
 frequency, as a large multilingual vocabulary holds whole words. A random float32 table
@@ -44,7 +46,7 @@ run = lambda: m.encode(TEXTS, use_multiprocessing=False)
 """
 
 
-def make_model(folder: Path) -> tuple[Path, Path, int]:
+def make_model(folder: Path, normalizer: str = "none") -> tuple[Path, Path, int]:
     import numpy as np
     import tokenizers
     from unigram_util import multilingual_lines, spm_model, spm_tokenizer
@@ -68,6 +70,11 @@ def make_model(folder: Path) -> tuple[Path, Path, int]:
             vocab.append([piece, math.log(count / total)])
     assert len(vocab) == VOCAB, len(vocab)
     tj["truncation"] = tj["padding"] = None
+    if normalizer != "none":  # the form first, then the charsmap and Replace
+        tj["normalizer"] = {
+            "type": "Sequence",
+            "normalizers": [{"type": normalizer}, tj["normalizer"]],
+        }
     hf = tokenizers.Tokenizer.from_str(json.dumps(tj))
     table = np.random.default_rng(0).standard_normal((VOCAB, DIM)).astype(np.float32)
     fastpool.StaticModel(table, hf, normalize=True).save_pretrained(folder)
@@ -107,10 +114,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[1])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--laghu-python", default=None)
+    parser.add_argument("--normalizer", choices=peers_e2e.NORMALIZERS, default="none")
     args = parser.parse_args()
     peers_e2e.CONTESTANTS["laghu-rs"] = LAGHU
     with tempfile.TemporaryDirectory() as tmp:
-        model, texts, n_tokens = make_model(Path(tmp) / "model")
+        model, texts, n_tokens = make_model(Path(tmp) / "model", args.normalizer)
         n_texts = len(texts.read_text(encoding="utf-8").split("\n"))
         both, alone = build_ms(model)
         print(

@@ -31,12 +31,16 @@ def test_auto_picks_native_for_bert_wordpiece(bert_folder):
     assert StaticModel.from_pretrained(bert_folder).tokenizer_backend == "native"
 
 
-@pytest.mark.parametrize("kind", ["bpe", "unigram"])
-def test_auto_falls_back_to_tokenizers(tmp_path, kind):
-    folder = make_model_folder(tmp_path, kind=kind)
+def test_auto_falls_back_to_tokenizers(tmp_path):
+    folder = make_model_folder(tmp_path, kind="bpe")  # a Whitespace pre-tokenizer
     assert StaticModel.from_pretrained(folder).tokenizer_backend == "tokenizers"
     with pytest.raises(ValueError, match="the native tokenizer cannot run this model"):
         StaticModel.from_pretrained(folder, tokenizer_backend="native")
+
+
+def test_auto_picks_native_for_unigram_with_nfkc(tmp_path):
+    folder = make_model_folder(tmp_path, kind="unigram")
+    assert StaticModel.from_pretrained(folder).tokenizer_backend == "native"
 
 
 def test_forcing_and_rejecting_backends(bert_folder):

@@ -325,7 +325,7 @@ def _edit(tj: dict, path: str, value) -> dict:
         ("model.vocab", {"a": 0, "b": 2}, "[0, 2)"),
         ("model.vocab", {"a": 0, "\ud800": 1}, "not valid UTF-8"),
         ("model.continuing_subword_prefix", 3, "continuing_subword_prefix"),
-        ("normalizer", {"type": "NFC"}, "normalizer 'NFC'"),
+        ("normalizer", {"type": "Lowercase"}, "normalizer 'Lowercase'"),
         ("pre_tokenizer", {"type": "Whitespace"}, "pre_tokenizer 'Whitespace'"),
         ("pre_tokenizer", {"type": "Sequence", "pretokenizers": []}, "pre_tokenizer Sequence"),
         ("pre_tokenizer.add_prefix_space", "yes", "add_prefix_space"),
@@ -354,10 +354,12 @@ def test_other_split_pre_tokenizers_are_declined(edit, match):
     assert not ok and match in reason
 
 
-def test_qwen_with_its_nfc_normalizer_is_declined():
+def test_qwen_with_its_nfc_normalizer_is_native():
+    """Qwen2's shape with its NFC normalizer (test_native_tokenizer_normalize.py has more)."""
     tj = json.loads(variant_json("qwen2", added=False))
     tj["normalizer"] = {"type": "NFC"}
-    assert native_support(tj) == (False, "normalizer 'NFC' (only none is native for BPE)")
+    assert native_support(tj) == (True, "")
+    assert_same(json.dumps(tj), ["cafe\u0301 \u1100\u1161\u11a8 Ko\u0308ln", "A\u030a"])
 
 
 def test_added_tokens_all_normalized_run_natively_without_a_normalizer():

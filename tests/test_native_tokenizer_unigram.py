@@ -294,7 +294,7 @@ def _mutated(fn) -> dict:
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        (lambda tj: tj.update(normalizer={"type": "NFKC"}), "normalizer 'NFKC'"),
+        (lambda tj: tj.update(normalizer={"type": "NFKC", "x": 1}), "NFKC options"),
         (lambda tj: tj.update(normalizer={"type": "Lowercase"}), "normalizer 'Lowercase'"),
         (
             lambda tj: tj["normalizer"]["normalizers"][1].update(pattern={"Regex": " +"}),
@@ -362,15 +362,15 @@ def test_native_support_rejects(mutate, match):
         NativeTokenizer.from_json(tj)
 
 
-def test_nfkc_trained_tokenizer_falls_back(lines):
+def test_nfkc_trained_tokenizer_is_native(lines):
+    """tokenizers' own UnigramTrainer with NFKC (test_native_tokenizer_normalize.py has more)."""
     tj = trained_json(normalizer="NFKC")
-    ok, reason = native_support(tj)
-    assert not ok and "NFKC" in reason
+    assert native_support(tj) == (True, "")
     model = fastpool.StaticModel(
         np.zeros((tokenizers.Tokenizer.from_str(tj).get_vocab_size(), 4), np.float32),
         tokenizers.Tokenizer.from_str(tj),
     )
-    assert model.tokenizer_backend == "tokenizers"
+    assert model.tokenizer_backend == "native"
 
 
 # ------------------------------------------------------------------ StaticModel

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "bpe_tables.h"
+#include "unicode_norm.h"
 #include "utf8.h"
 
 namespace fastpool::tokenizer {
@@ -377,8 +378,17 @@ class BpeRun {
         const BpeConfig& cfg = t_.config_;
         auto& cps = s_.cps;
         cps.clear();
-        if (!cfg.qwen2_split && cfg.add_prefix_space && p[0] != ' ') cps.push_back(' ');
-        for (std::size_t i = 0; i < n;) cps.push_back(p[i] < 0x80 ? p[i++] : decode(p, n, i));
+        if (cfg.forms.empty()) {
+            if (!cfg.qwen2_split && cfg.add_prefix_space && p[0] != ' ') cps.push_back(' ');
+            for (std::size_t i = 0; i < n;) cps.push_back(p[i] < 0x80 ? p[i++] : decode(p, n, i));
+        } else {
+            // The normalizer runs before ByteLevel, which sees its output's first character.
+            for (std::size_t i = 0; i < n;) cps.push_back(p[i] < 0x80 ? p[i++] : decode(p, n, i));
+            for (const int f : cfg.forms)
+                unorm::normalize(static_cast<unorm::Form>(f), cps, s_.norm);
+            if (!cfg.qwen2_split && cfg.add_prefix_space && (cps.empty() || cps[0] != ' '))
+                cps.insert(cps.begin(), ' ');
+        }
         const std::size_t m = cps.size();
         if (!cfg.qwen2_split) {
             byte_level(cps.data(), m);

@@ -8,7 +8,8 @@
 //   * Pipeline per text: cut to the first max_chars code points; split out
 //     added tokens (leftmost-longest byte match on the raw text, as in
 //     tokenizer.h; the Python layer routes other added-token options to
-//     `tokenizers`); per remaining non-empty segment: prepend " " if
+//     `tokenizers`); per remaining non-empty segment: the normalizer (NFC /
+//     NFD / NFKC / NFKD forms in order, unicode_norm.h, or none); prepend " " if
 //     add_prefix_space and it does not start with " "; split with GPT-2's
 //     pattern if use_regex (classes from bpe_tables.h, measured from
 //     `tokenizers`), or with Qwen2's pattern first then ByteLevel on each
@@ -47,6 +48,8 @@ struct BpeConfig {
     // Split with Qwen2's pattern (Isolated) before ByteLevel, which then runs
     // on each piece (Sequence[Split, ByteLevel] in tokenizer.json).
     bool qwen2_split = false;
+    // The normalizer: unorm::Form values applied in order to each segment (empty: none).
+    std::vector<int> forms;
 };
 
 // A BPE model as tokenizer.json holds it, strings NUL-terminated (one pass from
@@ -92,6 +95,7 @@ class MergeHash {
 struct BpeScratch : Scratch {
     std::vector<std::uint32_t> cps;       // one segment's code points
     std::vector<std::uint32_t> prefixed;  // one Split piece with ByteLevel's prefix space
+    std::vector<std::uint32_t> norm;      // Unicode normalization scratch
     std::string word;                     // one piece's bytes
     std::string mapped;                   // ... in the byte-level alphabet (+ StringHash::kPad)
     struct Symbol {

@@ -7,6 +7,7 @@
 #include <new>
 
 #include "grapheme.h"
+#include "unicode_norm.h"
 #include "utf8.h"
 
 namespace fastpool::tokenizer {
@@ -169,6 +170,10 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
             byte_ids_[b] = exact(name, 6);
         }
         steps_ = steps;
+        for (const NormStep& st : steps_)
+            if (st.kind == NormStep::kUnicode &&
+                (st.charsmap < unorm::kNFC || st.charsmap > unorm::kNFKD))
+                return false;
         charsmaps_.assign(charsmaps.size(), CharsMap());
         for (std::size_t k = 0; k < charsmaps.size(); ++k)
             if (!charsmaps_[k].load(charsmaps[k].data(), charsmaps[k].size())) return false;
@@ -441,6 +446,10 @@ void UnigramTokenizer::normalize_into(const char* text, std::size_t n, UnigramSc
                 out.assign(cur, b, e - b);
                 break;
             }
+            case NormStep::kUnicode:
+                unorm::normalize_utf8(static_cast<unorm::Form>(st.charsmap), cur.data(), cur.size(),
+                                      out, s.ucps, s.utmp);
+                break;
             default:
                 out = cur;
         }

@@ -8,7 +8,8 @@
 //     (leftmost-longest on the text, lstrip/rstrip absorbing the whitespace
 //     beside a match; only tokens with normalized and single_word false: the
 //     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps
-//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip), then the
+//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip,
+//     NFC/NFD/NFKC/NFKD on the whole segment), then the
 //     Metaspace pre-tokenizer (or none), then Viterbi over the vocabulary scores per piece, with
 //     consecutive unknown characters fused into one unknown (or byte-fallback) token as
 //     `tokenizers` does. Keep the first max_tokens ids, then (drop_unk) remove the unknown id.
@@ -53,14 +54,15 @@ struct NormStep {
         kReplace = 1,
         kReplaceSpaces = 2,
         kPrepend = 3,
-        kStrip = 4
+        kStrip = 4,
+        kUnicode = 8  // NFC / NFD / NFKC / NFKD (unicode_norm.h): the form in `charsmap`
     };
     int kind = kPrecompiled;
     std::string a;      // Replace pattern / Prepend text / (Precompiled: unused)
     std::string b;      // Replace content
     bool left = false;  // Strip
     bool right = false;
-    int charsmap = -1;  // index into the tokenizer's charsmaps
+    int charsmap = -1;  // index into the tokenizer's charsmaps (kUnicode: the unorm::Form)
 };
 
 struct UnigramConfig {
@@ -83,6 +85,7 @@ struct UnigramScratch : Scratch {
     // limits; lives as long as the scratch (one batch call), bounded in entries.
     WordCache cache;
     std::vector<std::int32_t> word_ids;
+    std::vector<std::uint32_t> ucps, utmp;  // Unicode normalization scratch
 };
 
 class UnigramTokenizer final : public TextTokenizer {

@@ -104,4 +104,9 @@ class ByteLevelBPETokenizer(NativeBase):
         byte_fallback: bool,
         unk_id: int,
         qwen2_split: bool,
+        forms: list[int] | None = None,
     ) -> None: ...
+
+UNICODE_FORMS: dict[str, int]
+
+def unicode_normalize(form: int, texts: tuple[str | bytes, ...]) -> list[str]: ...

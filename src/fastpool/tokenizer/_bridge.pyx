@@ -12,7 +12,7 @@ bytes object's buffer is used as is. The GIL is released for all the work.
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE, PyBytes_Check
 from cpython.unicode cimport PyUnicode_Check
-from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t
+from libc.stdint cimport int8_t, int32_t, int64_t, uint8_t, uint32_t
 from libc.string cimport memcpy
 from libcpp cimport bool as cbool
 from libcpp.string cimport string
@@ -593,6 +593,7 @@ cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogi
         cbool byte_fallback
         int32_t unk_id
         cbool qwen2_split
+        vector[int] forms
 
     cdef cppclass BpeModelText:
         const char* vocab
@@ -640,14 +641,16 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         bint byte_fallback,
         int32_t unk_id,
         bint qwen2_split,
+        list forms=None,
     ):
         """vocab_data: the vocabulary's UTF-8 strings, each NUL-terminated, with
         vocab_ids (int32, contiguous); merges_data: n_merges merges in rank order,
         NUL-terminated, as "left right" or (merge_pairs) as left and right;
         added_*: strings as one blob with int64 offsets (n+1) and int32 ids (n).
         prefix / suffix: b"" for none; unk_id: -1 for none; qwen2_split:
-        Qwen2's Split before ByteLevel. ValueError names the first merge that
-        tokenizers would refuse."""
+        Qwen2's Split before ByteLevel; forms: the normalizer, Unicode forms as
+        unicode_normalize numbers them, applied in order (None: no normalizer).
+        ValueError names the first merge that tokenizers would refuse."""
         cdef BpeConfig config
         config.add_prefix_space = add_prefix_space
         config.use_regex = use_regex
@@ -656,6 +659,8 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         config.byte_fallback = byte_fallback
         config.unk_id = unk_id
         config.qwen2_split = qwen2_split
+        if forms:
+            config.forms = forms
         cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
         cdef BpeModelText model
         model.vocab = PyBytes_AS_STRING(vocab_data)
@@ -680,3 +685,35 @@ cdef class ByteLevelBPETokenizer(NativeBase):
                 raise ValueError("the vocabulary or merges strings do not match their counts")
             raise ValueError(f"merge {status} is one tokenizers would refuse", status)
         self.tok = bpe
+
+
+cdef extern from "fastpool/tokenizer/unicode_norm.h" namespace "fastpool::tokenizer::unorm" nogil:
+    cdef enum Form:
+        kNFC
+        kNFD
+        kNFKC
+        kNFKD
+    void normalize_utf8(Form f, const char* text, size_t n, string& out,
+                        vector[uint32_t]& cps, vector[uint32_t]& tmp) except +
+
+
+#: The Unicode normalization forms, numbered as unicode_norm.h's Form.
+UNICODE_FORMS = {"NFC": 0, "NFD": 1, "NFKC": 2, "NFKD": 3}
+
+
+def unicode_normalize(int form, tuple texts):
+    """Test hook: each text (str, or UTF-8 bytes: ill-formed parts become U+FFFD) in the
+    Unicode normalization form `form` (UNICODE_FORMS), as str."""
+    if not 0 <= form <= 3:
+        raise ValueError(f"form must be 0..3 (NFC, NFD, NFKC, NFKD), got {form}")
+    cdef _Texts t = _Texts(texts)
+    cdef string clean, out
+    cdef vector[uint32_t] cps, tmp
+    cdef Py_ssize_t k
+    result = []
+    for k in range(<Py_ssize_t>t.data.size()):
+        # The native code takes valid UTF-8: decode with replacement first, as tokenizers.
+        clean = t.data[k][:t.sizes[k]].decode("utf-8", "replace").encode("utf-8")
+        normalize_utf8(<Form>form, clean.c_str(), clean.size(), out, cps, tmp)
+        result.append(out.decode("utf-8"))
+    return result

@@ -2,10 +2,11 @@
 
 Runs a BPE model behind the ByteLevel pre-tokenizer (GPT-2, RoBERTa and their
 kin) or behind ``Sequence[Split(Qwen2's pattern, Isolated), ByteLevel]`` (Qwen2's
-shape), with no normalizer, and added tokens as ``family.added_tokens_reason``
-allows, id for id as ``tokenizers`` (``csrc/fastpool/tokenizer/bpe.h``).
-Declined, with the reason: dropout, any normalizer (Qwen's NFC among them), any
-other pre-tokenizer or Split pattern.
+shape), with no normalizer or one of ``NFC`` / ``NFD`` / ``NFKC`` / ``NFKD`` (Qwen's
+NFC; alone or a ``Sequence`` of them, ``csrc/fastpool/tokenizer/unicode_norm.h``), and
+added tokens as ``family.added_tokens_reason`` allows, id for id as ``tokenizers``
+(``csrc/fastpool/tokenizer/bpe.h``). Declined, with the reason: dropout, any other
+normalizer, any other pre-tokenizer or Split pattern.
 """
 
 from __future__ import annotations
@@ -133,6 +134,30 @@ def _pre_tokenizer(pre: Any) -> tuple[Mapping[str, Any] | str, str | None]:
     return f"pre_tokenizer {kind!r} (only ByteLevel, alone or after Split, is native)", None
 
 
+def _forms(norm: Any) -> list[int] | str:
+    """The normalizer as Unicode forms applied in order ([] for none), or why not native."""
+    if norm is None:
+        return []
+    steps = norm.get("normalizers") if isinstance(norm, Mapping) else None
+    if isinstance(norm, Mapping) and norm.get("type") == "Sequence" and isinstance(steps, list):
+        if set(norm) != {"type", "normalizers"}:
+            return f"normalizer Sequence options {sorted(set(norm))} are not native"
+    else:
+        steps = [norm]
+    forms: list[int] = []
+    for step in steps:
+        kind = step.get("type") if isinstance(step, Mapping) else step
+        if (
+            not isinstance(step, Mapping)
+            or kind not in _bridge.UNICODE_FORMS
+            or set(step) != {"type"}
+        ):
+            native = ", ".join(_bridge.UNICODE_FORMS)
+            return f"normalizer {kind!r} (native for BPE: {native}, a Sequence of them, none)"
+        forms.append(_bridge.UNICODE_FORMS[kind])
+    return forms
+
+
 # support_reason's native build, kept for the build() that NativeTokenizer calls right
 # after it: one slot of (vocab table, merge table, the other inputs' repr, the built
 # tokenizer), replaced whole (a reader never sees half of it). Only for tables the native
@@ -148,7 +173,7 @@ def _key(tj: Mapping[str, Any]) -> tuple[Any, Any, str] | None:
     rest = {k: v for k, v in model.items() if k not in ("vocab", "merges")}
     added = [(a.get("content"), a.get("id")) for a in tj.get("added_tokens") or [] if
              isinstance(a, Mapping)]  # fmt: skip
-    return vocab, merges, repr((rest, tj.get("pre_tokenizer"), added))
+    return vocab, merges, repr((rest, tj.get("pre_tokenizer"), tj.get("normalizer"), added))
 
 
 def _cached(key: tuple[Any, Any, str] | None) -> Any:
@@ -187,10 +212,9 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     if not isinstance(model.get("merges"), list | MergeTable):
         return "BPE merges are missing"
 
-    if tj.get("normalizer") is not None:
-        norm = tj["normalizer"]
-        kind = norm.get("type") if isinstance(norm, Mapping) else norm
-        return f"normalizer {kind!r} (only none is native for BPE)"
+    forms = _forms(tj.get("normalizer"))
+    if isinstance(forms, str):
+        return forms
     pre, split = _pre_tokenizer(tj.get("pre_tokenizer"))
     if split is None:
         return pre  # type: ignore[return-value]
@@ -204,7 +228,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         return "ByteLevel needs add_prefix_space and trim_offsets (tokenizers refuses it)"
 
     added = tj.get("added_tokens") or []
-    if {a.get("normalized") for a in added if isinstance(a, Mapping)} == {True}:
+    if not forms and {a.get("normalized") for a in added if isinstance(a, Mapping)} == {True}:
         # With no normalizer, tokens that all match the normalized text (GPT-2's
         # <|endoftext|>) match the raw text, in the one leftmost-longest pass done here.
         tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
@@ -240,6 +264,8 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
     model = tj["model"]
     pre, split = _pre_tokenizer(tj["pre_tokenizer"])
     assert isinstance(pre, Mapping), pre
+    forms = _forms(tj.get("normalizer"))
+    assert not isinstance(forms, str), forms
     text = _model_text(model)
     if isinstance(text, str):
         return text
@@ -258,6 +284,7 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
             bool(model.get("byte_fallback", False)),
             -1 if unk is None else int(vocab[unk]),
             split == "qwen2",
+            forms or None,
         )
     except ValueError as err:
         if len(err.args) == 2:  # (message, index of the first merge tokenizers refuses)

@@ -2,8 +2,9 @@
 
 Runs a Unigram model (``unk_id`` set, ``byte_fallback`` either way) behind a normalizer
 made of ``Precompiled`` (SentencePiece charsmaps), ``Replace`` (a literal string, or the
-regex ``" {2,}"`` XLM-R-family files carry), ``Prepend`` and ``Strip`` steps (alone or
-in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
+regex ``" {2,}"`` XLM-R-family files carry), ``Prepend``, ``Strip`` and ``NFC`` /
+``NFD`` / ``NFKC`` / ``NFKD`` (``csrc/fastpool/tokenizer/unicode_norm.h``) steps (alone
+or in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
 ``split`` true or false) or none; added tokens as ``family.added_tokens_reason``
 allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those
 of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
@@ -30,6 +31,7 @@ _STEP_KEYS = {
     "Replace": {"type", "pattern", "content"},
     "Prepend": {"type", "prepend"},
     "Strip": {"type", "strip_left", "strip_right"},
+    **{form: {"type"} for form in _bridge.UNICODE_FORMS},  # NFC, NFD, NFKC, NFKD
 }
 _METASPACE_KEYS = {"type", "replacement", "prepend_scheme", "split"}
 _SCHEMES = {"always": 0, "never": 1, "first": 2}
@@ -37,6 +39,7 @@ _SCHEMES = {"always": 0, "never": 1, "first": 2}
 SPACE_RUN_REGEX = " {2,}"
 # Step kinds as unigram.h numbers them.
 _PRECOMPILED, _REPLACE, _REPLACE_SPACES, _PREPEND, _STRIP = range(5)
+_UNICODE = 8  # the form (_bridge.UNICODE_FORMS) goes in the charsmap slot
 
 
 _Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
@@ -136,6 +139,8 @@ def _steps(norm: Any) -> tuple[list[tuple[int, bytes, bytes, bool, bool, int]], 
                     f"Replace pattern {pattern!r} (native: a non-empty String, "
                     f"or the Regex {SPACE_RUN_REGEX!r})"
                 )
+        elif kind in _bridge.UNICODE_FORMS:
+            steps.append((_UNICODE, b"", b"", False, False, _bridge.UNICODE_FORMS[kind]))
         elif kind == "Prepend":
             text = step.get("prepend")
             if not isinstance(text, str) or utf8(text) is None:
