@@ -159,7 +159,7 @@ def _geometry_data(
     arr = np.asarray(targets)
     if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.floating):
         raise ValueError(f"geometry_targets must be a 2-d float array, got {arr.dtype} {arr.shape}")
-    same_length(g_texts, arr, "geometry_texts and geometry_targets")
+    same_length(g_texts, list(arr), "geometry_texts and geometry_targets")
     if not np.isfinite(weight) or weight < 0:
         raise ValueError(f"geometry_weight must be a finite number >= 0, got {weight}")
     if batch < 3:
