@@ -21,10 +21,24 @@ def _extra_text(setup: dict[str, Any]) -> str:
     extra = total - setup.get("debian_train_pairs", total)
     if not extra:
         return ""
-    return (f", and {extra:,} (first sentence, rest) pairs of Python docstrings: the stdlib "
+    return (f", and {extra:,} extra pairs: (first sentence, rest) pairs of Python docstrings: the stdlib "
             "modules of the train half of `scripts/default_model_evals.py`'s split and a few "
             "third-party libraries (numpy, scipy, scikit-learn, pandas, torch), none of whose "
-            "texts is in a dev or test task")  # fmt: skip
+            "texts is in a dev or test task"
+            + (", and (NAME summary, DESCRIPTION) pairs of the man pages of sections 2-8 (no "
+               "text of a section-1 page, the man-page test task's pool)"
+               if "other_man_sections" in setup.get("extra_pairs", []) else ""))  # fmt: skip
+
+
+def _geometry_text(setup: dict[str, Any]) -> str:
+    g = setup.get("geometry") or {}
+    if not g.get("weight"):
+        return ""
+    return (f" Plus {g['weight']:g} x a geometry term that keeps the teacher's ranking of "
+            "pairs: 1 - the per-row Pearson correlation of the model's in-batch cosine "
+            "similarities with the teacher's (its sentence embeddings, "
+            f"`fastpool.train.featurize`) over {g['batch']} texts per step of "
+            f"{g.get('texts', 12288):,} Debian training texts (`scripts/geometry_corpus.py`).")
 
 
 def _test_row(name: str, r: dict[str, Any], tasks: list[str]) -> str:
@@ -105,7 +119,8 @@ def model_card(model: Any, result: dict[str, Any], distill: dict[str, Any], out:
         "stages: distilled by `fastpool.distill` (model2vec 0.10's recipe), then trained on the "
         "contrastive road of `fastpool.train` on real (query, document) pairs. "
         "`fastpool.load()` with no path loads it; model2vec and sentence-transformers load the "
-        "folder too (a plain float16 table: the learned token weights are folded into the rows).",
+        f"folder too (a plain {model.table.dtype.name} table: the learned token weights are "
+        "folded into the rows).",
         "",
         "## Recipe",
         "",
@@ -126,7 +141,7 @@ def model_card(model: Any, result: dict[str, Any], distill: dict[str, Any], out:
         "(synopsis, long description) pairs from apt's `Translation-en` files "
         f"(`scripts/debian_pairs.py`; a held-out split of whole description groups, about 10%, "
         f"never seen){_extra_text(setup)}; {trained_pairs:,} of all of them trained on, "
-        f"{held:,} kept out for the loss. "
+        f"{held:,} kept out for the loss.{_geometry_text(setup)} "
         f"{setup.get('steps', '?')} steps, {setup.get('train_seconds', '?')} s at "
         f"{setup['threads']} threads.",
         "",

@@ -7,13 +7,19 @@
 Recipe, two stages, nothing of any held-out split seen:
 
 1. ``fastpool.distill`` of the teacher with ``make_default_model.RECIPE`` (PCA 256, SIF 1e-4,
-   float32 forward pass) -- the model ``scripts/make_default_model.py`` makes; kept in memory,
-   so this script starts from the same point whatever model is bundled when it runs;
+   float32 forward pass) -- the model ``scripts/make_default_model.py`` makes, so this script
+   starts from the same point whatever model is bundled when it runs;
 2. the contrastive road (``fastpool.train.contrastive``: MNRL in-batch negatives inside
    Matryoshka 256/128/64; ``RECIPE``) on Debian's (synopsis, long description) training pairs
-   plus the ``EXTRA_PAIRS`` docstring pairs (``--no-extra-pairs``: Debian's alone), saved as
-   float16 into ``--out`` (default: the bundled folder; its LICENSE, the teacher's Apache-2.0
-   text, is kept).
+   plus the ``EXTRA_PAIRS`` docstring pairs (``--no-extra-pairs``: Debian's alone), with
+   ``GEOMETRY["weight"]`` x the geometry term (the teacher's ranking of pairs, on the
+   teacher's sentence embeddings of ``geometry_corpus``'s 12,288 Debian training texts,
+   featurized once into ``DATA/geometry-features``), saved as ``DTYPE`` into ``--out``
+   (default: the bundled folder; its LICENSE, the teacher's Apache-2.0 text, is kept).
+
+Stage 1 is cached in ``DATA/stage1-pca<width>`` (the distillation is deterministic). The
+``--width``/``--dtype``/``--dims``/``--geometry-weight``/``--no-extra-pairs`` flags are the
+variants tried (docs/train.md lists them with their figures); the defaults are the recipe.
 
 Measured against the distilled stage-1 model and the teacher, for the model card. Dev tasks
 (``RECIPE`` was chosen on these):
@@ -53,10 +59,24 @@ sys.path.insert(0, str(ROOT / "scripts"))
 OUT = ROOT / "src" / "fastpool" / "models" / "default"
 RECIPE = {"matryoshka_dims": [256, 128, 64], "batch_size": 2048, "epochs": 3, "lr": 0.01,
           "scale": 10.0, "heldout": 0.02, "seed": 0}  # fmt: skip
+# Stage 1's width (make_default_model's PCA, 256 there) and the saved table's dtype: the
+# distilled baseline is always make_default_model's own recipe.
+WIDTH = 256
+DTYPE = "float16"
+# The geometry term (fastpool.train.contrastive's geometry_*): weight 0 leaves it out.
+GEOMETRY = {"weight": 1.0, "batch": 512}
 # Extra real training pairs beside Debian's: (first sentence, rest) of the docstrings of the
 # stdlib modules of default_model_evals' train half and of a few third-party libraries, none
-# of whose texts is in a dev or test task.
-EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings"]
+# of whose texts is in a dev or test task, and (NAME summary, DESCRIPTION) of the man pages
+# of sections 2-8 (no text of a section-1 page, the man-page test task's pool).
+EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings", "other_man_sections"]
+
+# The "more_thirdparty_docstrings" pairs' modules: the ML and packaging libraries beside torch.
+MORE_THIRDPARTY = (
+    "transformers.modeling_utils transformers.tokenization_utils_base transformers.trainer "
+    "transformers.training_args transformers.pipelines huggingface_hub requests "
+    "safetensors.numpy sentence_transformers tokenizers pyarrow.compute model2vec"
+).split()
 
 
 def read_pairs(path: Path) -> tuple[list[str], list[str]]:
@@ -118,6 +138,30 @@ def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
         seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
         tq, td = thirdparty_pairs(seen)
         queries, documents = queries + tq, documents + td
+    if "more_thirdparty_docstrings" in EXTRA_PAIRS:
+        from default_model_evals import docstring_items, unique_pairs
+
+        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
+        seen |= set(queries) | set(documents)
+        mq, md = unique_pairs(docstring_items(MORE_THIRDPARTY), seen, None)
+        queries, documents = queries + mq, documents + md
+    if "other_man_sections" in EXTRA_PAIRS:
+        queries, documents = _add_man_sections(queries, documents)
+    return queries, documents
+
+
+def _add_man_sections(queries: list[str], documents: list[str]) -> tuple[list[str], list[str]]:
+    """(NAME summary, DESCRIPTION) of the man pages of sections 2-8 (system calls, library
+    functions, file formats, overviews, administration); no text of any section-1 page (the
+    man-page test task's pool) and none already in the pairs."""
+    from default_model_evals import MAN1, manpage_pairs
+
+    seen = {t for side in manpage_pairs(10**9) for t in side} | set(queries) | set(documents)
+    for section in ("man2", "man3", "man4", "man5", "man6", "man7", "man8"):
+        for q, d in zip(*manpage_pairs(10**9, MAN1.parent / section), strict=True):
+            if q not in seen and d not in seen:
+                queries, documents = queries + [q], documents + [d]
+                seen.update((q, d))
     return queries, documents
 
 
@@ -133,6 +177,21 @@ def cached_teacher(teacher: Path, texts: list[str], cache: Path) -> np.ndarray:
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, emb)
     return emb
+
+
+def stage1(teacher: Path, width: int, data: Path) -> Any:
+    """make_default_model's distilled model at ``width`` columns, cached in ``DATA`` (the
+    distillation is deterministic; it takes minutes)."""
+    from make_default_model import RECIPE as DISTILL
+
+    import fastpool
+
+    cache = data / f"stage1-pca{width}"
+    if not (cache / "model.safetensors").is_file():
+        recipe = {**DISTILL, "pca_dims": width}
+        model = fastpool.distill(teacher, show_progress_bar=False, **recipe)
+        model.save_pretrained(cache, model_name="stage1")
+    return fastpool.load(cache)
 
 
 def evaluate(models: dict[str, Any], data: Path, n_pairs: int, teacher: Path) -> dict:
@@ -209,8 +268,19 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"], help="tuning only")
     parser.add_argument("--scale", type=float, default=RECIPE["scale"], help="tuning only")
     parser.add_argument("--no-extra-pairs", action="store_true", help="Debian's pairs alone")
+    parser.add_argument("--more-docstrings", action="store_true", help="tuning only")
+    parser.add_argument("--width", type=int, default=WIDTH, help="tuning only")
+    parser.add_argument("--dtype", default=DTYPE, help="tuning only")
+    parser.add_argument("--dims", default=None, help="tuning only: Matryoshka, e.g. 384,256,128")
+    parser.add_argument("--geometry-weight", type=float, default=GEOMETRY["weight"],
+                        help="tuning only")  # fmt: skip
     args = parser.parse_args()
     RECIPE.update(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size, scale=args.scale)
+    if args.dims:
+        RECIPE["matryoshka_dims"] = [int(d) for d in args.dims.split(",")]
+    GEOMETRY["weight"] = args.geometry_weight
+    if args.more_docstrings:
+        EXTRA_PAIRS.append("more_thirdparty_docstrings")
     if args.no_extra_pairs:
         EXTRA_PAIRS.clear()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -224,9 +294,15 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     teacher = _teacher(args.teacher)
     start = time.perf_counter()
-    distilled = fastpool.distill(teacher, show_progress_bar=False, **DISTILL)
+    distilled = stage1(teacher, DISTILL["pca_dims"], args.data)
+    start_model = distilled if args.width == DISTILL["pca_dims"] else stage1(
+        teacher, args.width, args.data
+    )
     distill_s = time.perf_counter() - start
-    info: dict[str, Any] = {"distill_seconds": round(distill_s), "threads": args.threads}
+    info: dict[str, Any] = {"stage1_seconds": round(distill_s), "threads": args.threads,
+                            "width": args.width, "dtype": args.dtype,
+                            "geometry": dict(GEOMETRY)}  # fmt: skip
+    models: dict[str, Any] = {"distilled": distilled}
     previous = args.out / "train_eval.json"
     if args.eval_only and previous.is_file():  # keep the training run's own figures
         kept = json.loads(previous.read_text())["setup"]
@@ -239,23 +315,35 @@ def main() -> None:
         debian_pairs = len(queries)
         extra_q, extra_d = extra_pairs(args.eval_pairs) if EXTRA_PAIRS else ([], [])
         queries, documents = queries + extra_q, documents + extra_d
+        geometry: dict[str, Any] = {}
+        if GEOMETRY["weight"] > 0:
+            from geometry_corpus import geometry_features
+
+            g_texts, g_targets = geometry_features(args.data, teacher, args.threads)
+            info["geometry"]["texts"] = len(g_texts)
+            geometry = {"geometry_texts": g_texts, "geometry_targets": g_targets,
+                        "geometry_weight": GEOMETRY["weight"],
+                        "geometry_batch": GEOMETRY["batch"]}  # fmt: skip
         start = time.perf_counter()
-        run = train_contrastive(queries, documents, model=distilled, quantize_to="float16",
-                                n_threads=args.threads, **RECIPE)  # fmt: skip
+        run = train_contrastive(queries, documents, model=start_model, quantize_to="float32",
+                                n_threads=args.threads, **RECIPE, **geometry)  # fmt: skip
+        from fastpool.quantization import quantize_model
+
+        models["trained_float32"] = run.model  # what the dtype's rounding costs
+        model = quantize_model(run.model, quantize_to=args.dtype)
         info.update(train_seconds=round(time.perf_counter() - start), steps=run.history.steps,
                     train_pairs=len(queries), debian_train_pairs=debian_pairs,
                     extra_pairs=EXTRA_PAIRS)  # fmt: skip
         args.out.mkdir(parents=True, exist_ok=True)
-        run.model.save_pretrained(args.out, model_name="fastpool-default")
+        model.save_pretrained(args.out, model_name="fastpool-default")
         config_path = args.out / "config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))
         config["tokenizer_name"] = TEACHER  # not the teacher's local folder name
         config_path.write_text(json.dumps(config, indent=4), encoding="utf-8")
         print(f"trained {run.history.steps} steps in {info['train_seconds']} s")
     trained = fastpool.load(args.out)
-    result = evaluate(
-        {"distilled": distilled, "trained": trained}, args.data, args.eval_pairs, teacher
-    )
+    models["trained"] = trained
+    result = evaluate(models, args.data, args.eval_pairs, teacher)
     result["setup"].update(recipe=RECIPE, **info)
     (args.out / "train_eval.json").write_text(json.dumps(result, indent=2) + "\n")
     (args.out / "quality.json").unlink(missing_ok=True)  # the distilled-only figures

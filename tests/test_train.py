@@ -121,6 +121,73 @@ def test_contrastive_bad_input(kwargs: dict, error: type, match: str) -> None:
                           heldout=0.0, **args)  # fmt: skip
 
 
+def test_geometry_loss_is_one_minus_row_pearson_off_the_diagonal() -> None:
+    from fastpool.train._losses import geometry
+
+    rng = np.random.default_rng(0)
+    pred, target = rng.normal(size=(7, 5)), rng.normal(size=(7, 9))  # widths may differ
+
+    def sims(x: np.ndarray) -> np.ndarray:
+        x = x / np.linalg.norm(x, axis=1, keepdims=True)
+        s = x @ x.T
+        return s[~np.eye(len(x), dtype=bool)].reshape(len(x), -1)
+
+    a, b = sims(pred), sims(target)
+    want = 1 - np.mean([np.corrcoef(a[i], b[i])[0, 1] for i in range(len(a))])
+    got = geometry(torch.tensor(pred), torch.tensor(target))
+    assert float(got) == pytest.approx(want, abs=1e-9)
+    assert float(geometry(torch.tensor(target), torch.tensor(target))) == pytest.approx(0, abs=1e-9)
+    # scale and offset of the cosines do not matter: the student keeps its own
+    assert float(geometry(torch.tensor(pred), torch.tensor(pred * 3))) == pytest.approx(0, abs=1e-9)
+
+
+def test_contrastive_geometry_term_pulls_towards_the_targets_ranking() -> None:
+    from fastpool.train._losses import geometry
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs(120)
+    g_texts = WORDS[240:400]
+    targets = np.random.default_rng(1).normal(size=(len(g_texts), 24)).astype(np.float32)
+    kw: dict[str, Any] = dict(batch_size=40, epochs=4, lr=0.02, heldout=0.0,
+                              show_progress_bar=False, n_threads=1)  # fmt: skip
+    plain = train_contrastive(q, p, **kw).model
+    mixed = train_contrastive(q, p, geometry_texts=g_texts, geometry_targets=targets,
+                              geometry_weight=5.0, geometry_batch=40, **kw)  # fmt: skip
+    again = train_contrastive(q, p, geometry_texts=g_texts, geometry_targets=targets,
+                              geometry_weight=5.0, geometry_batch=40, **kw)  # fmt: skip
+    np.testing.assert_array_equal(mixed.model.table, again.model.table)
+    t = torch.tensor(targets)
+    before = float(geometry(torch.tensor(plain.encode(g_texts)), t))
+    after = float(geometry(torch.tensor(mixed.model.encode(g_texts)), t))
+    assert after < before
+    assert mixed.model.config["fastpool_training"]["geometry_weight"] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"geometry_texts": ["a b", "c d", "e f"]}, "go together"),
+        ({"geometry_targets": np.ones((3, 4))}, "go together"),
+        ({"geometry_texts": ["a b", "c"], "geometry_targets": np.ones((3, 4))}, "same length"),
+        ({"geometry_texts": ["a", "b", "c"], "geometry_targets": np.ones(3)}, "2-d float"),
+        ({"geometry_weight": -1.0}, "geometry_weight must be"),
+        ({"geometry_batch": 2}, "geometry_batch must be >= 3"),
+    ],
+)
+def test_contrastive_geometry_bad_input(kwargs: dict, match: str) -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    args = {"geometry_texts": ["a b", "c d", "e f"], "geometry_targets": np.ones((3, 4)),
+            **kwargs}  # fmt: skip
+    if "geometry_texts" in kwargs and "geometry_targets" not in kwargs and match == "go together":
+        args.pop("geometry_targets")
+    if "geometry_targets" in kwargs and "geometry_texts" not in kwargs and match == "go together":
+        args.pop("geometry_texts")
+    with pytest.raises(ValueError, match=match):
+        train_contrastive(["a b", "c d"], ["e f", "g h"], show_progress_bar=False, heldout=0.0,
+                          **args)  # fmt: skip
+
+
 def test_fit_tokenlearn_losses_fall() -> None:
     from fastpool.train.fit import fit, pca_targets
 

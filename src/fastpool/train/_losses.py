@@ -44,3 +44,21 @@ def regression(kind: str, pred: torch.Tensor, target: torch.Tensor) -> torch.Ten
     if kind == "contrastive":
         return mnrl(pred, target)
     raise ValueError(f"loss must be one of {FIT_LOSSES}, got {kind!r}")
+
+
+def geometry(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """1 - the mean per-row Pearson correlation of the in-batch cosine similarities of ``pred``
+    with those of ``target`` (the teacher's vectors of the same texts), diagonal left out.
+
+    It keeps the teacher's *ranking* of pairs (what a Spearman against the teacher measures)
+    while leaving the student free to use its own scale and offset of cosines, and it needs no
+    map between the two spaces, so the targets keep their own width.
+    """
+    n = pred.shape[0]
+    off = ~torch.eye(n, dtype=torch.bool)
+    s = F.normalize(pred, dim=-1) @ F.normalize(pred, dim=-1).T
+    t = F.normalize(target, dim=-1) @ F.normalize(target, dim=-1).T
+    s, t = s[off].view(n, n - 1), t[off].view(n, n - 1)
+    s = F.normalize(s - s.mean(dim=1, keepdim=True), dim=1)
+    t = F.normalize(t - t.mean(dim=1, keepdim=True), dim=1)
+    return 1.0 - (s * t).sum(dim=1).mean()

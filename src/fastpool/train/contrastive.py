@@ -39,6 +39,10 @@ def train_contrastive(
     quantize_to: str = "float32",
     n_threads: int | None = None,
     show_progress_bar: bool = True,
+    geometry_texts: Sequence[str] | None = None,
+    geometry_targets: np.ndarray | None = None,
+    geometry_weight: float = 1.0,
+    geometry_batch: int = 512,
 ) -> Any:
     """Train a static model on (query, positive) pairs; returns ``Trained(model, history)``.
 
@@ -49,6 +53,12 @@ def train_contrastive(
     their MNRL loss (evaluated once per epoch, or every ``eval_every`` steps). With
     ``checkpoint_dir`` the run checkpoints every ``checkpoint_every`` steps and resumes from
     the folder's checkpoint when there is one.
+
+    ``geometry_texts`` with ``geometry_targets`` (the teacher's sentence embeddings of those
+    texts, one row each, any width: ``featurize``'s ``sentence``) add ``geometry_weight`` times
+    a term that keeps the teacher's ranking of pairs (``_losses.geometry``) on
+    ``geometry_batch`` of those texts per step, picked from the step's own rows so a run stays
+    a pure function of its inputs.
     """
     require_torch()
     import torch
@@ -58,7 +68,7 @@ def train_contrastive(
     from ._common import Trained, set_threads, trained_config
     from ._data import Tokenized, same_length, split, texts
     from ._loop import LoopConfig, run
-    from ._losses import matryoshka
+    from ._losses import geometry, matryoshka
 
     q_texts, p_texts = texts(queries, "queries"), texts(positives, "positives")
     same_length(q_texts, p_texts, "queries and positives")
@@ -79,12 +89,17 @@ def train_contrastive(
     if train_rows.size < 2:
         raise ValueError(f"{train_rows.size} training pairs after the held-out split: need 2")
 
+    g = _geometry_data(base, geometry_texts, geometry_targets, geometry_weight, geometry_batch)
+
     def embed(data: Tokenized, rows: np.ndarray) -> torch.Tensor:
         return bag(*data.gather(rows))
 
     def batch_loss(rows: np.ndarray) -> torch.Tensor:
-        rows = train_rows[rows]
-        return matryoshka(embed(q, rows), embed(p, rows), dims, scale)
+        loss = matryoshka(embed(q, train_rows[rows]), embed(p, train_rows[rows]), dims, scale)
+        if g is None:
+            return loss
+        g_rows = rows[:geometry_batch] % len(g[0])
+        return loss + geometry_weight * geometry(embed(g[0], g_rows), g[1][g_rows])
 
     def heldout_loss() -> float:
         losses, sizes = [], []
@@ -95,6 +110,9 @@ def train_contrastive(
                 sizes.append(rows.size)
         return float(np.average(losses, weights=sizes)) if losses else float("nan")
 
+    fingerprint: dict[str, Any] = {"road": "contrastive", "pairs": len(q_texts), "dims": dims}
+    if g is not None:  # a checkpoint of a run without the term (or another one) is refused
+        fingerprint["geometry"] = [len(g[0]), geometry_weight, geometry_batch]
     cfg = LoopConfig(
         epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, patience=patience,
         eval_every=eval_every,
@@ -108,18 +126,45 @@ def train_contrastive(
         batch_loss,
         cfg,
         heldout_loss=heldout_loss if held_rows.size >= 2 else None,
-        fingerprint={"road": "contrastive", "pairs": len(q_texts), "dims": dims},
+        fingerprint=fingerprint,
         desc="Contrastive",
     )
     recipe = {"road": "contrastive", "loss": "MNRL", "matryoshka_dims": dims, "scale": scale,
               "epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": len(q_texts),
               "random_init": random_init, "seed": seed, "steps": history.steps}  # fmt: skip
+    if g is not None:
+        recipe.update(geometry_weight=geometry_weight, geometry_batch=geometry_batch,
+                      geometry_texts=len(g[0]))  # fmt: skip
     config = trained_config(base, **recipe)
     trained = to_static_model(
         bag, base.tokenizer, config=config, base_model=base.base_model_name,
         quantize_to=quantize_to,
     )  # fmt: skip
     return Trained(trained, history)
+
+
+def _geometry_data(
+    base: Any, values: Sequence[str] | None, targets: Any, weight: float, batch: int
+) -> tuple[Any, Any] | None:
+    """The geometry term's (tokenized texts, float32 target tensor), or None when unused."""
+    import torch
+
+    from ._data import Tokenized, same_length, texts
+
+    if values is None and targets is None:
+        return None
+    if values is None or targets is None:
+        raise ValueError("geometry_texts and geometry_targets go together: got only one")
+    g_texts = texts(values, "geometry_texts")
+    arr = np.asarray(targets)
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(f"geometry_targets must be a 2-d float array, got {arr.dtype} {arr.shape}")
+    same_length(g_texts, list(arr), "geometry_texts and geometry_targets")
+    if not np.isfinite(weight) or weight < 0:
+        raise ValueError(f"geometry_weight must be a finite number >= 0, got {weight}")
+    if batch < 3:
+        raise ValueError(f"geometry_batch must be >= 3, got {batch}")
+    return Tokenized(base, g_texts), torch.from_numpy(np.ascontiguousarray(arr, np.float32))
 
 
 def _dims(matryoshka_dims: Sequence[int] | None, width: int) -> list[int]:
