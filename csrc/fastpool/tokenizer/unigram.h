@@ -1,5 +1,5 @@
 // unigram.h - a native SentencePiece Unigram tokenizer that reproduces Hugging
-// Face `tokenizers` (normalizers, Metaspace, Unigram) id for id.
+// Face `tokenizers` (normalizers, pre-tokenizers, Unigram) id for id.
 //
 // Contract:
 //   * Input is UTF-8 bytes of any content: ill-formed sequences become U+FFFD
@@ -8,10 +8,12 @@
 //     (leftmost-longest on the text, lstrip/rstrip absorbing the whitespace
 //     beside a match; only tokens with normalized and single_word false: the
 //     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps
-//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip), then the
-//     Metaspace pre-tokenizer (or none), then Viterbi over the vocabulary scores per piece, with
-//     consecutive unknown characters fused into one unknown (or byte-fallback) token as
-//     `tokenizers` does. Keep the first max_tokens ids, then (drop_unk) remove the unknown id.
+//     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip,
+//     Lowercase), then the pre-tokenizer (Metaspace; a Sequence of WhitespaceSplit /
+//     Whitespace / Punctuation / Digits / Metaspace steps; or none), then Viterbi over the
+//     vocabulary scores per piece, with consecutive unknown characters fused into one
+//     unknown (or byte-fallback) token as `tokenizers` does. Keep the first max_tokens ids, then
+//     (drop_unk) remove the unknown id.
 //   * build() returns false on allocation failure or a malformed table.
 //     tokenize() may throw only std::bad_alloc. A built tokenizer is
 //     immutable: tokenize() is safe from many threads, each with its own Scratch.
@@ -53,7 +55,8 @@ struct NormStep {
         kReplace = 1,
         kReplaceSpaces = 2,
         kPrepend = 3,
-        kStrip = 4
+        kStrip = 4,
+        kLowercase = 5  // Rust's char::to_lowercase per code point (unicode_tables.h)
     };
     int kind = kPrecompiled;
     std::string a;      // Replace pattern / Prepend text / (Precompiled: unused)
@@ -63,14 +66,38 @@ struct NormStep {
     int charsmap = -1;  // index into the tokenizer's charsmaps
 };
 
+// One step of a pre-tokenizer Sequence (UnigramConfig::pre == 2), as `tokenizers` splits.
+struct PreStep {
+    enum Kind : int {
+        kWhitespaceSplit = 0,  // drop char::is_whitespace, split there
+        kWhitespace = 1,       // the regex \w+|[^\w\s]+ (runs of word / other; \s dropped)
+        kPunctuation = 2,      // split on punctuation with `behavior`
+        kDigits = 3,           // split on char::is_numeric: behavior kIsolated or kContiguous
+        kMetaspace = 4         // UnigramConfig's Metaspace, per piece
+    };
+    // SplitDelimiterBehavior.
+    enum Behavior : int {
+        kRemoved = 0,
+        kIsolated = 1,
+        kMergedWithPrevious = 2,
+        kMergedWithNext = 3,
+        kContiguous = 4
+    };
+    int kind = kWhitespaceSplit;
+    int behavior = kRemoved;
+};
+
 struct UnigramConfig {
     std::int32_t unk_id = 0;
     bool byte_fallback = false;
-    // Pre-tokenizer: 0 none, 1 Metaspace.
+    // Pre-tokenizer: 0 none, 1 Metaspace, 2 the Sequence pre_steps.
     int pre = 0;
     std::string replacement;  // Metaspace replacement (one character, UTF-8)
     int prepend_scheme = 0;   // 0 always, 1 never, 2 first
     bool split = true;
+    // pre == 2: the steps in order. A Metaspace with prepend_scheme first (2) comes
+    // before any splitting step (the Python layer declines others).
+    std::vector<PreStep> pre_steps;
 };
 
 struct UnigramScratch : Scratch {
@@ -83,6 +110,15 @@ struct UnigramScratch : Scratch {
     // limits; lives as long as the scratch (one batch call), bounded in entries.
     WordCache cache;
     std::vector<std::int32_t> word_ids;
+    // Pre-tokenizer Sequence: the other buffer / cuts of each step, and a piece's split
+    // events (byte range, delimiter?).
+    std::string pre_buf, pre_word;
+    std::vector<std::size_t> pre_cuts;
+    struct Event {
+        std::size_t b, e;
+        bool match;
+    };
+    std::vector<Event> events;
 };
 
 class UnigramTokenizer final : public TextTokenizer {
@@ -118,6 +154,11 @@ class UnigramTokenizer final : public TextTokenizer {
     void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
     void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
     void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
+    // pre == 2: the pre_steps over norm into s.seg / s.pieces.
+    void split_sequence(const std::string& norm, bool first, UnigramScratch& s) const;
+    // One step over piece p[0..n), appending non-empty pieces to out / cuts.
+    void pre_step(const PreStep& step, const char* p, std::size_t n, bool first, UnigramScratch& s,
+                  std::string& out, std::vector<std::size_t>& cuts) const;
     // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
     void build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
                     std::int64_t n);
