@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from native_tokenizer_util import assert_same, hf_ids, native_ids, pair
-from unigram_util import multilingual_lines, sample, spm_json, spm_model
+from unigram_util import multilingual_lines, sample, spm_json, spm_model, with_added
 
 from fastpool.tokenizer.native import NativeTokenizer, native_support
 
@@ -239,6 +239,15 @@ def test_limits_on_the_t5_shape(texts, max_chars, max_tokens):
     cut = [t if max_chars is None else t[:max_chars] for t in texts]
     want = [w if max_tokens is None else w[:max_tokens] for w in hf_ids(hf, cut)]
     assert native_ids(nt, texts, max_chars=max_chars, max_tokens=max_tokens) == want
+
+
+@pytest.mark.parametrize("flags", [{}, {"lstrip": True}, {"rstrip": True}])
+@pytest.mark.parametrize("kind", ["t5", "meta+digits_runs", "punct_MergedWithNext+meta"])
+def test_added_tokens_between_pieces(kind, flags):
+    """Segments after an added token: Metaspace's "first" is the first segment only."""
+    tj = with_added(variant(kind, "after"), ["<m>"], **flags)
+    assert native_support(tj) == (True, "")
+    assert_same(tj, ["<m>12 a", "x<m>12 3", " <m> 1<m>", "<m>", "ab <m>  cd 45<m>!", "\u3000<m>x"])
 
 
 # ------------------------------------------------------------------ declined
