@@ -295,7 +295,7 @@ def _mutated(fn) -> dict:
     ("mutate", "match"),
     [
         (lambda tj: tj.update(normalizer={"type": "NFKC", "x": 1}), "NFKC options"),
-        (lambda tj: tj.update(normalizer={"type": "Lowercase"}), "normalizer 'Lowercase'"),
+        (lambda tj: tj.update(normalizer={"type": "StripAccents"}), "normalizer 'StripAccents'"),
         (
             lambda tj: tj["normalizer"]["normalizers"][1].update(pattern={"Regex": " +"}),
             "Replace pattern",
@@ -308,7 +308,10 @@ def _mutated(fn) -> dict:
             lambda tj: tj["normalizer"]["normalizers"][0].update(precompiled_charsmap="AAAAAA=="),
             "invalid trie size",
         ),
-        (lambda tj: tj.update(pre_tokenizer={"type": "Whitespace"}), "pre_tokenizer 'Whitespace'"),
+        (
+            lambda tj: tj.update(pre_tokenizer={"type": "BertPreTokenizer"}),
+            "pre_tokenizer 'BertPreTokenizer'",
+        ),
         (lambda tj: tj["pre_tokenizer"].update(prepend_scheme="sometimes"), "prepend_scheme"),
         (lambda tj: tj["pre_tokenizer"].update(replacement="ab"), "not one character"),
         (lambda tj: tj["model"].update(unk_id=None), "unk_id None"),

@@ -7,13 +7,22 @@
 #include <new>
 
 #include "grapheme.h"
+#include "pretok_tables.h"
 #include "unicode_norm.h"
+#include "unicode_tables.h"
 #include "utf8.h"
 
 namespace fastpool::tokenizer {
 namespace {
 
 constexpr double kUnkPenalty = 10.0;  // tokenizers' K_UNK_PENALTY
+
+constexpr bool same_text(const char* a, const char* b) {
+    return *a == *b && (*a == 0 || same_text(a + 1, b + 1));
+}
+// The pre-tokenizers mix both tables' classes: they must come from one `tokenizers`.
+static_assert(same_text(pretok::kTokenizersVersion, ucd::kTokenizersVersion),
+              "regenerate pretok_tables.h and unicode_tables.h from one tokenizers version");
 
 std::uint32_t read_u32(const char* p) noexcept {
     const auto* u = reinterpret_cast<const unsigned char*>(p);
@@ -58,6 +67,30 @@ std::size_t white_after(const std::string& t, std::size_t at) noexcept {
         at = j;
     }
     return at;
+}
+
+// The Lowercase normalizer: each code point through Rust's char::to_lowercase, as
+// `tokenizers` measured into unicode_tables.h (no context: a final sigma stays sigma).
+void lowercase(const std::string& in, std::string& out) {
+    const auto* u = reinterpret_cast<const unsigned char*>(in.data());
+    const std::size_t n = in.size();
+    char buf[4];
+    for (std::size_t i = 0; i < n;) {
+        if (u[i] < 0x80) {
+            const char c = static_cast<char>(u[i]);
+            out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+            ++i;
+            continue;
+        }
+        const std::size_t at = i;
+        const ucd::Record& r = ucd::record(decode(u, n, i));
+        if (!r.lower_len) {
+            out.append(in, at, i - at);
+            continue;
+        }
+        for (std::uint32_t k = 0; k < r.lower_len; ++k)
+            out.append(buf, static_cast<std::size_t>(encode(ucd::kSeq[r.lower_off + k], buf)));
+    }
 }
 
 }  // namespace
@@ -450,6 +483,9 @@ void UnigramTokenizer::normalize_into(const char* text, std::size_t n, UnigramSc
                 unorm::normalize_utf8(static_cast<unorm::Form>(st.charsmap), cur.data(), cur.size(),
                                       out, s.ucps, s.utmp);
                 break;
+            case NormStep::kLowercase:
+                lowercase(cur, out);
+                break;
             default:
                 out = cur;
         }
@@ -465,6 +501,10 @@ std::string UnigramTokenizer::normalize(const std::string& text, UnigramScratch&
 void UnigramTokenizer::split_pieces(const std::string& norm, bool first, UnigramScratch& s) const {
     // Metaspace: ' ' -> replacement, maybe prepend it, split before each one.
     s.pieces.clear();
+    if (config_.pre == 2) {
+        split_sequence(norm, first, s);
+        return;
+    }
     if (config_.pre == 0) {
         s.seg = norm;
         if (!s.seg.empty()) s.pieces.push_back(0);
@@ -678,6 +718,175 @@ void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScrat
     std::vector<std::int32_t> ids;
     Emit emit(Limits{}, config_.unk_id, ids, &words);
     segment(s.clean.data(), s.clean.size(), true, s, emit);
+}
+
+// ---- pre-tokenizer Sequence -----------------------------------------------
+
+void UnigramTokenizer::split_sequence(const std::string& norm, bool first,
+                                      UnigramScratch& s) const {
+    // Each step reads the pieces of (s.seg, s.pieces) and writes (s.pre_buf, s.pre_cuts)
+    // back to back, then they swap; cuts are the piece starts, then the end.
+    s.seg = norm;
+    s.pieces.clear();
+    if (!s.seg.empty()) s.pieces.push_back(0);
+    s.pieces.push_back(s.seg.size());
+    bool whole = true;  // the pieces are still the whole segment (Metaspace's "first")
+    for (const PreStep& step : config_.pre_steps) {
+        s.pre_buf.clear();
+        s.pre_cuts.clear();
+        for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
+            pre_step(step, s.seg.data() + s.pieces[k], s.pieces[k + 1] - s.pieces[k],
+                     first && whole, s, s.pre_buf, s.pre_cuts);
+        s.pre_cuts.push_back(s.pre_buf.size());
+        s.seg.swap(s.pre_buf);
+        s.pieces.swap(s.pre_cuts);
+        whole = false;
+    }
+}
+
+namespace {
+
+void add_piece(const char* p, std::size_t n, std::string& out, std::vector<std::size_t>& cuts) {
+    if (n == 0) return;
+    cuts.push_back(out.size());
+    out.append(p, n);
+}
+
+// tokenizers' NormalizedString::split of one piece by a per-character predicate: each
+// matching character is a delimiter event, the runs between them non-delimiter events,
+// then `behavior` says what becomes of the delimiters.
+template <class Pred>
+void split_by(const char* p, std::size_t n, int behavior, Pred is_delim,
+              std::vector<UnigramScratch::Event>& ev, std::string& out,
+              std::vector<std::size_t>& cuts) {
+    ev.clear();
+    const auto* u = reinterpret_cast<const unsigned char*>(p);
+    std::size_t last = 0;
+    for (std::size_t i = 0; i < n;) {
+        const std::size_t at = i;
+        if (!is_delim(decode(u, n, i))) continue;
+        if (last < at) ev.push_back({last, at, false});
+        ev.push_back({at, i, true});
+        last = i;
+    }
+    if (last < n) ev.push_back({last, n, false});
+    switch (behavior) {
+        case PreStep::kRemoved:
+            for (const auto& e : ev)
+                if (!e.match) add_piece(p + e.b, e.e - e.b, out, cuts);
+            return;
+        case PreStep::kIsolated:
+            for (const auto& e : ev) add_piece(p + e.b, e.e - e.b, out, cuts);
+            return;
+        case PreStep::kMergedWithNext:
+            // A delimiter followed by a non-delimiter joins it (tokenizers folds from the end).
+            for (std::size_t k = 0; k < ev.size(); ++k) {
+                const std::size_t b = ev[k].b;
+                if (ev[k].match && k + 1 < ev.size() && !ev[k + 1].match) ++k;
+                add_piece(p + b, ev[k].e - b, out, cuts);
+            }
+            return;
+        default:
+            break;
+    }
+    // kMergedWithPrevious: a delimiter after a non-delimiter joins it; kContiguous:
+    // consecutive delimiters join. Pieces are [b, e) ranges of p, written when closed.
+    std::size_t b = 0, e = 0;
+    bool open = false, prev = false;
+    for (const auto& x : ev) {
+        const bool join =
+            behavior == PreStep::kMergedWithPrevious ? x.match && !prev : x.match == prev;
+        if (join && open) {
+            e = x.e;
+        } else {
+            if (open) add_piece(p + b, e - b, out, cuts);
+            b = x.b;
+            e = x.e;
+            open = true;
+        }
+        prev = x.match;
+    }
+    if (open) add_piece(p + b, e - b, out, cuts);
+}
+
+}  // namespace
+
+void UnigramTokenizer::pre_step(const PreStep& step, const char* p, std::size_t n, bool first,
+                                UnigramScratch& s, std::string& out,
+                                std::vector<std::size_t>& cuts) const {
+    switch (step.kind) {
+        case PreStep::kWhitespaceSplit:
+            split_by(
+                p, n, PreStep::kRemoved,
+                [](std::uint32_t c) { return (ucd::record(c).flags & ucd::kPreWs) != 0; }, s.events,
+                out, cuts);
+            return;
+        case PreStep::kPunctuation:
+            split_by(
+                p, n, step.behavior,
+                [](std::uint32_t c) { return (ucd::record(c).flags & ucd::kPrePunct) != 0; },
+                s.events, out, cuts);
+            return;
+        case PreStep::kDigits:
+            split_by(
+                p, n, step.behavior,
+                [](std::uint32_t c) { return (pretok::flags(c) & pretok::kNumeric) != 0; },
+                s.events, out, cuts);
+            return;
+        case PreStep::kWhitespace: {
+            // \w+|[^\w\s]+ matched left to right: maximal runs of word characters and of
+            // other characters are the pieces; the \s between them are dropped.
+            const auto* u = reinterpret_cast<const unsigned char*>(p);
+            std::size_t b = 0;
+            int run = -1;  // the class of [b, i): kWord, 0 (other), -1 none
+            for (std::size_t i = 0; i < n;) {
+                const std::size_t at = i;
+                const std::uint8_t f = pretok::flags(decode(u, n, i));
+                const int cls = (f & pretok::kSpace) ? -1 : (f & pretok::kWord) ? 1 : 0;
+                if (cls != run) {
+                    if (run >= 0) add_piece(p + b, at - b, out, cuts);
+                    b = at;
+                    run = cls;
+                }
+            }
+            if (run >= 0) add_piece(p + b, n - b, out, cuts);
+            return;
+        }
+        case PreStep::kMetaspace: {
+            // ' ' -> replacement, prepend it (always; first: on the segment's first piece,
+            // which is the whole segment here), then split before each replacement.
+            const std::string& rep = config_.replacement;
+            std::string& w = s.pre_word;
+            w.clear();
+            for (std::size_t i = 0; i < n; ++i) {
+                if (p[i] == ' ')
+                    w += rep;
+                else
+                    w += p[i];
+            }
+            const bool prepend =
+                config_.prepend_scheme == 0 || (config_.prepend_scheme == 2 && first);
+            if (prepend && !w.empty() && !starts_with(w, 0, rep)) w.insert(0, rep);
+            if (!config_.split) {
+                add_piece(w.data(), w.size(), out, cuts);
+                return;
+            }
+            std::size_t b = 0;
+            for (std::size_t i = 1; i < w.size();) {
+                if (starts_with(w, i, rep)) {
+                    add_piece(w.data() + b, i - b, out, cuts);
+                    b = i;
+                    i += rep.size();
+                } else {
+                    ++i;
+                }
+            }
+            add_piece(w.data() + b, w.size() - b, out, cuts);
+            return;
+        }
+        default:
+            add_piece(p, n, out, cuts);
+    }
 }
 
 }  // namespace fastpool::tokenizer

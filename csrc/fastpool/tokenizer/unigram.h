@@ -1,5 +1,5 @@
 // unigram.h - a native SentencePiece Unigram tokenizer that reproduces Hugging
-// Face `tokenizers` (normalizers, Metaspace, Unigram) id for id.
+// Face `tokenizers` (normalizers, pre-tokenizers, Unigram) id for id.
 //
 // Contract:
 //   * Input is UTF-8 bytes of any content: ill-formed sequences become U+FFFD
@@ -9,10 +9,11 @@
 //     beside a match; only tokens with normalized and single_word false: the
 //     Python layer routes others to `tokenizers`); per remaining segment run the normalizer steps
 //     in order (Precompiled charsmap per grapheme cluster, Replace, Prepend, Strip,
-//     NFC/NFD/NFKC/NFKD on the whole segment), then the
-//     Metaspace pre-tokenizer (or none), then Viterbi over the vocabulary scores per piece, with
-//     consecutive unknown characters fused into one unknown (or byte-fallback) token as
-//     `tokenizers` does. Keep the first max_tokens ids, then (drop_unk) remove the unknown id.
+//     Lowercase, NFC/NFD/NFKC/NFKD on the whole segment), then the pre-tokenizer (Metaspace;
+//     a Sequence of WhitespaceSplit / Whitespace / Punctuation / Digits / Metaspace steps; or
+//     none), then Viterbi over the vocabulary scores per piece, with consecutive unknown
+//     characters fused into one unknown (or byte-fallback) token as `tokenizers` does. Keep the
+//     first max_tokens ids, then (drop_unk) remove the unknown id.
 //   * build() returns false on allocation failure or a malformed table.
 //     tokenize() may throw only std::bad_alloc. A built tokenizer is
 //     immutable: tokenize() is safe from many threads, each with its own Scratch.
@@ -55,7 +56,8 @@ struct NormStep {
         kReplaceSpaces = 2,
         kPrepend = 3,
         kStrip = 4,
-        kUnicode = 8  // NFC / NFD / NFKC / NFKD (unicode_norm.h): the form in `charsmap`
+        kLowercase = 5,  // Rust's char::to_lowercase per code point (unicode_tables.h)
+        kUnicode = 8     // NFC / NFD / NFKC / NFKD (unicode_norm.h): the form in `charsmap`
     };
     int kind = kPrecompiled;
     std::string a;      // Replace pattern / Prepend text / (Precompiled: unused)
@@ -65,14 +67,38 @@ struct NormStep {
     int charsmap = -1;  // index into the tokenizer's charsmaps (kUnicode: the unorm::Form)
 };
 
+// One step of a pre-tokenizer Sequence (UnigramConfig::pre == 2), as `tokenizers` splits.
+struct PreStep {
+    enum Kind : int {
+        kWhitespaceSplit = 0,  // drop char::is_whitespace, split there
+        kWhitespace = 1,       // the regex \w+|[^\w\s]+ (runs of word / other; \s dropped)
+        kPunctuation = 2,      // split on punctuation with `behavior`
+        kDigits = 3,           // split on char::is_numeric: behavior kIsolated or kContiguous
+        kMetaspace = 4         // UnigramConfig's Metaspace, per piece
+    };
+    // SplitDelimiterBehavior.
+    enum Behavior : int {
+        kRemoved = 0,
+        kIsolated = 1,
+        kMergedWithPrevious = 2,
+        kMergedWithNext = 3,
+        kContiguous = 4
+    };
+    int kind = kWhitespaceSplit;
+    int behavior = kRemoved;
+};
+
 struct UnigramConfig {
     std::int32_t unk_id = 0;
     bool byte_fallback = false;
-    // Pre-tokenizer: 0 none, 1 Metaspace.
+    // Pre-tokenizer: 0 none, 1 Metaspace, 2 the Sequence pre_steps.
     int pre = 0;
     std::string replacement;  // Metaspace replacement (one character, UTF-8)
     int prepend_scheme = 0;   // 0 always, 1 never, 2 first
     bool split = true;
+    // pre == 2: the steps in order. A Metaspace with prepend_scheme first (2) comes
+    // before any splitting step (the Python layer declines others).
+    std::vector<PreStep> pre_steps;
 };
 
 struct UnigramScratch : Scratch {
@@ -86,6 +112,15 @@ struct UnigramScratch : Scratch {
     WordCache cache;
     std::vector<std::int32_t> word_ids;
     std::vector<std::uint32_t> ucps, utmp;  // Unicode normalization scratch
+    // Pre-tokenizer Sequence: the other buffer / cuts of each step, and a piece's split
+    // events (byte range, delimiter?).
+    std::string pre_buf, pre_word;
+    std::vector<std::size_t> pre_cuts;
+    struct Event {
+        std::size_t b, e;
+        bool match;
+    };
+    std::vector<Event> events;
 };
 
 class UnigramTokenizer final : public TextTokenizer {
@@ -121,6 +156,11 @@ class UnigramTokenizer final : public TextTokenizer {
     void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
     void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
     void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
+    // pre == 2: the pre_steps over norm into s.seg / s.pieces.
+    void split_sequence(const std::string& norm, bool first, UnigramScratch& s) const;
+    // One step over piece p[0..n), appending non-empty pieces to out / cuts.
+    void pre_step(const PreStep& step, const char* p, std::size_t n, bool first, UnigramScratch& s,
+                  std::string& out, std::vector<std::size_t>& cuts) const;
     // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
     void build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
                     std::int64_t n);

@@ -408,6 +408,10 @@ cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" 
         cbool right
         int charsmap
 
+    cdef cppclass PreStep:
+        int kind
+        int behavior
+
     cdef cppclass UnigramConfig:
         int32_t unk_id
         cbool byte_fallback
@@ -415,6 +419,7 @@ cdef extern from "fastpool/tokenizer/unigram.h" namespace "fastpool::tokenizer" 
         string replacement
         int prepend_scheme
         cbool split
+        vector[PreStep] pre_steps
 
     cdef cppclass UnigramScratch:
         pass
@@ -451,12 +456,14 @@ cdef class UnigramTokenizer(NativeBase):
         bytes replacement,
         int prepend_scheme,
         bint split,
+        list pre_steps=None,
     ):
         """pieces: the vocabulary as one UTF-8 blob, piece k at bytes
         offsets[k]..offsets[k+1]; scores float64 by id. added_*: strings
         as one blob, int64 byte offsets (n+1), int32 ids, uint8 flags (1 lstrip, 2
         rstrip). steps: (kind, a, b, left,
-        right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs."""
+        right, charsmap index) tuples; charsmaps: raw precompiled charsmap blobs.
+        pre_steps (pre 2): the pre-tokenizer Sequence as (kind, behavior) tuples."""
         cdef UnigramConfig config
         config.unk_id = unk_id
         config.byte_fallback = byte_fallback
@@ -464,6 +471,11 @@ cdef class UnigramTokenizer(NativeBase):
         config.replacement = replacement
         config.prepend_scheme = prepend_scheme
         config.split = split
+        cdef PreStep pst
+        for kind, behavior in pre_steps or ():
+            pst.kind = kind
+            pst.behavior = behavior
+            config.pre_steps.push_back(pst)
         cdef vector[NormStep] csteps
         cdef NormStep st
         for kind, a, b, left, right, cm in steps:

@@ -2,10 +2,14 @@
 
 Runs a Unigram model (``unk_id`` set, ``byte_fallback`` either way) behind a normalizer
 made of ``Precompiled`` (SentencePiece charsmaps), ``Replace`` (a literal string, or the
-regex ``" {2,}"`` XLM-R-family files carry), ``Prepend``, ``Strip`` and ``NFC`` /
-``NFD`` / ``NFKC`` / ``NFKD`` (``csrc/fastpool/tokenizer/unicode_norm.h``) steps (alone
-or in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
-``split`` true or false) or none; added tokens as ``family.added_tokens_reason``
+regex ``" {2,}"`` XLM-R-family files carry), ``Prepend``, ``Strip``, ``Lowercase`` and
+``NFC`` / ``NFD`` / ``NFKC`` / ``NFKD`` (``csrc/fastpool/tokenizer/unicode_norm.h``) steps
+(alone or in a ``Sequence``), or none; a ``Metaspace`` pre-tokenizer (any ``prepend_scheme``,
+``split`` true or false, the legacy ``add_prefix_space`` / ``str_rep`` keys), a ``Sequence``
+of ``WhitespaceSplit``, ``Whitespace``, ``Punctuation`` (any ``behavior``), ``Digits`` and at
+most one ``Metaspace`` (T5-family files: ``[WhitespaceSplit, Metaspace]``; DeBERTa-v2:
+``[Punctuation, Metaspace]``; ``prepend_scheme`` ``first`` only before any splitting step),
+one of those alone, or none; added tokens as ``family.added_tokens_reason``
 allows, plus ``lstrip`` / ``rstrip`` (XLM-R's ``<mask>`` has ``lstrip``). Ids are those
 of ``tokenizers`` (``csrc/fastpool/tokenizer/unigram.h``).
 """
@@ -32,14 +36,16 @@ _STEP_KEYS = {
     "Prepend": {"type", "prepend"},
     "Strip": {"type", "strip_left", "strip_right"},
     **{form: {"type"} for form in _bridge.UNICODE_FORMS},  # NFC, NFD, NFKC, NFKD
+    "Lowercase": {"type"},
 }
-_METASPACE_KEYS = {"type", "replacement", "prepend_scheme", "split"}
+_METASPACE_KEYS = {"type", "replacement", "prepend_scheme", "split", "add_prefix_space", "str_rep"}
 _SCHEMES = {"always": 0, "never": 1, "first": 2}
 #: The one Replace regex reproduced natively (XLM-R's converter adds it): runs of 2+ spaces.
 SPACE_RUN_REGEX = " {2,}"
 # Step kinds as unigram.h numbers them.
 _PRECOMPILED, _REPLACE, _REPLACE_SPACES, _PREPEND, _STRIP = range(5)
 _UNICODE = 8  # the form (_bridge.UNICODE_FORMS) goes in the charsmap slot
+_LOWERCASE = 5
 
 
 _Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
@@ -123,6 +129,8 @@ def _steps(norm: Any) -> tuple[list[tuple[int, bytes, bytes, bool, bool, int]], 
                 return raw
             steps.append((_PRECOMPILED, b"", b"", False, False, len(charsmaps)))
             charsmaps.append(raw)
+        elif kind == "Lowercase":
+            steps.append((_LOWERCASE, b"", b"", False, False, -1))
         elif kind == "Replace":
             pattern, content = step.get("pattern"), step.get("content")
             if not isinstance(content, str) or utf8(content) is None:
@@ -174,7 +182,94 @@ def _metaspace(pre: Any) -> tuple[int, bytes, int, bool] | str:
     split = pre.get("split", True)
     if not isinstance(split, bool):
         return f"Metaspace split {split!r} is not true or false"
+    # Legacy keys (older files): str_rep is ignored; add_prefix_space must agree with the
+    # scheme (false: never), or tokenizers refuses the file.
+    prefix = pre.get("add_prefix_space")
+    if prefix is not None and (not isinstance(prefix, bool) or prefix != (scheme != "never")):
+        return f"Metaspace add_prefix_space {prefix!r} disagrees with prepend_scheme {scheme!r}"
+    if not isinstance(pre.get("str_rep", ""), str):
+        return "Metaspace str_rep is not a string"
     return 1, rep.encode(), _SCHEMES[scheme], split
+
+
+# Pre-tokenizer Sequence step kinds and split behaviors as unigram.h's PreStep numbers them.
+_SPLITTERS = {"WhitespaceSplit": 0, "Whitespace": 1, "Punctuation": 2, "Digits": 3}
+_META_STEP = 4
+_BEHAVIORS = {"Removed": 0, "Isolated": 1, "MergedWithPrevious": 2, "MergedWithNext": 3}
+_BEHAVIORS["Contiguous"] = 4
+_SPLITTER_KEYS = {
+    "WhitespaceSplit": {"type"},
+    "Whitespace": {"type"},
+    "Punctuation": {"type", "behavior"},
+    "Digits": {"type", "individual_digits"},
+}
+_Pre = tuple[int, bytes, int, bool, list[tuple[int, int]]]
+
+
+def _flat_pre(pre: Any) -> list[Any]:
+    if isinstance(pre, Mapping) and pre.get("type") == "Sequence":
+        items = pre.get("pretokenizers")
+        if not isinstance(items, list) or set(pre) != {"type", "pretokenizers"}:
+            return [pre]
+        return [s for item in items for s in _flat_pre(item)]
+    return [pre]
+
+
+def _splitter(step: Mapping[str, Any]) -> tuple[int, int] | str:
+    """(PreStep kind, behavior) of a splitting pre-tokenizer, or why it is not native."""
+    kind = step["type"]
+    extra = set(step) - _SPLITTER_KEYS[kind]
+    if extra:
+        return f"{kind} options {sorted(extra)} are not implemented natively"
+    if kind == "Punctuation":
+        behavior = step.get("behavior", "Isolated")
+        if behavior not in _BEHAVIORS:
+            return f"Punctuation behavior {behavior!r} (native: {', '.join(_BEHAVIORS)})"
+        return _SPLITTERS[kind], _BEHAVIORS[behavior]
+    if kind == "Digits":
+        individual = step.get("individual_digits")
+        if not isinstance(individual, bool):
+            return f"Digits individual_digits {individual!r} is not true or false"
+        return _SPLITTERS[kind], _BEHAVIORS["Isolated" if individual else "Contiguous"]
+    return _SPLITTERS[kind], _BEHAVIORS["Removed"]
+
+
+def _pre_tokenizer(pre: Any) -> _Pre | str:
+    """(pre kind, Metaspace replacement, scheme, split, Sequence steps) of the
+    pre-tokenizer, or why it is not native."""
+    if pre is None or (isinstance(pre, Mapping) and pre.get("type") == "Metaspace"):
+        meta = _metaspace(pre)
+        return meta if isinstance(meta, str) else (*meta, [])
+    flat = _flat_pre(pre)
+    steps: list[tuple[int, int]] = []
+    meta_args: tuple[bytes, int, bool] = (b"", 0, True)
+    for step in flat:
+        kind = step.get("type") if isinstance(step, Mapping) else step
+        if not isinstance(step, Mapping) or (kind not in _SPLITTERS and kind != "Metaspace"):
+            native = ", ".join([*_SPLITTERS, "Metaspace"])
+            return f"pre_tokenizer {kind!r} (native for Unigram: {native}, a Sequence, none)"
+        if kind == "Metaspace":
+            meta = _metaspace(step)
+            if isinstance(meta, str):
+                return meta
+            if any(k == _META_STEP for k, _ in steps):
+                return "a pre_tokenizer Sequence with more than one Metaspace is not native"
+            if meta[2] == _SCHEMES["first"] and steps:
+                # "first" means the piece at original offset 0, which after a split depends
+                # on the normalizer's alignments: not reproduced natively.
+                return "Metaspace prepend_scheme 'first' after a splitting pre-tokenizer"
+            meta_args = meta[1:]
+            steps.append((_META_STEP, 0))
+            continue
+        got = _splitter(step)
+        if isinstance(got, str):
+            return got
+        steps.append(got)
+    if not steps:
+        return 0, b"", 0, True, []
+    if steps == [(_META_STEP, 0)]:
+        return 1, *meta_args, []
+    return 2, *meta_args, steps
 
 
 def _model_reason(model: Mapping[str, Any], n: int) -> str:
@@ -204,7 +299,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     reason = _model_reason(model, n)
     if reason:
         return reason
-    for part in (_steps(tj.get("normalizer")), _metaspace(tj.get("pre_tokenizer"))):
+    for part in (_steps(tj.get("normalizer")), _pre_tokenizer(tj.get("pre_tokenizer"))):
         if isinstance(part, str):
             return part
     if not tj.get("added_tokens"):
@@ -259,7 +354,7 @@ def build(tj: Mapping[str, Any]) -> Built:
     assert not isinstance(vocab, str)
     blob, offsets, scores, _ = vocab
     steps = _steps(tj.get("normalizer"))
-    pre = _metaspace(tj.get("pre_tokenizer"))
+    pre = _pre_tokenizer(tj.get("pre_tokenizer"))
     assert not isinstance(steps, str) and not isinstance(pre, str)
     added = added_tokens(tj)
     added_data, added_offsets, added_ids = string_table(added)
