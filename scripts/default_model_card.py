@@ -21,10 +21,10 @@ def _extra_text(setup: dict[str, Any]) -> str:
     extra = total - setup.get("debian_train_pairs", total)
     if not extra:
         return ""
-    return (f", and {extra:,} extra pairs: (first sentence, rest) pairs of Python docstrings: the stdlib "
-            "modules of the train half of `scripts/default_model_evals.py`'s split and a few "
-            "third-party libraries (numpy, scipy, scikit-learn, pandas, torch), none of whose "
-            "texts is in a dev or test task"
+    return (f", and {extra:,} extra pairs: (first sentence, rest) pairs of Python docstrings: "
+            "the stdlib modules of the train half of `scripts/default_model_evals.py`'s split "
+            "and a few third-party libraries (numpy, scipy, scikit-learn, pandas, torch), none "
+            "of whose texts is in a dev or test task"
             + (", and (NAME summary, DESCRIPTION) pairs of the man pages of sections 2-8 (no "
                "text of a section-1 page, the man-page test task's pool)"
                if "other_man_sections" in setup.get("extra_pairs", []) else ""))  # fmt: skip
@@ -34,11 +34,13 @@ def _geometry_text(setup: dict[str, Any]) -> str:
     g = setup.get("geometry") or {}
     if not g.get("weight"):
         return ""
-    return (f" Plus {g['weight']:g} x a geometry term that keeps the teacher's ranking of "
-            "pairs: 1 - the per-row Pearson correlation of the model's in-batch cosine "
-            "similarities with the teacher's (its sentence embeddings, "
-            f"`fastpool.train.featurize`) over {g['batch']} texts per step of "
-            f"{g.get('texts', 12288):,} Debian training texts (`scripts/geometry_corpus.py`).")
+    return (
+        f" Plus {g['weight']:g} x a geometry term that keeps the teacher's ranking of "
+        "pairs: 1 - the per-row Pearson correlation of the model's in-batch cosine "
+        "similarities with the teacher's (its sentence embeddings, "
+        f"`fastpool.train.featurize`) over {g['batch']} texts per step of "
+        f"{g.get('texts', 12288):,} Debian training texts (`scripts/geometry_corpus.py`)."
+    )
 
 
 def _test_row(name: str, r: dict[str, Any], tasks: list[str]) -> str:

@@ -295,8 +295,8 @@ def main() -> None:
     teacher = _teacher(args.teacher)
     start = time.perf_counter()
     distilled = stage1(teacher, DISTILL["pca_dims"], args.data)
-    start_model = distilled if args.width == DISTILL["pca_dims"] else stage1(
-        teacher, args.width, args.data
+    start_model = (
+        distilled if args.width == DISTILL["pca_dims"] else stage1(teacher, args.width, args.data)
     )
     distill_s = time.perf_counter() - start
     info: dict[str, Any] = {"stage1_seconds": round(distill_s), "threads": args.threads,

@@ -510,7 +510,8 @@ void find_strings(const char* blob, const std::int64_t* offsets, std::int64_t n,
     for (std::int64_t i = 0; i < n; ++i) {
         const char* s = blob + offsets[i];
         const auto len = static_cast<std::size_t>(offsets[i + 1] - offsets[i]);
-        for (std::size_t h = hash_bytes(s, len) & (cap - 1); slots[h] >= 0; h = (h + 1) & (cap - 1)) {
+        for (std::size_t h = hash_bytes(s, len) & (cap - 1); slots[h] >= 0;
+             h = (h + 1) & (cap - 1)) {
             const std::string& want = needles[static_cast<std::size_t>(slots[h])];
             if (want.size() == len && std::memcmp(want.data(), s, len) == 0) {
                 for (std::size_t k = 0; k < needles.size(); ++k)
