@@ -2,7 +2,9 @@
 
     python fuzz/atheris_tokenizer.py -runs=1000000
 
-Built from a trained WordPiece tokenizer.json (tests/model_factory.py). Each
+Built from three trained tokenizer.json files, one per native family: WordPiece and
+Unigram (NFKC + Metaspace) from tests/model_factory.py, and a byte-level BPE with an NFC
+normalizer (Qwen2's shape of normalizer) trained here; each input picks one. Each
 input becomes 1-8 texts: str (any code points except surrogates) and, where
 the API accepts bytes, raw bytes including ill-formed UTF-8. tokenize_csr must
 return valid CSR with ids in range, encode must return finite float32 rows,
@@ -25,15 +27,33 @@ with atheris.instrument_imports():
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from model_factory import make_tokenizer  # noqa: E402
 
-HF = make_tokenizer("wordpiece", limits=False)
-TOK = NativeTokenizer(HF.to_str())
-UNK = TOK.unk_id
-TABLE = np.random.default_rng(0).standard_normal((TOK.vocab_size, 8)).astype(np.float32)
+
+def _byte_level_bpe():
+    from model_factory import CORPUS
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+
+    tok = Tokenizer(models.BPE())
+    tok.normalizer = normalizers.NFC()
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False
+    )
+    tok.train_from_iterator(CORPUS, trainer=trainer)
+    return tok
+
+
+FAMILIES = []
+for hf in (make_tokenizer("wordpiece", limits=False), make_tokenizer("unigram", limits=False),
+           _byte_level_bpe()):  # fmt: skip
+    tok = NativeTokenizer(hf.to_str())
+    table = np.random.default_rng(0).standard_normal((tok.vocab_size, 8)).astype(np.float32)
+    FAMILIES.append((hf, tok, table))
 ALLOWED = (ValueError, TypeError)
 
 
 def TestOneInput(data: bytes) -> None:
     fdp = atheris.FuzzedDataProvider(data)
+    HF, TOK, TABLE = FAMILIES[fdp.ConsumeIntInRange(0, len(FAMILIES) - 1)]
     as_bytes = fdp.ConsumeBool()
     texts: list = []
     for _ in range(fdp.ConsumeIntInRange(1, 8)):
