@@ -252,7 +252,7 @@ std::int64_t ByteLevelBpe::build(const BpeConfig& config, const BpeModelText& mo
             fallback_[b] = lookup(hex);
         }
 
-        sort_added_tokens(added, added_, added_by_first_);
+        added_.build(added);
         return kBuilt;
     } catch (const std::bad_alloc&) {
         return kNoMemory;
@@ -461,42 +461,18 @@ class BpeRun {
 void ByteLevelBpe::tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                             std::vector<std::int32_t>& ids) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text);
-    if (limits.max_chars >= 0) {
-        // Pre-truncation counts code points as Python's str slicing does.
-        std::size_t i = 0;
-        for (std::int64_t k = 0; k < limits.max_chars && i < n; ++k) {
-            if (s[i] < 0x80)
-                ++i;
-            else
-                decode(s, n, i);
-        }
-        n = i;
-    }
+    n = prefix_bytes(s, n, limits.max_chars);
     BpeRun run(*this, limits, static_cast<BpeScratch&>(scratch), ids);
-    if (added_.empty()) {
-        run.segment(s, n);
-        return;
-    }
-    std::size_t seg = 0, p = 0;
-    while (p < n) {
-        const unsigned b = s[p];
-        const std::uint32_t lo = added_by_first_[b], hi = added_by_first_[b + 1];
-        bool matched = false;
-        for (std::uint32_t k = lo; k < hi; ++k) {
-            const std::string& c = added_[k].content;
-            if (c.size() <= n - p && std::memcmp(s + p, c.data(), c.size()) == 0) {
-                run.segment(s + seg, p - seg);
-                run.emit(added_[k].id);
-                if (run.done()) return;
-                p += c.size();
-                seg = p;
-                matched = true;
-                break;
-            }
-        }
-        if (!matched) ++p;
-    }
-    run.segment(s + seg, n - seg);
+    added_.split(
+        s, n,
+        [&](const unsigned char* seg, std::size_t len) {
+            run.segment(seg, len);
+            return !run.done();
+        },
+        [&](const AddedTokens::Token& t) {
+            run.emit(t.id);
+            return !run.done();
+        });
 }
 
 }  // namespace fastpool::tokenizer

@@ -138,7 +138,6 @@ class ByteLevelBpe final : public TextTokenizer {
     friend class BpeRun;
     // The ids of one piece (s.word; s.mapped is its byte-level form) into s.pieces.
     void bpe_word(BpeScratch& s) const;
-    using Added = AddedToken;
     BpeConfig config_;
     StringHash vocab_;
     MergeHash merges_;
@@ -150,8 +149,7 @@ class ByteLevelBpe final : public TextTokenizer {
     // but the first byte, the suffix to the last; -1: not in the vocabulary.
     std::array<std::array<std::int32_t, 256>, 4> symbol_{};
     std::array<std::int32_t, 256> fallback_{};  // id of "<0xHH>", or -1
-    std::vector<Added> added_;                  // by first byte, longest first
-    std::array<std::uint32_t, 257> added_by_first_{};
+    AddedTokens added_;
 };
 
 }  // namespace fastpool::tokenizer

@@ -59,23 +59,32 @@ std::vector<std::uint32_t> by_first_bytes(const Trie::Views& entries) {
 }
 }  // namespace
 
-void sort_added_tokens(const StringTable& added, std::vector<AddedToken>& tokens,
-                       std::array<std::uint32_t, 257>& by_first) {
-    tokens.clear();
+void AddedTokens::build(const StringTable& added) {
+    tokens_.clear();
     for (std::int64_t k = 0; k < added.n; ++k) {
         std::string tok(added.data + added.offsets[k],
                         static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
-        if (!tok.empty()) tokens.push_back({std::move(tok), added.ids[k]});
+        if (!tok.empty()) tokens_.push_back({std::move(tok), added.ids[k]});
     }
-    std::stable_sort(tokens.begin(), tokens.end(), [](const AddedToken& a, const AddedToken& b) {
+    // By first byte, then longest first: the first hit at a position is the longest.
+    std::stable_sort(tokens_.begin(), tokens_.end(), [](const Token& a, const Token& b) {
         const auto fa = static_cast<unsigned char>(a.content[0]);
         const auto fb = static_cast<unsigned char>(b.content[0]);
         if (fa != fb) return fa < fb;
         return a.content.size() > b.content.size();
     });
-    by_first.fill(0);
-    for (const AddedToken& a : tokens) ++by_first[static_cast<unsigned char>(a.content[0]) + 1];
-    for (int b = 0; b < 256; ++b) by_first[b + 1] += by_first[b];
+    by_first_.fill(0);
+    for (const Token& a : tokens_) ++by_first_[static_cast<unsigned char>(a.content[0]) + 1];
+    for (int b = 0; b < 256; ++b) by_first_[b + 1] += by_first_[b];
+    int distinct = 0;
+    single_first_ = -1;
+    for (int b = 0; b < 256; ++b) {
+        if (by_first_[b + 1] > by_first_[b]) {
+            ++distinct;
+            single_first_ = b;
+        }
+    }
+    if (distinct != 1) single_first_ = -1;
 }
 
 void Trie::build(const std::vector<std::pair<std::string, std::int32_t>>& entries) {
@@ -333,16 +342,7 @@ bool BertTokenizer::build(const BertConfig& config, const StringTable& vocab, co
         initial_.build(all);
         continuing_.build(cont);
 
-        sort_added_tokens(added, added_, added_by_first_);
-        int distinct = 0;
-        added_single_first_ = -1;
-        for (int b = 0; b < 256; ++b) {
-            if (added_by_first_[b + 1] > added_by_first_[b]) {
-                ++distinct;
-                added_single_first_ = b;
-            }
-        }
-        if (distinct != 1) added_single_first_ = -1;
+        added_.build(added);
 
         // The ASCII fast path, derived from the same tables as the slow path;
         // anything that is not a plain 1:1 mapping takes the slow path.
@@ -619,53 +619,22 @@ void BertTokenizer::tokenize_impl(const char* text, std::size_t n, const Limits&
                                   WordPieceScratch& scratch, std::vector<std::int32_t>& ids,
                                   std::vector<std::string>* words) const {
     const auto* s = reinterpret_cast<const unsigned char*>(text);
-    if (limits.max_chars >= 0) {
-        // Pre-truncation counts code points as Python's str slicing does.
-        std::size_t i = 0;
-        for (std::int64_t k = 0; k < limits.max_chars && i < n; ++k) {
-            if (s[i] < 0x80)
-                ++i;
-            else
-                decode(s, n, i);
-        }
-        n = i;
-    }
+    n = prefix_bytes(s, n, limits.max_chars);
     Run run(*this, limits, scratch, ids);
     run.collect_words(words);
-    if (added_.empty()) {
-        run.segment(s, n);
-        return;
-    }
-    std::size_t seg = 0, p = 0;
-    while (p < n) {
-        // Next position whose byte may start an added token.
-        if (added_single_first_ >= 0) {
-            const void* hit = std::memchr(s + p, added_single_first_, n - p);
-            if (!hit) break;
-            p = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - s);
-        }
-        const unsigned b = s[p];
-        const std::uint32_t lo = added_by_first_[b], hi = added_by_first_[b + 1];
-        bool matched = false;
-        for (std::uint32_t k = lo; k < hi; ++k) {
-            const std::string& c = added_[k].content;
-            if (c.size() <= n - p && std::memcmp(s + p, c.data(), c.size()) == 0) {
-                run.segment(s + seg, p - seg);
-                if (run.done()) return;
-                if (words)
-                    words->push_back(c);
-                else
-                    run.emit(added_[k].id);
-                if (run.done()) return;
-                p += c.size();
-                seg = p;
-                matched = true;
-                break;
-            }
-        }
-        if (!matched) ++p;
-    }
-    run.segment(s + seg, n - seg);
+    added_.split(
+        s, n,
+        [&](const unsigned char* seg, std::size_t len) {
+            run.segment(seg, len);
+            return !run.done();
+        },
+        [&](const AddedTokens::Token& t) {
+            if (words)
+                words->push_back(t.content);
+            else
+                run.emit(t.id);
+            return !run.done();
+        });
 }
 
 }  // namespace fastpool::tokenizer

@@ -22,6 +22,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,16 +50,59 @@ struct StringTable {
 };
 
 // An added token split out of the raw text before normalization.
-struct AddedToken {
-    std::string content;
-    std::int32_t id;
-};
+// The added tokens a family splits out of a text before its model runs, as
+// `tokenizers` matches them: leftmost, and the longest at a position (aho-corasick
+// LeftmostLongest; equal strings keep json order).
+class AddedTokens {
+   public:
+    struct Token {
+        std::string content;
+        std::int32_t id;
+    };
+    // The non-empty strings of added (an empty one never matches).
+    void build(const StringTable& added);
+    bool empty() const noexcept { return tokens_.empty(); }
 
-// The non-empty strings of added as AddedTokens sorted by first byte, then longest first
-// (so the first hit is the longest: aho-corasick LeftmostLongest in `tokenizers`; ties
-// keep json order), and by_first[b] .. by_first[b + 1] the range starting with byte b.
-void sort_added_tokens(const StringTable& added, std::vector<AddedToken>& tokens,
-                       std::array<std::uint32_t, 257>& by_first);
+    // Walks s[0..n): segment(begin, length) for the text before each match and after the
+    // last (possibly empty), match(token) for each match; either returning false stops.
+    template <class Segment, class Match>
+    void split(const unsigned char* s, std::size_t n, Segment&& segment, Match&& match) const {
+        if (tokens_.empty()) {
+            segment(s, n);
+            return;
+        }
+        std::size_t seg = 0, p = 0;
+        while (p < n) {
+            if (single_first_ >= 0) {  // jump to the next byte that may start a token
+                const void* hit = std::memchr(s + p, single_first_, n - p);
+                if (!hit) break;
+                p = static_cast<std::size_t>(static_cast<const unsigned char*>(hit) - s);
+            }
+            const Token* t = longest_at(s + p, n - p);
+            if (t == nullptr) {
+                ++p;
+                continue;
+            }
+            if (!segment(s + seg, p - seg) || !match(*t)) return;
+            p += t->content.size();
+            seg = p;
+        }
+        segment(s + seg, n - seg);
+    }
+
+   private:
+    // The longest token that prefixes s[0..n), or nullptr.
+    const Token* longest_at(const unsigned char* s, std::size_t n) const noexcept {
+        for (std::uint32_t k = by_first_[s[0]], hi = by_first_[s[0] + 1]; k < hi; ++k) {
+            const std::string& c = tokens_[k].content;
+            if (c.size() <= n && std::memcmp(s, c.data(), c.size()) == 0) return &tokens_[k];
+        }
+        return nullptr;
+    }
+    std::vector<Token> tokens_;                  // by first byte, then longest first
+    std::array<std::uint32_t, 257> by_first_{};  // [b, b+1): the tokens starting with byte b
+    int single_first_ = -1;                      // the one first byte of all tokens, or -1
+};
 
 // Byte trie with longest-prefix lookup; the root is a dense 256-way table.
 class Trie {
@@ -151,15 +195,12 @@ class BertTokenizer final : public TextTokenizer {
     void tokenize_impl(const char* text, std::size_t n, const Limits& limits,
                        WordPieceScratch& scratch, std::vector<std::int32_t>& ids,
                        std::vector<std::string>* words) const;
-    using Added = AddedToken;
     BertConfig config_;
     Trie initial_;     // every vocabulary token: pieces at the start of a word
     Trie continuing_;  // tokens that start with the prefix, prefix removed
     StringHash initial_hash_;
     StringHash continuing_hash_;
-    std::vector<Added> added_;                         // by first byte, longest first
-    std::array<std::uint32_t, 257> added_by_first_{};  // [b, b+1) range in added_
-    int added_single_first_ = -1;  // the one first byte of all added tokens, or -1
+    AddedTokens added_;
     // ASCII fast path: class and output byte per input byte < 0x80.
     std::array<std::uint8_t, 128> ascii_class_{};
     std::array<char, 128> ascii_out_{};

@@ -71,6 +71,22 @@ inline std::uint32_t decode(const unsigned char* s, std::size_t n, std::size_t& 
     return cp;
 }
 
+// Bytes of s[0..n) holding its first max_chars code points as decode() reads them
+// (ill-formed sequences count as one each), or n when max_chars < 0: the
+// pre-truncation model2vec does with Python's str slicing.
+inline std::size_t prefix_bytes(const unsigned char* s, std::size_t n,
+                                std::int64_t max_chars) noexcept {
+    if (max_chars < 0) return n;
+    std::size_t i = 0;
+    for (std::int64_t k = 0; k < max_chars && i < n; ++k) {
+        if (s[i] < 0x80)
+            ++i;
+        else
+            decode(s, n, i);
+    }
+    return i;
+}
+
 // Appends the UTF-8 form of cp (< 0x110000, not a surrogate) to out; returns
 // the number of bytes written (1..4). out must have room for 4 bytes.
 inline int encode(std::uint32_t cp, char* out) noexcept {

@@ -334,6 +334,15 @@ cdef class NativeBase:
             raise MemoryError("out of memory while encoding")
 
 
+cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
+    cdef StringTable t
+    t.data = PyBytes_AS_STRING(data)
+    t.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
+    t.ids = <const int32_t*>cnp.PyArray_DATA(ids)
+    t.n = cnp.PyArray_DIM(ids, 0)
+    return t
+
+
 cdef class WordPieceTokenizer(NativeBase):
     """The native BERT WordPiece tokenizer (BertNormalizer + BertPreTokenizer + WordPiece)."""
     cdef BertTokenizer* wp
@@ -363,15 +372,8 @@ cdef class WordPieceTokenizer(NativeBase):
         config.lowercase = lowercase
         config.max_input_chars_per_word = max_input_chars_per_word
         config.unk_id = unk_id
-        cdef StringTable vocab, added
-        vocab.data = PyBytes_AS_STRING(vocab_data)
-        vocab.offsets = <const int64_t*>cnp.PyArray_DATA(vocab_offsets)
-        vocab.ids = <const int32_t*>cnp.PyArray_DATA(vocab_ids)
-        vocab.n = cnp.PyArray_DIM(vocab_ids, 0)
-        added.data = PyBytes_AS_STRING(added_data)
-        added.offsets = <const int64_t*>cnp.PyArray_DATA(added_offsets)
-        added.ids = <const int32_t*>cnp.PyArray_DATA(added_ids)
-        added.n = cnp.PyArray_DIM(added_ids, 0)
+        cdef StringTable vocab = _string_table(vocab_data, vocab_offsets, vocab_ids)
+        cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
         cdef const char* p = PyBytes_AS_STRING(prefix)
         cdef size_t plen = PyBytes_GET_SIZE(prefix)
         cdef cbool ok
@@ -620,15 +622,6 @@ cdef extern from "fastpool/tokenizer/bpe.h" namespace "fastpool::tokenizer" nogi
     cdef cppclass ByteLevelBpe(TextTokenizer):
         int64_t build(const BpeConfig& config, const BpeModelText& model, const string& prefix,
                       const string& suffix, const StringTable& added) noexcept
-
-
-cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
-    cdef StringTable t
-    t.data = PyBytes_AS_STRING(data)
-    t.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
-    t.ids = <const int32_t*>cnp.PyArray_DATA(ids)
-    t.n = cnp.PyArray_DIM(ids, 0)
-    return t
 
 
 cdef class ByteLevelBPETokenizer(NativeBase):
