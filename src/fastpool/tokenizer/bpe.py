@@ -21,7 +21,7 @@ from .._tokenizer_doc import MergeTable, VocabTable
 from . import _bridge
 from .family import INT32_MAX, Built, added_tokens, added_tokens_reason, string_table, utf8
 
-__all__ = ["SPLIT_PATTERNS", "build", "support_reason"]
+__all__ = ["SPLIT_PATTERNS", "build", "prepare", "support_reason"]
 
 _MODEL_KEYS = {
     "type",
@@ -158,34 +158,15 @@ def _forms(norm: Any) -> list[int] | str:
     return forms
 
 
-# support_reason's native build, kept for the build() that NativeTokenizer calls right
-# after it: one slot of (vocab table, merge table, the other inputs' repr, the built
-# tokenizer), replaced whole (a reader never sees half of it). Only for tables the native
-# JSON pass read (immutable), so the key cannot go stale.
-_last: list[tuple[Any, Any, str, Any] | None] = [None]
-
-
-def _key(tj: Mapping[str, Any]) -> tuple[Any, Any, str] | None:
-    model = tj["model"]
-    vocab, merges = model.get("vocab"), model.get("merges")
-    if not isinstance(vocab, VocabTable) or not isinstance(merges, MergeTable):
-        return None
-    rest = {k: v for k, v in model.items() if k not in ("vocab", "merges")}
-    added = [(a.get("content"), a.get("id")) for a in tj.get("added_tokens") or [] if
-             isinstance(a, Mapping)]  # fmt: skip
-    return vocab, merges, repr((rest, tj.get("pre_tokenizer"), tj.get("normalizer"), added))
-
-
-def _cached(key: tuple[Any, Any, str] | None) -> Any:
-    last = _last[0]
-    if key is None or last is None:
-        return None
-    vocab, merges, other, tok = last
-    return tok if (vocab is key[0] and merges is key[1] and other == key[2]) else None
-
-
 def support_reason(tj: Mapping[str, Any]) -> str:
     """'' when the native byte-level BPE reproduces this tokenizer.json exactly, else why."""
+    prepared = prepare(tj)
+    return prepared if isinstance(prepared, str) else ""
+
+
+def prepare(tj: Mapping[str, Any]) -> Built | str:
+    """The native byte-level BPE tokenizer of this tokenizer.json, or why there is none.
+    The per-token checks (vocabulary, every merge) are the build itself, in C++."""
     model = tj.get("model")
     if not isinstance(model, Mapping) or model.get("type") != "BPE":
         return "no BPE model in tokenizer.json"
@@ -237,15 +218,11 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         return reason
     if n > INT32_MAX:
         return "vocabulary too large for int32 ids"
-    # The per-token checks (vocabulary, every merge) are the build itself, in C++.
-    cache_key = _key(tj)
-    if _cached(cache_key) is not None:
-        return ""
     tok = _construct(tj)
     if isinstance(tok, str):
         return tok
-    _last[0] = None if cache_key is None else (*cache_key, tok)
-    return ""
+    unk_id = -1 if unk is None else int(vocab[unk])
+    return Built(tok, unk_id, max([n] + [i + 1 for _, i in added_tokens(tj)]))
 
 
 def _added_lookup(vocab: Mapping[str, int], tj: Mapping[str, Any]) -> Mapping[str, int]:
@@ -298,13 +275,6 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
 
 def build(tj: Mapping[str, Any]) -> Built:
     """The native byte-level BPE tokenizer of a tokenizer.json ``support_reason`` accepted."""
-    tok = _cached(_key(tj))
-    _last[0] = None
-    if tok is None:
-        tok = _construct(tj)
-    assert not isinstance(tok, str), tok
-    model = tj["model"]
-    unk = model.get("unk_token")
-    unk_id = -1 if unk is None else int(model["vocab"][unk])
-    added = added_tokens(tj)
-    return Built(tok, unk_id, max([len(model["vocab"])] + [i + 1 for _, i in added]))
+    prepared = prepare(tj)
+    assert not isinstance(prepared, str), prepared
+    return prepared

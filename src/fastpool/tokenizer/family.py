@@ -1,6 +1,6 @@
 """What every native tokenizer family shares: the built result, string tables, added tokens.
 
-A family module (``wordpiece.py``, and Unigram / BPE beside it) offers two functions,
+A family module (``wordpiece.py``, and Unigram / BPE beside it) offers three functions,
 registered in ``native.FAMILIES`` under the tokenizer.json ``model.type`` it runs:
 
 - ``support_reason(tj) -> str``: ``""`` when the native family reproduces ``tokenizers``
@@ -8,6 +8,8 @@ registered in ``native.FAMILIES`` under the tokenizer.json ``model.type`` it run
   tokens), else the reason, in words a user can act on. Never approximate.
 - ``build(tj) -> Built``: the built ``_bridge.NativeBase`` subclass, for a tokenizer.json
   ``support_reason`` accepted.
+- ``prepare(tj) -> Built | str``: both in one pass (what loading calls): the checks and
+  the build share their work (Unigram's vocabulary pass; BPE's checks are its build).
 """
 
 from __future__ import annotations

@@ -27,9 +27,10 @@ from .. import _checks, _core
 from .._threads import effective_n_threads
 from .._tokenizer_doc import parse
 from . import _bridge, bpe, unigram, wordpiece
+from .family import Built
 from .surrogates import replace_lone_surrogates
 
-__all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support"]
+__all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support", "native_tokenizer"]
 
 #: The `tokenizers` version whose character classes the native tables reproduce
 #: (tools/gen_unicode_tables.py measured them; the every-code-point tests check them).
@@ -61,8 +62,8 @@ def _load(tokenizer_json: Mapping[str, Any] | str) -> Mapping[str, Any]:
     )
 
 
-def _check(tj: Mapping[str, Any]) -> str:
-    """'' when supported, else the reason."""
+def _family(tj: Mapping[str, Any]) -> Any:
+    """The family module that may run this tokenizer.json, or why none can (a str)."""
     extra = set(tj) - _TOP_KEYS
     if extra:
         return f"tokenizer.json keys {sorted(extra)} are not known to the native tokenizer"
@@ -73,7 +74,14 @@ def _check(tj: Mapping[str, Any]) -> str:
     if family is None:
         native = ", ".join(sorted(FAMILIES))
         return f"model type {model.get('type')!r} (native: {native})"
-    return family.support_reason(tj)
+    return family
+
+
+def _prepare(tj: Mapping[str, Any]) -> Built | str:
+    """The family's native tokenizer of tj, or why there is none: one pass for both (a
+    family's checks may be its build, as BPE's merges are)."""
+    family = _family(tj)
+    return family if isinstance(family, str) else family.prepare(tj)
 
 
 def native_support(tokenizer_json: Mapping[str, Any] | str) -> tuple[bool, str]:
@@ -90,8 +98,18 @@ def native_support(tokenizer_json: Mapping[str, Any] | str) -> tuple[bool, str]:
         return False, f"tokenizer.json is not valid JSON: {e}"
     if not isinstance(tj, Mapping):
         return False, "tokenizer.json is not a JSON object"
-    reason = _check(tj)
+    family = _family(tj)
+    reason = family if isinstance(family, str) else family.support_reason(tj)
     return (not reason, reason)
+
+
+def native_tokenizer(tokenizer_json: Mapping[str, Any]) -> tuple[NativeTokenizer | None, str]:
+    """``(NativeTokenizer, "")`` for a parsed tokenizer.json the native tokenizer reproduces,
+    else ``(None, reason)``: ``native_support`` and the build in one pass."""
+    prepared = _prepare(tokenizer_json)
+    if isinstance(prepared, str):
+        return None, prepared
+    return NativeTokenizer._of(prepared), ""
 
 
 def _text_tuple(texts: Sequence[str] | str) -> tuple:
@@ -111,13 +129,22 @@ def _surrogate_free(texts: tuple, err: UnicodeEncodeError) -> tuple:
 class NativeTokenizer:
     """A native tokenizer (of any family in ``FAMILIES``) built from a supported tokenizer.json."""
 
-    def __init__(self, tokenizer_json: Mapping[str, Any] | str, *, supported: bool = False) -> None:
+    def __init__(self, tokenizer_json: Mapping[str, Any] | str) -> None:
         tj = _load(tokenizer_json)
-        if not supported:  # supported: the caller's native_support(tj) just said so
-            ok, reason = native_support(tj)
-            if not ok:
-                raise ValueError(f"tokenizer.json is not supported natively: {reason}")
-        built = FAMILIES[tj["model"]["type"]].build(tj)
+        if not isinstance(tj, Mapping):
+            raise ValueError("tokenizer.json is not supported natively: not a JSON object")
+        built = _prepare(tj)
+        if isinstance(built, str):
+            raise ValueError(f"tokenizer.json is not supported natively: {built}")
+        self._set(built)
+
+    @classmethod
+    def _of(cls, built: Built) -> NativeTokenizer:
+        self = cls.__new__(cls)
+        self._set(built)
+        return self
+
+    def _set(self, built: Built) -> None:
         #: The unknown token's id, or -1 if the model has none.
         self.unk_id = built.unk_id
         #: One past the largest id the tokenizer can produce.

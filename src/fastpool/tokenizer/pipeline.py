@@ -36,7 +36,7 @@ from .hf import (
     tokenize_csr_batches,
     unknown_token_id,
 )
-from .native import NativeTokenizer, native_support
+from .native import NativeTokenizer, native_tokenizer
 
 BACKENDS = ("auto", "native", "tokenizers")
 # Texts per tokenizer call when tokenizing on helper threads. Measured on 2 cores
@@ -130,8 +130,7 @@ class TokenizerPipeline:
     def _native(self, backend: str, data: Mapping[str, Any]) -> tuple[NativeTokenizer | None, str]:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
-        ok, reason = native_support(data)
-        return (NativeTokenizer(data, supported=True) if ok else None), reason
+        return native_tokenizer(data)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The native tokenizer is a C++ object: the pipeline is rebuilt from the json.

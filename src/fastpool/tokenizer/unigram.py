@@ -27,7 +27,7 @@ from .._tokenizer_doc import PieceTable
 from . import _bridge
 from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
 
-__all__ = ["build", "support_reason"]
+__all__ = ["build", "prepare", "support_reason"]
 
 _MODEL_KEYS = {"type", "unk_id", "vocab", "byte_fallback"}
 _STEP_KEYS = {
@@ -49,12 +49,9 @@ _LOWERCASE = 5
 
 
 _Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
-# support_reason's pass, kept for the build() that NativeTokenizer calls right after it on
-# the same list (one entry; only build() reads it and takes it out).
-_last: list[Any] = []
 
 
-def _vocab(tj: Mapping[str, Any], keep: bool) -> _Vocab | str:
+def _vocab(tj: Mapping[str, Any]) -> _Vocab | str:
     """(UTF-8 blob, byte offsets, float64 scores, {added content: last id}) of the Unigram
     vocab, or why it is not usable: one C pass over the json's list (_bridge.unigram_vocab)."""
     vocab = tj["model"].get("vocab")
@@ -69,14 +66,7 @@ def _vocab(tj: Mapping[str, Any], keep: bool) -> _Vocab | str:
         return vocab.blob, vocab.offsets, vocab.scores, found
     if not isinstance(vocab, list) or not vocab:
         return "Unigram vocab is missing or empty"
-    if not keep and _last and _last[0] is vocab and _last[1] == wanted:
-        result = _last[2]
-    else:
-        result = _bridge.unigram_vocab(vocab, wanted)
-    _last.clear()
-    if keep:
-        _last.extend((vocab, wanted, result))
-    return result
+    return _bridge.unigram_vocab(vocab, wanted)
 
 
 def _charsmap(step: Mapping[str, Any]) -> bytes | str:
@@ -288,10 +278,16 @@ def _model_reason(model: Mapping[str, Any], n: int) -> str:
 
 def support_reason(tj: Mapping[str, Any]) -> str:
     """'' when the native Unigram reproduces this tokenizer.json exactly, else why."""
+    checked = _checked_vocab(tj)
+    return checked if isinstance(checked, str) else ""
+
+
+def _checked_vocab(tj: Mapping[str, Any]) -> _Vocab | str:
+    """The vocabulary of a tokenizer.json the native Unigram reproduces, or why it does not."""
     model = tj.get("model")
     if not isinstance(model, Mapping) or model.get("type") != "Unigram":
         return "not a Unigram model"
-    vocab = _vocab(tj, keep=True)
+    vocab = _vocab(tj)
     if isinstance(vocab, str):
         return vocab
     _, offsets, _, found = vocab
@@ -302,12 +298,15 @@ def support_reason(tj: Mapping[str, Any]) -> str:
     for part in (_steps(tj.get("normalizer")), _pre_tokenizer(tj.get("pre_tokenizer"))):
         if isinstance(part, str):
             return part
-    if not tj.get("added_tokens"):
-        return ""
-    reason = _strip_reason(tj["added_tokens"])
-    if reason:
-        return reason
-    return added_tokens_reason(_without_strip(tj), found, n)  # found: last id of a piece
+    if tj.get("added_tokens"):
+        reason = _strip_reason(tj["added_tokens"]) or added_tokens_reason(
+            _without_strip(tj),
+            found,
+            n,  # found: last id of a piece
+        )
+        if reason:
+            return reason
+    return vocab
 
 
 def _strip_reason(added: Any) -> str:
@@ -349,9 +348,18 @@ def _strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
 
 def build(tj: Mapping[str, Any]) -> Built:
     """The native Unigram tokenizer of a tokenizer.json ``support_reason`` accepted."""
+    prepared = prepare(tj)
+    assert not isinstance(prepared, str), prepared
+    return prepared
+
+
+def prepare(tj: Mapping[str, Any]) -> Built | str:
+    """The native Unigram tokenizer of this tokenizer.json, or why there is none (one pass
+    over its vocabulary for both)."""
+    vocab = _checked_vocab(tj)
+    if isinstance(vocab, str):
+        return vocab
     model = tj["model"]
-    vocab = _vocab(tj, keep=False)
-    assert not isinstance(vocab, str)
     blob, offsets, scores, _ = vocab
     steps = _steps(tj.get("normalizer"))
     pre = _pre_tokenizer(tj.get("pre_tokenizer"))

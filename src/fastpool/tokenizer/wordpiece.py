@@ -15,7 +15,7 @@ from .._tokenizer_doc import VocabTable
 from . import _bridge
 from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
 
-__all__ = ["MAX_TOKEN_CHARS", "build", "support_reason"]
+__all__ = ["MAX_TOKEN_CHARS", "build", "prepare", "support_reason"]
 
 _MODEL_KEYS = {
     "type",
@@ -112,3 +112,8 @@ def build(tj: Mapping[str, Any]) -> Built:
         unk_id,
     )
     return Built(tok, unk_id, max([len(vocab)] + [i + 1 for _, i in added]))
+
+
+def prepare(tj: Mapping[str, Any]) -> Built | str:
+    """The native WordPiece tokenizer of this tokenizer.json, or why there is none."""
+    return support_reason(tj) or build(tj)
