@@ -75,9 +75,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         buf[v.end - 1] != (v.list ? ']' : '}'))
         std::abort();
     if (v.list) {
-        if (static_cast<std::int64_t>(v.scores.size()) != n) std::abort();
+        if (static_cast<std::int64_t>(v.scores.size()) != n ||
+            static_cast<std::int64_t>(v.tokenizer_scores.size()) != n)
+            std::abort();
+        // The two readings of one literal are an ulp or so apart, never more.
         for (std::int64_t k = 0; k < n; ++k)
-            if (v.ids[k] != k || !std::isfinite(v.scores[k])) std::abort();
+            if (v.ids[k] != k || !std::isfinite(v.scores[k]) ||
+                !std::isfinite(v.tokenizer_scores[k]) ||
+                std::fabs(v.scores[k] - v.tokenizer_scores[k]) >
+                    1e-15 * std::fabs(v.scores[k]) + 1e-300)
+                std::abort();
     }
     if (v.merges_begin >= 0) {
         if (v.merges_end <= v.merges_begin || v.merges_end > n_text || buf[v.merges_begin] != '[' ||

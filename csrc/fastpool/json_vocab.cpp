@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "tokenizers_number.h"
+
 namespace fastpool {
 namespace {
 
@@ -240,10 +242,11 @@ struct Reader {
     }
 
     // A JSON number literal (-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) read as
-    // Python's float() reads it (correctly rounded); false for any other value and
-    // for one out of double's range (Python: an infinity, or 0.0 for an underflow;
-    // the slow path words those).
-    bool read_score(double& value) {
+    // Python's float() reads it (correctly rounded), and tokenizers_value as tokenizers
+    // reads it (tokenizers_number.h); false for any other value and for one out of
+    // double's range (Python: an infinity, or 0.0 for an underflow; the slow path words
+    // those).
+    bool read_score(double& value, double& tokenizers_value) {
         const char* start = p;
         const char* q = p;
         auto digits = [&]() {
@@ -272,6 +275,8 @@ struct Reader {
         const auto [ptr, ec] = std::from_chars(start, q, value);
         if (ec != std::errc() || ptr != q || !std::isfinite(value)) return false;
         if (integer && value == 0) value = 0.0;  // Python's int -0 is 0: float(0) is +0.0
+        tokenizers_value = tokenizers_number(start, q);
+        if (!std::isfinite(tokenizers_value)) return false;  // tokenizers refuses it too
         p = q;
         return true;
     }
@@ -298,8 +303,8 @@ struct Reader {
             if (!at(',')) return kBadScore;
             ++p;
             skip_space();
-            double score = 0;
-            if (!read_score(score)) return kBadScore;
+            double score = 0, tokenizers_score = 0;
+            if (!read_score(score, tokenizers_score)) return kBadScore;
             skip_space();
             if (!at(']')) return kBadScore;
             ++p;
@@ -307,6 +312,7 @@ struct Reader {
             out.ids.push_back(static_cast<std::int32_t>(out.scores.size()));
             out.chars.push_back(static_cast<std::int32_t>(chars));
             out.scores.push_back(score);
+            out.tokenizer_scores.push_back(tokenizers_score);
             if (out.scores.size() >= static_cast<std::size_t>(INT32_MAX)) return kBadId;
             skip_space();
             if (at(',')) {

@@ -24,7 +24,9 @@
 //     otherwise); merges that are not a list are skipped (merges_begin stays -1).
 //   * On kClean: blob holds the tokens' UTF-8 back to back, offsets (n + 1) their
 //     byte ranges, ids and chars (n) their ids and code point counts, scores (n,
-//     list vocab only) their scores, in the file's order; begin/end is the byte
+//     list vocab only) their scores as Python reads them and tokenizer_scores as
+//     tokenizers reads them (tokenizers_number.h: the ones Viterbi must sum), in the
+//     file's order; begin/end is the byte
 //     span of the vocab value ({ to } or [ to ]). merges holds each merge string
 //     (or each pair's two strings) NUL-terminated, in order; merges_begin/end its
 //     span.
@@ -60,6 +62,7 @@ struct JsonVocab {
     std::vector<std::int32_t> chars;
     bool list = false;  // the vocab was a [[piece, score], ...] list
     std::vector<double> scores;
+    std::vector<double> tokenizer_scores;
     std::int64_t merges_begin = -1, merges_end = -1;
     std::string merges;
     std::int64_t n_merges = 0;

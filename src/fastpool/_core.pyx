@@ -47,6 +47,7 @@ cdef extern from "fastpool/json_vocab.h" namespace "fastpool" nogil:
         vector[int32_t] chars
         cbool is_list "list"
         vector[double] scores
+        vector[double] tokenizer_scores
         int64_t merges_begin
         int64_t merges_end
         string merges
@@ -208,7 +209,8 @@ def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
     pass with the GIL released (see json_vocab.h): a dict of ``status`` (0: a vocabulary
     Python would read and accept the same), ``begin`` / ``end`` (the vocab's span),
     ``blob``, ``offsets`` int64, ``ids`` int32, ``chars`` int32, ``scores`` float64 (a
-    list vocab) or None, ``merges_begin`` / ``merges_end`` (-1: not read), ``merges``
+    list vocab, as Python reads them) and ``tokenizer_scores`` (as tokenizers reads them:
+    tokenizers_number.h) or None, ``merges_begin`` / ``merges_end`` (-1: not read), ``merges``
     (NUL-terminated strings), ``n_merges``, ``merge_pairs``; the tables are None unless
     status is 0."""
     cdef int64_t n = text.shape[0]
@@ -218,6 +220,7 @@ def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
         read_json_vocab(p, n, max_token_chars, found)
     result = {"status": found.status, "begin": found.begin, "end": found.end, "blob": b"",
               "offsets": None, "ids": None, "chars": None, "scores": None,
+              "tokenizer_scores": None,
               "merges_begin": found.merges_begin, "merges_end": found.merges_end,
               "merges": b"", "n_merges": found.n_merges, "merge_pairs": bool(found.merge_pairs)}
     if found.status != 0:
@@ -241,6 +244,11 @@ def json_vocab(const unsigned char[::1] text, int64_t max_token_chars):
         if count:
             memcpy(&sc[0], found.scores.data(), count * sizeof(double))
         result["scores"] = scores
+        tokenizer_scores = cnp.PyArray_EMPTY(1, &count, cnp.NPY_FLOAT64, 0)
+        sc = tokenizer_scores
+        if count:
+            memcpy(&sc[0], found.tokenizer_scores.data(), count * sizeof(double))
+        result["tokenizer_scores"] = tokenizer_scores
     result.update(blob=found.blob.data()[:found.blob.size()], offsets=offsets, ids=ids,
                   chars=chars, merges=found.merges.data()[:found.merges.size()])
     return result

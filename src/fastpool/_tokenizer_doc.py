@@ -135,10 +135,22 @@ class PieceTable(Sequence[list[Any]]):
     """A Unigram vocabulary (``[[piece, score], ...]``) as one UTF-8 blob with int64
     offsets, float64 scores and int32 code point counts, in the file's order; checked
     clean by ``_core.json_vocab`` (unique valid UTF-8 pieces, finite scores). A
-    read-only Sequence of ``[piece, score]`` lists (decoded on demand)."""
+    read-only Sequence of ``[piece, score]`` lists (decoded on demand).
 
-    def __init__(self, blob: bytes, offsets: np.ndarray, scores: np.ndarray, chars: np.ndarray):
+    ``scores`` are the file's numbers as ``json.loads`` reads them; ``tokenizer_scores``
+    as Hugging Face tokenizers reads them (one in seven is an ulp away), the ones the
+    native Viterbi sums so that near-tied paths break as tokenizers breaks them."""
+
+    def __init__(
+        self,
+        blob: bytes,
+        offsets: np.ndarray,
+        scores: np.ndarray,
+        chars: np.ndarray,
+        tokenizer_scores: np.ndarray,
+    ):
         self.blob, self.offsets, self.scores, self.chars = blob, offsets, scores, chars
+        self.tokenizer_scores = tokenizer_scores
         self._list: list[list[Any]] | None = None
 
     def find(self, piece: str) -> int | None:
@@ -266,7 +278,11 @@ def parse(
         model["merges"] = MergeTable(found["merges"], found["n_merges"], found["merge_pairs"])
     if is_list:
         model["vocab"] = PieceTable(
-            found["blob"], found["offsets"], found["scores"], found["chars"]
+            found["blob"],
+            found["offsets"],
+            found["scores"],
+            found["chars"],
+            found["tokenizer_scores"],
         )
     else:
         model["vocab"] = VocabTable(found["blob"], found["offsets"], found["ids"], found["chars"])

@@ -550,11 +550,18 @@ from cpython.long cimport PyLong_AsDouble, PyLong_Check
 from libc.math cimport isfinite
 
 
+cdef extern from "fastpool/tokenizers_number.h" namespace "fastpool" nogil:
+    double tokenizers_number(const char* begin, const char* end)
+    double tokenizers_number(double x)
+
+
 def unigram_vocab(list vocab, object wanted):
     """One pass over a tokenizer.json Unigram vocab ([[piece, score], ...]).
 
     Returns (blob bytes, offsets int64 (n + 1, bytes), scores float64 (n), last ids
-    {piece: id} of the pieces in the set wanted), or a str saying what is wrong."""
+    {piece: id} of the pieces in the set wanted), or a str saying what is wrong. The
+    scores are those tokenizers reads once the vocab is written as JSON (json.dumps'
+    shortest digits; tokenizers_number.h), which Viterbi's near-ties depend on."""
     cdef Py_ssize_t n = PyList_GET_SIZE(vocab), k, size
     cdef cnp.ndarray offsets = np.empty(n + 1, dtype=np.int64)
     cdef cnp.ndarray scores = np.empty(n, dtype=np.float64)
@@ -562,6 +569,7 @@ def unigram_vocab(list vocab, object wanted):
     cdef double* sc = <double*>cnp.PyArray_DATA(scores)
     cdef string blob
     cdef object entry, piece, score
+    cdef bytes digits
     cdef const char* utf8
     cdef double value
     cdef dict found = {}
@@ -577,11 +585,15 @@ def unigram_vocab(list vocab, object wanted):
             return "Unigram vocab pieces must be strings"
         if PyFloat_Check(score):
             value = PyFloat_AS_DOUBLE(score)
+            if isfinite(value):
+                value = tokenizers_number(value)
         elif PyLong_Check(score) and not PyBool_Check(score):
             try:
-                value = PyLong_AsDouble(score)
+                PyLong_AsDouble(score)
             except OverflowError:
                 return "Unigram vocab scores must be finite"
+            digits = str(score).encode()
+            value = tokenizers_number(<const char*>digits, <const char*>digits + len(digits))
         else:
             return "Unigram vocab scores must be numbers"
         if not isfinite(value):

@@ -52,8 +52,9 @@ _Vocab = tuple[bytes, np.ndarray, np.ndarray, dict[str, int]]
 
 
 def _vocab(tj: Mapping[str, Any]) -> _Vocab | str:
-    """(UTF-8 blob, byte offsets, float64 scores, {added content: last id}) of the Unigram
-    vocab, or why it is not usable: one C pass over the json's list (_bridge.unigram_vocab)."""
+    """(UTF-8 blob, byte offsets, float64 scores as tokenizers reads them, {added content:
+    last id}) of the Unigram vocab, or why it is not usable: one C pass over the json's
+    list (_bridge.unigram_vocab)."""
     vocab = tj["model"].get("vocab")
     added = tj.get("added_tokens") or []
     wanted: set[str] = {
@@ -63,7 +64,7 @@ def _vocab(tj: Mapping[str, Any]) -> _Vocab | str:
         contents = sorted(wanted)
         ids = vocab.find_many(contents)
         found = {c: k for c, k in zip(contents, ids, strict=True) if k is not None}
-        return vocab.blob, vocab.offsets, vocab.scores, found
+        return vocab.blob, vocab.offsets, vocab.tokenizer_scores, found
     if not isinstance(vocab, list) or not vocab:
         return "Unigram vocab is missing or empty"
     return _bridge.unigram_vocab(vocab, wanted)
