@@ -316,6 +316,40 @@ def test_cli_train_and_bad_data(tmp_path: Path) -> None:
     assert main(["train-classifier", str(one), "-o", str(tmp_path / "c"), "-q"]) == 2
 
 
+def test_cli_train_contrastive_with_geometry(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    from test_distill import _write_teacher
+
+    from fastpool.cli import main
+    from fastpool.train.featurize import featurize
+
+    q, p = _pairs(60)
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(
+        "".join(json.dumps({"query": a, "positive": b}) + "\n" for a, b in zip(q, p, strict=True))
+    )
+    features = featurize(_write_teacher(tmp_path / "teacher"), WORDS[200:260], tmp_path / "f",
+                         show_progress_bar=False, n_threads=1)  # fmt: skip
+    out = tmp_path / "m"
+    assert main(["train", "contrastive", str(data), "-o", str(out), "--batch-size", "20",
+                 "--epochs", "1", "--geometry", str(features), "--geometry-weight", "2",
+                 "--geometry-batch", "20", "-q"]) == 0  # fmt: skip
+    recipe = fastpool.load(out).config["fastpool_training"]
+    assert (recipe["geometry_weight"], recipe["geometry_batch"], recipe["geometry_texts"]) == (
+        2.0,
+        20,
+        60,
+    )
+    bad = [["--geometry", str(tmp_path / "teacher")],  # not a featurize folder
+           ["--geometry", str(features), "--geometry-batch", "2"]]  # fmt: skip
+    for extra in bad:
+        assert (
+            main(["train", "contrastive", str(data), "-o", str(tmp_path / "x"), "-q", *extra]) == 2
+        )
+    assert main(["train", "tokenlearn", str(features), "-o", str(tmp_path / "t"), "-q",
+                 "--geometry", str(features)]) == 2  # fmt: skip
+
+
 def test_featurize_resumes_and_matches_the_teacher(tmp_path: Path) -> None:
     pytest.importorskip("transformers")
     from test_distill import _write_teacher

@@ -1,7 +1,9 @@
 """``fastpool train`` (both roads) and ``fastpool train-classifier``: JSONL in, a model folder out.
 
 - ``fastpool train contrastive PAIRS.jsonl -o DIR``: rows ``{"query": ..., "positive": ...}``
-  (``--query-column`` / ``--positive-column`` rename them).
+  (``--query-column`` / ``--positive-column`` rename them). ``--geometry FEATURES`` adds the
+  geometry term on a ``featurize`` folder's texts and sentence embeddings
+  (``--geometry-weight``, ``--geometry-batch``).
 - ``fastpool train tokenlearn FEATURES -o DIR``: a folder written by
   ``fastpool.train.featurize`` (or ``--teacher T --texts FILE`` to featurize first, resumably,
   into FEATURES).
@@ -52,6 +54,11 @@ def add_parsers(sub: Any, *, formatter: Any) -> None:
     p.add_argument("--target", default="tokens", choices=("tokens", "sentence"))
     p.add_argument("--teacher", default=None, help="tokenlearn: featurize with this teacher")
     p.add_argument("--texts", default=None, help="tokenlearn: text file, one per line")
+    p.add_argument("--geometry", default=None, metavar="FEATURES",
+                   help="contrastive: keep the teacher's ranking of pairs on this featurize "
+                        "folder's texts (its sentence embeddings)")  # fmt: skip
+    p.add_argument("--geometry-weight", type=float, default=1.0)
+    p.add_argument("--geometry-batch", type=int, default=512)
     p.add_argument("--query-column", default="query")
     p.add_argument("--positive-column", default="positive")
     for flag, kind in (("--epochs", int), ("--batch-size", int), ("--lr", float),
@@ -102,8 +109,10 @@ def _train(args: argparse.Namespace) -> int:
         queries, positives = columns(rows, [args.query_column, args.positive_column], args.data)
         dims = [int(d) for d in args.matryoshka_dims.split(",")] if args.matryoshka_dims else None
         run = train_contrastive(queries, positives, random_init=args.random_init, dim=args.dim,
-                                matryoshka_dims=dims, **common)  # fmt: skip
+                                matryoshka_dims=dims, **_geometry(args), **common)  # fmt: skip
     else:
+        if args.geometry:
+            raise CLIError("--geometry is a contrastive option (tokenlearn fits the targets)")
         from ..train.featurize import featurize, load_features
         from ..train.fit import fit
 
@@ -122,6 +131,21 @@ def _train(args: argparse.Namespace) -> int:
         held = f", best held-out loss {h.best_heldout:.4f}" if h.heldout_loss else ""
         print(f"{out}: {h.steps} steps in {h.seconds:.0f} s{held}", file=sys.stderr)
     return 0
+
+
+def _geometry(args: argparse.Namespace) -> dict[str, Any]:
+    """train_contrastive's geometry arguments from --geometry FEATURES (none without it)."""
+    if not args.geometry:
+        return {}
+    from ..train.featurize import load_features
+
+    features = load_features(args.geometry)
+    return {
+        "geometry_texts": features.texts,
+        "geometry_targets": features.sentence,
+        "geometry_weight": args.geometry_weight,
+        "geometry_batch": args.geometry_batch,
+    }
 
 
 def _classifier(args: argparse.Namespace) -> int:

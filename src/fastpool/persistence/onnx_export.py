@@ -5,8 +5,9 @@ The graph is ``StaticModel.pool``: ``input_ids`` (int64, ``[n_ids]``) and ``offs
 give ``embeddings`` (float32, ``[n_rows, dim]``): the mapping picks each token's row, the
 weights (indexed by token id) scale it, each row is the mean over its tokens (empty rows are
 zeros) and, when the model normalises, ``x / (||x|| + 1e-32)``. ``truncate_dim`` keeps the
-first columns of the table. Opset 18 (``ScatterND``/``ScatterElements`` with
-``reduction="add"``, ``ReduceSum`` with an axes input). The ids are those the model's
+first columns of the table. Opset 18 (``CumSum``, ``Gather``, ``ReduceSum`` with an axes
+input): row sums are differences of a float64 running sum, with no scatter, so the result
+does not depend on the runtime's threads. The ids are those the model's
 ``tokenize`` gives; the metadata says how to get them from tokenizer.json (docs/onnx.md).
 
 Needs the ``onnx`` package (``pip install "fastpool[onnx]"``); nothing here knows the model.
@@ -77,31 +78,24 @@ def build_onnx_model(
         w = node("Unsqueeze", [w, one], "token_weights_col")
         vectors = node("Mul", [vectors, w], "weighted")
 
-    # Row of each id: the number of interior offsets at or before its position (a cumulative
-    # sum of boundary marks; repeated offsets, i.e. empty rows, add up).
-    n_ids = node("Shape", [ids], "n_ids")
-    n_ids_plus = node("Add", [n_ids, one], "n_ids_plus")
-    marks0 = node("ConstantOfShape", [n_ids_plus], "marks0",
-                  value=helper.make_tensor("z", TensorProto.INT64, [1], [0]))  # fmt: skip
-    interior = node("Slice", ["offsets", one, minus_one], "interior")
-    ones_i = node("ConstantOfShape", [node("Shape", [interior], "n_interior")], "ones_i",
-                  value=helper.make_tensor("o", TensorProto.INT64, [1], [1]))  # fmt: skip
-    marks = node("ScatterElements", [marks0, interior, ones_i], "marks", reduction="add")
-    cumulative = node("CumSum", [marks, node("Squeeze", [zero], "axis0")], "cumulative")
-    row_of = node("Slice", [cumulative, zero, n_ids], "row_of")
-
-    n_rows = node("Sub", [node("Shape", ["offsets"], "n_offsets"), one], "n_rows")
+    # Row sums as differences of a float64 running sum: sums[i] = C[offsets[i+1]] - C[offsets[i]]
+    # with C[k] the sum of the first k vectors. No scatter: ONNX Runtime runs a ScatterND
+    # "add" with repeated indices on several threads and loses updates (seen on 1.32); and
+    # float64 keeps the difference exact enough (error ~1e-16 of the running sum) to agree
+    # with the kernel's float32 row sums.
+    vectors64 = node("Cast", [vectors], "vectors64", to=TensorProto.DOUBLE)
+    running = node("CumSum", [vectors64, node("Squeeze", [zero], "axis0")], "running")
     dim_c = const("dim", np.array([cols], i64))
-    out_shape = node("Concat", [n_rows, dim_c], "out_shape", axis=0)
-    sums0 = node("ConstantOfShape", [out_shape], "sums0",
-                 value=helper.make_tensor("zf", TensorProto.FLOAT, [1], [0.0]))  # fmt: skip
-    index = node("Unsqueeze", [row_of, one], "row_index")
-    sums = node("ScatterND", [sums0, index, vectors], "sums", reduction="add")
-    counts0 = node("ConstantOfShape", [n_rows], "counts0",
-                   value=helper.make_tensor("zc", TensorProto.FLOAT, [1], [0.0]))  # fmt: skip
-    ones_f = node("ConstantOfShape", [n_ids], "ones_f",
-                  value=helper.make_tensor("of", TensorProto.FLOAT, [1], [1.0]))  # fmt: skip
-    counts = node("ScatterElements", [counts0, row_of, ones_f], "counts", reduction="add")
+    zero_row_shape = node("Concat", [one, dim_c], "zero_row_shape", axis=0)
+    zero_row = node("ConstantOfShape", [zero_row_shape], "zero_row",
+                    value=helper.make_tensor("zd", TensorProto.DOUBLE, [1], [0.0]))  # fmt: skip
+    prefix = node("Concat", [zero_row, running], "prefix", axis=0)
+    ends = node("Slice", ["offsets", one, node("Shape", ["offsets"], "n_offsets")], "ends")
+    starts = node("Slice", ["offsets", zero, minus_one], "starts")
+    sums64 = node("Sub", [node("Gather", [prefix, ends], "at_ends"),
+                          node("Gather", [prefix, starts], "at_starts")], "sums64")  # fmt: skip
+    sums = node("Cast", [sums64], "sums", to=TensorProto.FLOAT)
+    counts = node("Cast", [node("Sub", [ends, starts], "lengths")], "counts", to=TensorProto.FLOAT)
     counts = node("Max", [counts, const("f1", np.array([1.0], np.float32))], "counts_min1")
     mean = node("Div", [sums, node("Unsqueeze", [counts, one], "counts_col")], "mean")
     out = mean

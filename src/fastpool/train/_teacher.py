@@ -13,6 +13,19 @@ from transformers import AutoModel
 from ..distill._bert import compact_bert
 from ..distill._distill import teacher_folder
 
+# Families whose position ids start after the padding index (RoBERTa's layout).
+_PADDED_POSITIONS = {"roberta", "xlm-roberta", "camembert", "mpnet", "longformer"}
+
+
+def _positions(config: Any) -> int:
+    """How many tokens the teacher can take: its position table, less RoBERTa's offset."""
+    limit = getattr(config, "max_position_embeddings", None)
+    if not isinstance(limit, int) or limit < 1:
+        return 1 << 30
+    if getattr(config, "model_type", None) in _PADDED_POSITIONS:
+        limit -= int(getattr(config, "pad_token_id", None) or 0) + 1
+    return max(limit, 1)
+
 
 class Teacher:
     def __init__(self, teacher: str | Path, *, max_length: int) -> None:
@@ -22,8 +35,9 @@ class Teacher:
             tok_path = Path(teacher) / "tokenizer.json"
         self.tokenizer = Tokenizer.from_file(str(tok_path))
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(max_length)
         self.model = AutoModel.from_pretrained(str(folder)).eval()
+        # Never past the teacher's position table (a longer text would not run at all).
+        self.tokenizer.enable_truncation(min(max_length, _positions(self.model.config)))
         self.compact = compact_bert(self.model, torch.device("cpu"))
         self.pad_id = self.tokenizer.padding["pad_id"] if self.tokenizer.padding else 0
 

@@ -60,7 +60,8 @@ def featurize(
 ) -> Path:
     """Run ``teacher`` (a local folder) over ``texts``; write the targets to ``out``.
 
-    Returns ``out``; read it with :func:`load_features`. Re-running with the same texts and
+    Texts are cut at ``max_length`` tokens, or at the teacher's position table when that is
+    shorter. Returns ``out``; read it with :func:`load_features`. Re-running with the same texts and
     settings resumes (finished chunks are kept); other texts or settings raise ValueError.
     """
     require_torch()
