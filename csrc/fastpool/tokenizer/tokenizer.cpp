@@ -64,7 +64,10 @@ void AddedTokens::build(const StringTable& added) {
     for (std::int64_t k = 0; k < added.n; ++k) {
         std::string tok(added.data + added.offsets[k],
                         static_cast<std::size_t>(added.offsets[k + 1] - added.offsets[k]));
-        if (!tok.empty()) tokens_.push_back({std::move(tok), added.ids[k]});
+        const std::uint8_t f = added.flags ? added.flags[k] : 0;
+        if (!tok.empty())
+            tokens_.push_back({std::move(tok), added.ids[k], (f & StringTable::kLstrip) != 0,
+                               (f & StringTable::kRstrip) != 0});
     }
     // By first byte, then longest first: the first hit at a position is the longest.
     std::stable_sort(tokens_.begin(), tokens_.end(), [](const Token& a, const Token& b) {

@@ -19,6 +19,7 @@
 //     its own Scratch.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "text_tokenizer.h"
+#include "white_space.h"
 
 namespace fastpool::tokenizer {
 
@@ -47,17 +49,21 @@ struct StringTable {
     const std::int64_t* offsets = nullptr;
     const std::int32_t* ids = nullptr;
     std::int64_t n = 0;
+    // Added tokens only: per string kLstrip | kRstrip, or nullptr for none.
+    const std::uint8_t* flags = nullptr;
+    static constexpr std::uint8_t kLstrip = 1, kRstrip = 2;
 };
 
-// An added token split out of the raw text before normalization.
 // The added tokens a family splits out of a text before its model runs, as
 // `tokenizers` matches them: leftmost, and the longest at a position (aho-corasick
-// LeftmostLongest; equal strings keep json order).
+// LeftmostLongest; equal strings keep json order). A token with lstrip / rstrip also
+// takes the whitespace before / after its match (never past the previous match).
 class AddedTokens {
    public:
     struct Token {
         std::string content;
         std::int32_t id;
+        bool lstrip = false, rstrip = false;
     };
     // The non-empty strings of added (an empty one never matches).
     void build(const StringTable& added);
@@ -83,8 +89,10 @@ class AddedTokens {
                 ++p;
                 continue;
             }
-            if (!segment(s + seg, p - seg) || !match(*t)) return;
+            const std::size_t start = t->lstrip ? std::max(seg, white_before(s, n, p)) : p;
             p += t->content.size();
+            if (t->rstrip) p = white_after(s, n, p);
+            if (!segment(s + seg, start - seg) || !match(*t)) return;
             seg = p;
         }
         segment(s + seg, n - seg);

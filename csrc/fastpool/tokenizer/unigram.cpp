@@ -11,6 +11,7 @@
 #include "unicode_norm.h"
 #include "unicode_tables.h"
 #include "utf8.h"
+#include "white_space.h"
 
 namespace fastpool::tokenizer {
 namespace {
@@ -34,39 +35,8 @@ std::size_t utf8_len(unsigned char b) noexcept {
     return b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
 }
 
-// Rust's char::is_whitespace (White_Space), which Strip uses.
-bool is_white(std::uint32_t c) noexcept {
-    return (c >= 0x9 && c <= 0xD) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x3000;
-}
-
 bool starts_with(const std::string& s, std::size_t at, const std::string& p) noexcept {
     return s.size() - at >= p.size() && std::memcmp(s.data() + at, p.data(), p.size()) == 0;
-}
-
-// Start of the whitespace run that ends at t[at] (at if none), by code point.
-std::size_t white_before(const std::string& t, std::size_t at) noexcept {
-    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
-    while (at > 0) {
-        std::size_t k = at - 1;
-        while (k > 0 && (u[k] & 0xC0) == 0x80) --k;
-        std::size_t j = k;
-        if (!is_white(decode(u, t.size(), j))) break;
-        at = k;
-    }
-    return at;
-}
-
-// End of the whitespace run that starts at t[at].
-std::size_t white_after(const std::string& t, std::size_t at) noexcept {
-    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
-    while (at < t.size()) {
-        std::size_t j = at;
-        if (!is_white(decode(u, t.size(), j))) break;
-        at = j;
-    }
-    return at;
 }
 
 // The Lowercase normalizer: each code point through Rust's char::to_lowercase, as
@@ -210,19 +180,7 @@ bool UnigramTokenizer::build(const UnigramConfig& config, const char* pieces,
         charsmaps_.assign(charsmaps.size(), CharsMap());
         for (std::size_t k = 0; k < charsmaps.size(); ++k)
             if (!charsmaps_[k].load(charsmaps[k].data(), charsmaps[k].size())) return false;
-        added_.clear();
-        added_first_.fill(false);
-        for (std::int64_t k = 0; k < n_added; ++k) {
-            std::string tok(added + added_offsets[k],
-                            static_cast<std::size_t>(added_offsets[k + 1] - added_offsets[k]));
-            if (tok.empty()) continue;
-            added_first_[static_cast<unsigned char>(tok[0])] = true;
-            added_.push_back({std::move(tok), added_ids[k], (added_flags[k] & kLstrip) != 0,
-                              (added_flags[k] & kRstrip) != 0});
-        }
-        std::stable_sort(added_.begin(), added_.end(), [](const Added& a, const Added& b) {
-            return a.content.size() > b.content.size();
-        });
+        added_.build(StringTable{added, added_offsets, added_ids, n_added, added_flags});
         return true;
     } catch (...) {
         return false;
@@ -684,32 +642,17 @@ void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& l
     clean_utf8(text, n, limits.max_chars, s.clean);
     Emit emit(limits, config_.unk_id, ids, nullptr);
     const std::string& t = s.clean;
-    std::size_t seg = 0, p = 0;
-    if (!added_.empty()) {
-        while (p < t.size()) {
-            bool matched = false;
-            if (added_first_[static_cast<unsigned char>(t[p])]) {
-                for (const Added& a : added_) {
-                    if (starts_with(t, p, a.content)) {
-                        // tokenizers: lstrip moves the start back over whitespace (not
-                        // past the previous match), rstrip the end forward.
-                        std::size_t start = p, stop = p + a.content.size();
-                        if (a.lstrip) start = std::max(seg, white_before(t, p));
-                        if (a.rstrip) stop = white_after(t, stop);
-                        segment(t.data() + seg, start - seg, seg == 0, s, emit);
-                        emit.id(a.id);
-                        if (emit.done()) return;
-                        p = stop;
-                        seg = p;
-                        matched = true;
-                        break;
-                    }
-                }
-            }
-            if (!matched) ++p;
-        }
-    }
-    segment(t.data() + seg, t.size() - seg, seg == 0, s, emit);
+    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+    added_.split(
+        u, t.size(),
+        [&](const unsigned char* seg, std::size_t len) {
+            segment(reinterpret_cast<const char*>(seg), len, seg == u, s, emit);
+            return !emit.done();
+        },
+        [&](const AddedTokens::Token& a) {
+            emit.id(a.id);
+            return !emit.done();
+        });
 }
 
 void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "text_tokenizer.h"
+#include "tokenizer.h"
 #include "word_cache.h"
 
 namespace fastpool::tokenizer {
@@ -125,7 +126,7 @@ struct UnigramScratch : Scratch {
 
 class UnigramTokenizer final : public TextTokenizer {
    public:
-    static constexpr std::uint8_t kLstrip = 1, kRstrip = 2;
+    static constexpr std::uint8_t kLstrip = StringTable::kLstrip, kRstrip = StringTable::kRstrip;
     // pieces: n vocabulary strings as one UTF-8 blob, piece k at bytes
     // [offsets[k], offsets[k+1]); scores[k] its score. added: n_added
     // strings (byte offsets) with ids and flags (kLstrip | kRstrip). charsmaps: the raw
@@ -188,13 +189,7 @@ class UnigramTokenizer final : public TextTokenizer {
     std::array<std::int32_t, 256> byte_ids_{};  // <0xNN> tokens, -1 if absent
     std::vector<NormStep> steps_;
     std::vector<CharsMap> charsmaps_;
-    struct Added {
-        std::string content;
-        std::int32_t id;
-        bool lstrip, rstrip;  // absorb the whitespace before / after a match
-    };
-    std::vector<Added> added_;  // longest first
-    std::array<bool, 256> added_first_{};
+    AddedTokens added_;
 };
 
 }  // namespace fastpool::tokenizer

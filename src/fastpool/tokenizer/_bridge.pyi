@@ -106,6 +106,7 @@ class ByteLevelBPETokenizer(NativeBase):
         unk_id: int,
         qwen2_split: bool,
         forms: list[int] | None = None,
+        added_flags: np.ndarray | None = None,
     ) -> None: ...
 
 UNICODE_FORMS: dict[str, int]

@@ -55,6 +55,7 @@ cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer
         const int64_t* offsets
         const int32_t* ids
         int64_t n
+        const uint8_t* flags
 
     cdef cppclass WordPieceScratch:
         pass
@@ -659,6 +660,7 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         int32_t unk_id,
         bint qwen2_split,
         list forms=None,
+        cnp.ndarray added_flags=None,
     ):
         """vocab_data: the vocabulary's UTF-8 strings, each NUL-terminated, with
         vocab_ids (int32, contiguous); merges_data: n_merges merges in rank order,
@@ -667,6 +669,7 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         prefix / suffix: b"" for none; unk_id: -1 for none; qwen2_split:
         Qwen2's Split before ByteLevel; forms: the normalizer, Unicode forms as
         unicode_normalize numbers them, applied in order (None: no normalizer).
+        added_flags: uint8 per added token, 1 lstrip | 2 rstrip (None: all 0).
         ValueError names the first merge that tokenizers would refuse."""
         cdef BpeConfig config
         config.add_prefix_space = add_prefix_space
@@ -679,6 +682,12 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         if forms:
             config.forms = forms
         cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
+        if added_flags is not None:
+            if added_flags.dtype != np.uint8 or added_flags.shape[0] != added.n:
+                raise ValueError("added_flags must be uint8, one per added token")
+            if not added_flags.flags.c_contiguous:
+                added_flags = np.ascontiguousarray(added_flags)
+            added.flags = <const uint8_t*>cnp.PyArray_DATA(added_flags)
         cdef BpeModelText model
         model.vocab = PyBytes_AS_STRING(vocab_data)
         model.vocab_size = PyBytes_GET_SIZE(vocab_data)

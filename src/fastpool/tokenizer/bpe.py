@@ -4,7 +4,8 @@ Runs a BPE model behind the ByteLevel pre-tokenizer (GPT-2, RoBERTa and their
 kin) or behind ``Sequence[Split(Qwen2's pattern, Isolated), ByteLevel]`` (Qwen2's
 shape), with no normalizer or one of ``NFC`` / ``NFD`` / ``NFKC`` / ``NFKD`` (Qwen's
 NFC; alone or a ``Sequence`` of them, ``csrc/fastpool/tokenizer/unicode_norm.h``), and
-added tokens as ``family.added_tokens_reason`` allows, id for id as ``tokenizers``
+added tokens as ``family.added_tokens_reason`` and ``family.strip_reason`` allow (lstrip /
+rstrip included; normalized ones with no normalizer), id for id as ``tokenizers``
 (``csrc/fastpool/tokenizer/bpe.h``). Declined, with the reason: dropout, any other
 normalizer, any other pre-tokenizer or Split pattern.
 """
@@ -19,7 +20,17 @@ import numpy as np
 
 from .._tokenizer_doc import MergeTable, VocabTable
 from . import _bridge
-from .family import INT32_MAX, Built, added_tokens, added_tokens_reason, string_table, utf8
+from .family import (
+    INT32_MAX,
+    Built,
+    added_tokens,
+    added_tokens_reason,
+    string_table,
+    strip_flags,
+    strip_reason,
+    utf8,
+    without_strip,
+)
 
 __all__ = ["SPLIT_PATTERNS", "build", "prepare", "support_reason"]
 
@@ -209,11 +220,13 @@ def prepare(tj: Mapping[str, Any]) -> Built | str:
         return "ByteLevel needs add_prefix_space and trim_offsets (tokenizers refuses it)"
 
     added = tj.get("added_tokens") or []
-    if not forms and {a.get("normalized") for a in added if isinstance(a, Mapping)} == {True}:
-        # With no normalizer, tokens that all match the normalized text (GPT-2's
-        # <|endoftext|>) match the raw text, in the one leftmost-longest pass done here.
+    if not forms and _raw_match_is_exact(added):
+        # With no normalizer, tokens that match the normalized text (GPT-2's <|endoftext|>,
+        # RoBERTa's <s>) match the raw text, in the one leftmost-longest pass done here.
         tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
-    reason = added_tokens_reason(tj, _added_lookup(vocab, tj), n)
+    reason = strip_reason(tj.get("added_tokens") or []) or added_tokens_reason(
+        without_strip(tj) if tj.get("added_tokens") else tj, _added_lookup(vocab, tj), n
+    )
     if reason:
         return reason
     if n > INT32_MAX:
@@ -233,6 +246,49 @@ def _added_lookup(vocab: Mapping[str, int], tj: Mapping[str, Any]) -> Mapping[st
     contents = [c for c in added if isinstance(c, str)]
     found = vocab.find_many(contents)
     return {c: i for c, i in zip(contents, found, strict=True) if i is not None}
+
+
+def _raw_match_is_exact(added: Any) -> bool:
+    """Whether, with no normalizer, matching every added token on the raw text in one
+    leftmost-longest pass gives what tokenizers' two passes give (the normalized=false
+    tokens on the raw text first, then the normalized=true ones in what is left).
+
+    True when all are normalized=true (one pass either way), or when no match of one kind
+    can overlap or touch one of the other: no token contains or overlaps (a proper suffix
+    that starts the other) a token of the other kind, the normalized=true tokens have no
+    lstrip / rstrip, and none of them ends (starts) with whitespace that an lstrip
+    (rstrip) token of the other kind would take (RoBERTa: <s>, </s>, <pad>, <unk>
+    normalized, <mask> raw with lstrip)."""
+    if not isinstance(added, list) or not all(isinstance(a, Mapping) for a in added):
+        return False
+    kinds = {a.get("normalized") for a in added}
+    if kinds == {True}:
+        return True
+    if kinds != {True, False}:
+        return False
+    norm = [a for a in added if a.get("normalized") is True]
+    raw = [a for a in added if a.get("normalized") is False]
+    if len(norm) * len(raw) > 10_000 or any(a.get("lstrip") or a.get("rstrip") for a in norm):
+        return False
+    contents = [a.get("content") for a in added]
+    if not all(isinstance(c, str) and c for c in contents):
+        return False
+    lstrip = any(a.get("lstrip") for a in raw)
+    rstrip = any(a.get("rstrip") for a in raw)
+    for a in norm:
+        x = a["content"]
+        if (lstrip and x[-1].isspace()) or (rstrip and x[0].isspace()):
+            return False
+        for b in raw:
+            y = b["content"]
+            if x in y or y in x or _overlaps(x, y) or _overlaps(y, x):
+                return False
+    return True
+
+
+def _overlaps(x: str, y: str) -> bool:
+    """Whether a proper suffix of x starts y."""
+    return any(y.startswith(x[k:]) for k in range(1, len(x)))
 
 
 def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
@@ -262,6 +318,7 @@ def _construct(tj: Mapping[str, Any]) -> _bridge.ByteLevelBPETokenizer | str:
             -1 if unk is None else int(vocab[unk]),
             split == "qwen2",
             forms or None,
+            strip_flags(tj),
         )
     except ValueError as err:
         if len(err.args) == 2:  # (message, index of the first merge tokenizers refuses)

@@ -22,7 +22,17 @@ import numpy as np
 
 from . import _bridge
 
-__all__ = ["INT32_MAX", "Built", "added_tokens", "added_tokens_reason", "string_table", "utf8"]
+__all__ = [
+    "INT32_MAX",
+    "Built",
+    "added_tokens",
+    "added_tokens_reason",
+    "string_table",
+    "strip_flags",
+    "strip_reason",
+    "utf8",
+    "without_strip",
+]
 
 INT32_MAX = 2**31 - 1
 _ADDED_KEYS = {"id", "content", "single_word", "lstrip", "rstrip", "normalized", "special"}
@@ -90,3 +100,40 @@ def added_tokens_reason(tj: Mapping[str, Any], vocab: Mapping[str, int], n_vocab
 def added_tokens(tj: Mapping[str, Any]) -> list[tuple[str, int]]:
     """(content, id) of the added tokens of a tokenizer.json ``added_tokens_reason`` accepted."""
     return [(a["content"], int(a["id"])) for a in tj.get("added_tokens") or []]
+
+
+def strip_reason(added: Any) -> str:
+    """'' if the added tokens' lstrip / rstrip flags are ones the native split reproduces.
+
+    lstrip / rstrip absorb the whitespace before / after a match (tokenizers' rule);
+    with rstrip, a token that starts with whitespace could match inside what another
+    absorbed, which tokenizers resolves its own way: declined."""
+    if not isinstance(added, list):
+        return "added_tokens is not a list"
+    flagged = False
+    for a in added:
+        if not isinstance(a, Mapping):
+            return f"added token {a!r} is not an object"
+        for flag in ("lstrip", "rstrip"):
+            if not isinstance(a.get(flag, False), bool):
+                return f"added token {a.get('content')!r} has {flag}={a.get(flag)!r}"
+        flagged |= bool(a.get("rstrip", False))
+    if flagged:
+        for a in added:
+            content = a.get("content")
+            if isinstance(content, str) and content[:1].isspace():
+                return f"added token {content!r} starts with whitespace beside an rstrip token"
+    return ""
+
+
+def without_strip(tj: Mapping[str, Any]) -> dict[str, Any]:
+    """tj with the added tokens' lstrip / rstrip cleared (the shared checks decline them)."""
+    added = [{**a, "lstrip": False, "rstrip": False} for a in tj["added_tokens"]]
+    return {**tj, "added_tokens": added}
+
+
+def strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
+    return np.array(
+        [bool(a.get("lstrip")) | bool(a.get("rstrip")) << 1 for a in tj.get("added_tokens") or []],
+        dtype=np.uint8,
+    )

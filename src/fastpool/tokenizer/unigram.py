@@ -25,7 +25,16 @@ import numpy as np
 
 from .._tokenizer_doc import PieceTable
 from . import _bridge
-from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
+from .family import (
+    Built,
+    added_tokens,
+    added_tokens_reason,
+    string_table,
+    strip_flags,
+    strip_reason,
+    utf8,
+    without_strip,
+)
 
 __all__ = ["build", "prepare", "support_reason"]
 
@@ -300,51 +309,14 @@ def _checked_vocab(tj: Mapping[str, Any]) -> _Vocab | str:
         if isinstance(part, str):
             return part
     if tj.get("added_tokens"):
-        reason = _strip_reason(tj["added_tokens"]) or added_tokens_reason(
-            _without_strip(tj),
+        reason = strip_reason(tj["added_tokens"]) or added_tokens_reason(
+            without_strip(tj),
             found,
             n,  # found: last id of a piece
         )
         if reason:
             return reason
     return vocab
-
-
-def _strip_reason(added: Any) -> str:
-    """'' if the added tokens' lstrip / rstrip flags are ones the native split reproduces.
-
-    lstrip / rstrip absorb the whitespace before / after a match (tokenizers' rule);
-    with rstrip, a token that starts with whitespace could match inside what another
-    absorbed, which tokenizers resolves its own way: declined."""
-    if not isinstance(added, list):
-        return "added_tokens is not a list"
-    flagged = False
-    for a in added:
-        if not isinstance(a, Mapping):
-            return f"added token {a!r} is not an object"
-        for flag in ("lstrip", "rstrip"):
-            if not isinstance(a.get(flag, False), bool):
-                return f"added token {a.get('content')!r} has {flag}={a.get(flag)!r}"
-        flagged |= bool(a.get("rstrip", False))
-    if flagged:
-        for a in added:
-            content = a.get("content")
-            if isinstance(content, str) and content[:1].isspace():
-                return f"added token {content!r} starts with whitespace beside an rstrip token"
-    return ""
-
-
-def _without_strip(tj: Mapping[str, Any]) -> dict[str, Any]:
-    """tj with the added tokens' lstrip / rstrip cleared (the shared checks decline them)."""
-    added = [{**a, "lstrip": False, "rstrip": False} for a in tj["added_tokens"]]
-    return {**tj, "added_tokens": added}
-
-
-def _strip_flags(tj: Mapping[str, Any]) -> np.ndarray:
-    return np.array(
-        [bool(a.get("lstrip")) | bool(a.get("rstrip")) << 1 for a in tj.get("added_tokens") or []],
-        dtype=np.uint8,
-    )
 
 
 def build(tj: Mapping[str, Any]) -> Built:
@@ -378,7 +350,7 @@ def prepare(tj: Mapping[str, Any]) -> Built | str:
         added_data,
         added_offsets,
         added_ids,
-        _strip_flags(tj),
+        strip_flags(tj),
         list(steps[0]),
         list(steps[1]),
         *pre,
