@@ -268,6 +268,21 @@ def test_added_tokens_leftmost_longest():
     assert_same(tj, texts)
 
 
+@pytest.mark.parametrize(
+    "flags", [{"lstrip": True}, {"rstrip": True}, {"lstrip": True, "rstrip": True}]
+)
+def test_added_tokens_strip_whitespace(flags):
+    """An MPNet-style <mask> has lstrip: the raw whitespace before a match goes with it (before
+    BertNormalizer and the pre-tokenizer see the rest). Such a model now runs natively."""
+    n = len(bert_json()["model"]["vocab"])
+    tj = _with_added([{**_added("<mask>", n, True), **flags}, {**_added("xyz", n + 1), **flags}])
+    assert native_support(tj) == (True, "")
+    texts = ["x <mask>y", "a \u3000 <mask> <mask>  b", "  <mask>", "<mask>  ", "a<mask>\t\nb",
+             "<mask><mask> xyz \u2003xyz", " xyz  <mask>  xyz ", "\u00a0<mask>\u00a0xyz\u0085",
+             "Hello <MASK> <mask>, world", ""]  # fmt: skip
+    assert_same(tj, texts)  # (BertPreTokenizer drops whitespace: the ids rarely differ)
+
+
 def test_canonical_reordering_is_visible_with_a_custom_vocabulary():
     """Marks that strip_accents keeps (class 216 and 226 Mc) are reordered by NFD
     across characters that clean_text removes; a vocabulary entry in canonical
@@ -358,7 +373,13 @@ def _mutated(fn) -> dict:
         ),
         (lambda tj: tj.update(pre_tokenizer={"type": "Whitespace"}), "pre_tokenizer 'Whitespace'"),
         (lambda tj: tj.update(pre_tokenizer=None), "pre_tokenizer None"),
-        (lambda tj: tj["added_tokens"][0].update(lstrip=True), "'\\[PAD\\]' has lstrip=true"),
+        (
+            lambda tj: (
+                tj["added_tokens"][0].update(rstrip=True),
+                tj["added_tokens"][1].update(content=" [UNK]"),
+            ),
+            "starts with whitespace beside an rstrip token",
+        ),
         (lambda tj: tj["added_tokens"][1].update(normalized=True), "has normalized=true"),
         (lambda tj: tj["added_tokens"][1].update(single_word=True), "has single_word=true"),
         (lambda tj: tj["added_tokens"][2].update(id=5), "tokenizers would give it 101"),

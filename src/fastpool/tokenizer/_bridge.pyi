@@ -55,6 +55,7 @@ class WordPieceTokenizer(NativeBase):
         lowercase: bool,
         max_input_chars_per_word: int,
         unk_id: int,
+        added_flags: np.ndarray | None = None,
     ) -> None: ...
     def pretokenize(self, texts: tuple[str | bytes, ...]) -> list[list[str]]: ...
 

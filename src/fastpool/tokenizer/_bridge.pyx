@@ -335,12 +335,20 @@ cdef class NativeBase:
             raise MemoryError("out of memory while encoding")
 
 
-cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids):
+cdef StringTable _string_table(bytes data, cnp.ndarray offsets, cnp.ndarray ids,
+                               cnp.ndarray flags=None):
+    """A view of (blob, offsets, ids[, per-string flags]): the arrays must outlive it."""
     cdef StringTable t
     t.data = PyBytes_AS_STRING(data)
     t.offsets = <const int64_t*>cnp.PyArray_DATA(offsets)
     t.ids = <const int32_t*>cnp.PyArray_DATA(ids)
     t.n = cnp.PyArray_DIM(ids, 0)
+    if flags is not None:
+        if flags.dtype != np.uint8 or flags.ndim != 1 or flags.shape[0] != t.n:
+            raise ValueError("added_flags must be uint8, one per added token")
+        if not flags.flags.c_contiguous:
+            raise ValueError("added_flags must be contiguous")
+        t.flags = <const uint8_t*>cnp.PyArray_DATA(flags)
     return t
 
 
@@ -363,9 +371,11 @@ cdef class WordPieceTokenizer(NativeBase):
         bint lowercase,
         int64_t max_input_chars_per_word,
         int32_t unk_id,
+        cnp.ndarray added_flags=None,
     ):
         """vocab_*/added_*: strings as one bytes blob with int64 offsets (n+1)
-        and int32 ids (n), all contiguous."""
+        and int32 ids (n), all contiguous; added_flags: uint8 per added token,
+        1 lstrip | 2 rstrip (None: all 0)."""
         cdef BertConfig config
         config.clean_text = clean_text
         config.handle_chinese_chars = handle_chinese_chars
@@ -374,7 +384,7 @@ cdef class WordPieceTokenizer(NativeBase):
         config.max_input_chars_per_word = max_input_chars_per_word
         config.unk_id = unk_id
         cdef StringTable vocab = _string_table(vocab_data, vocab_offsets, vocab_ids)
-        cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
+        cdef StringTable added = _string_table(added_data, added_offsets, added_ids, added_flags)
         cdef const char* p = PyBytes_AS_STRING(prefix)
         cdef size_t plen = PyBytes_GET_SIZE(prefix)
         cdef cbool ok
@@ -681,13 +691,7 @@ cdef class ByteLevelBPETokenizer(NativeBase):
         config.qwen2_split = qwen2_split
         if forms:
             config.forms = forms
-        cdef StringTable added = _string_table(added_data, added_offsets, added_ids)
-        if added_flags is not None:
-            if added_flags.dtype != np.uint8 or added_flags.shape[0] != added.n:
-                raise ValueError("added_flags must be uint8, one per added token")
-            if not added_flags.flags.c_contiguous:
-                added_flags = np.ascontiguousarray(added_flags)
-            added.flags = <const uint8_t*>cnp.PyArray_DATA(added_flags)
+        cdef StringTable added = _string_table(added_data, added_offsets, added_ids, added_flags)
         cdef BpeModelText model
         model.vocab = PyBytes_AS_STRING(vocab_data)
         model.vocab_size = PyBytes_GET_SIZE(vocab_data)

@@ -1,7 +1,8 @@
 """The native BERT WordPiece family: which tokenizer.json files it runs, and building it.
 
 Runs a WordPiece model with a BertNormalizer (or none), the BertPreTokenizer and
-added tokens as ``family.added_tokens_reason`` allows, id for id as ``tokenizers``
+added tokens as ``family.added_tokens_reason`` and ``family.strip_reason`` allow
+(lstrip / rstrip included, as an MPNet-style ``<mask>`` has), id for id as ``tokenizers``
 (``csrc/fastpool/tokenizer/tokenizer.h``).
 """
 
@@ -13,7 +14,16 @@ from typing import Any
 from .._tokenizer_doc import MAX_TOKEN_CHARS as _TABLE_TOKEN_CHARS
 from .._tokenizer_doc import VocabTable
 from . import _bridge
-from .family import Built, added_tokens, added_tokens_reason, string_table, utf8
+from .family import (
+    Built,
+    added_tokens,
+    added_tokens_reason,
+    string_table,
+    strip_flags,
+    strip_reason,
+    utf8,
+    without_strip,
+)
 
 __all__ = ["MAX_TOKEN_CHARS", "build", "prepare", "support_reason"]
 
@@ -83,7 +93,10 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         kind = pre.get("type") if isinstance(pre, Mapping) else pre
         return f"pre_tokenizer {kind!r} (only BertPreTokenizer is native)"
 
-    return added_tokens_reason(tj, vocab, len(vocab))
+    added = tj.get("added_tokens") or []
+    return strip_reason(added) or added_tokens_reason(
+        without_strip(tj) if added else tj, vocab, len(vocab)
+    )
 
 
 def build(tj: Mapping[str, Any]) -> Built:
@@ -110,6 +123,7 @@ def build(tj: Mapping[str, Any]) -> Built:
         lowercase,
         int(model.get("max_input_chars_per_word", 100)),
         unk_id,
+        strip_flags(tj),
     )
     return Built(tok, unk_id, max([len(vocab)] + [i + 1 for _, i in added]))
 
