@@ -7,7 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 if ! command -v clang++ >/dev/null || ! command -v make >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
     || ! ls /usr/lib/llvm-*/lib/libarcher.so >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make clang libclang-rt-14-dev libomp-14-dev >/dev/null \
+  # The same languages as .ci/run's update: a plain update drops the translated Debian
+  # descriptions that the tests (and the wheel test after this) read.
+  apt-get update -qq -o Acquire::Languages=en,de,fr,es,ja,ru,zh_CN \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make clang libclang-rt-14-dev libomp-14-dev >/dev/null \
     || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make clang >/dev/null
 fi
 python -c "import atheris" 2>/dev/null || pip install -q atheris
