@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from row_agreement import rotated_onto, row_cosine
 
 
 def _teacher(path: str | None) -> str:
@@ -49,16 +50,6 @@ def _cpu() -> str:
     except OSError:
         pass
     return platform.processor() or "?"
-
-
-def _rowcos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-32)
-
-
-def _aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(a.astype(np.float64).T @ b.astype(np.float64))
-    return a @ (u @ vt)
 
 
 def main() -> None:
@@ -130,8 +121,8 @@ def main() -> None:
         line += f"  median ratio {cpu_ratio:4.2f}x"
         vocab, table = results[name]
         if name != "model2vec":
-            cos = _rowcos(table, ref)
-            aligned = _rowcos(_aligned(table, ref), ref)
+            cos = row_cosine(table, ref)
+            aligned = row_cosine(rotated_onto(table, ref), ref)
             line += (
                 f"\n{'':20s} same vocab: {vocab == ref_vocab}; row cosine min {cos.min():.6f} "
                 f"mean {cos.mean():.6f} (rows < 0.999: {int((cos < 0.999).sum())}); "

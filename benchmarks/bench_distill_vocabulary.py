@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from row_agreement import rotated_onto, row_cosine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -39,18 +40,6 @@ def _words(n: int) -> list[str]:
     # Shorter first: model2vec 0.10 crashes on a BPE teacher when an entry ("Pass") is an
     # intermediate piece an earlier entry's merges added ("Passing"); never when sorted.
     return sorted(top, key=lambda w: len(w.encode()))
-
-
-def _rowcos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-32)
-
-
-def _aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` rotated onto ``b`` (orthogonal Procrustes): PCA of a random teacher has
-    near-equal components, which a tiny difference can rotate."""
-    u, _, vt = np.linalg.svd(a.astype(np.float64).T @ b.astype(np.float64))
-    return a.astype(np.float64) @ (u @ vt)
 
 
 def _vocab(tokenizer: object) -> list[str]:
@@ -93,7 +82,7 @@ def main() -> None:
             print(f"  fastpool  {t_ours:7.1f} s   load average {os.getloadavg()[0]:.2f}")
             same = _vocab(ours.tokenizer) == _vocab(theirs.tokenizer)
             a, b = np.asarray(ours.table), np.asarray(theirs.embedding)
-            cos, aligned = _rowcos(a, b), _rowcos(_aligned(a, b), b)
+            cos, aligned = row_cosine(a, b), row_cosine(rotated_onto(a, b), b)
             print(
                 f"  ratio model2vec/fastpool {t_m2v / t_ours:.2f}; {len(ours.tokens)} tokens, "
                 f"same vocab: {same}; row cosine min {cos.min():.6f} mean {cos.mean():.6f} "

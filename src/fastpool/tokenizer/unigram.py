@@ -31,9 +31,7 @@ from .family import (
     added_tokens_reason,
     string_table,
     strip_flags,
-    strip_reason,
     utf8,
-    without_strip,
 )
 
 __all__ = ["build", "prepare", "support_reason"]
@@ -309,11 +307,7 @@ def _checked_vocab(tj: Mapping[str, Any]) -> _Vocab | str:
         if isinstance(part, str):
             return part
     if tj.get("added_tokens"):
-        reason = strip_reason(tj["added_tokens"]) or added_tokens_reason(
-            without_strip(tj),
-            found,
-            n,  # found: last id of a piece
-        )
+        reason = added_tokens_reason(tj, found, n)  # found: last id of a piece
         if reason:
             return reason
     return vocab

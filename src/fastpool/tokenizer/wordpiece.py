@@ -1,7 +1,7 @@
 """The native BERT WordPiece family: which tokenizer.json files it runs, and building it.
 
 Runs a WordPiece model with a BertNormalizer (or none), the BertPreTokenizer and
-added tokens as ``family.added_tokens_reason`` and ``family.strip_reason`` allow
+added tokens as ``family.added_tokens_reason`` allows
 (lstrip / rstrip included, as an MPNet-style ``<mask>`` has), id for id as ``tokenizers``
 (``csrc/fastpool/tokenizer/tokenizer.h``).
 """
@@ -20,9 +20,7 @@ from .family import (
     added_tokens_reason,
     string_table,
     strip_flags,
-    strip_reason,
     utf8,
-    without_strip,
 )
 
 __all__ = ["MAX_TOKEN_CHARS", "build", "prepare", "support_reason"]
@@ -93,10 +91,7 @@ def support_reason(tj: Mapping[str, Any]) -> str:
         kind = pre.get("type") if isinstance(pre, Mapping) else pre
         return f"pre_tokenizer {kind!r} (only BertPreTokenizer is native)"
 
-    added = tj.get("added_tokens") or []
-    return strip_reason(added) or added_tokens_reason(
-        without_strip(tj) if added else tj, vocab, len(vocab)
-    )
+    return added_tokens_reason(tj, vocab, len(vocab))
 
 
 def build(tj: Mapping[str, Any]) -> Built:
