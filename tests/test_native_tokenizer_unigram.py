@@ -8,6 +8,7 @@ tokenizer.json files carry, and `tokenizers`' own UnigramTrainer.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 
@@ -56,6 +57,11 @@ def _json(kind: str) -> str:
 
 
 KINDS = ["spm", "spm_bytes", "spm_first", "spm_never_nosplit", "trained"]
+
+
+@functools.cache
+def _spm_pair():
+    return pair(_json("spm"))
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +115,20 @@ def test_normalized_text_is_identical(fmt):
     got = nt._tok.normalize(tuple(texts))
     bad = [(t, g) for t, g in zip(texts, got, strict=True) if hf.normalizer.normalize_str(t) != g]
     assert not bad, f"{len(bad)} differ; first: {bad[0]!r}"
+
+
+# ASCII beside what can join it into a cluster or stop the ASCII fast path of the
+# charsmap rewrite: combining marks, ZWJ, a Prepend (U+0600), CR LF, controls, NUL.
+_ASCII_CONTEXT = [chr(c) for c in range(128)] + list("\u0301\u200d\u0600\u0915\u094d\u00e9")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(st.text(st.sampled_from(_ASCII_CONTEXT), max_size=24), min_size=1,
+                      max_size=8))  # fmt: skip
+def test_ascii_runs_normalize_identically(texts):
+    hf, nt = _spm_pair()
+    got = nt._tok.normalize(tuple(texts))
+    assert got == [hf.normalizer.normalize_str(t) for t in texts]
 
 
 def test_pieces_are_identical(lines):

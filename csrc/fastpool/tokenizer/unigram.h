@@ -26,6 +26,7 @@
 #include <utility>
 #include <vector>
 
+#include "huge_pages.h"
 #include "text_tokenizer.h"
 #include "tokenizer.h"
 #include "word_cache.h"
@@ -48,6 +49,10 @@ class CharsMap {
    private:
     std::vector<std::uint32_t> units_;
     std::string normalized_;
+    // Each ASCII byte's replacement as a one-byte cluster: offset into normalized_ and
+    // length, or length -1 where the byte maps to itself (no entry).
+    std::array<std::int32_t, 128> ascii_at_{};
+    std::array<std::int32_t, 128> ascii_len_{};
 };
 
 struct NormStep {
@@ -165,26 +170,37 @@ class UnigramTokenizer final : public TextTokenizer {
     // Trie over vocabulary bytes: node 0 is the root; child(node, byte) or 0.
     void build_trie(const char* pieces, std::size_t size, const std::int64_t* offsets,
                     std::int64_t n);
-    std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept;
+    std::uint32_t child(std::uint32_t node, unsigned char b) const noexcept {
+        // A double array: node v's child labelled b sits at nodes_[v].base + b when
+        // that unit names v as its parent, so a step is one load, not a label search.
+        const std::uint32_t at = nodes_[node].base + b;
+        return nodes_[at].check == node ? at : 0;
+    }
     std::int32_t exact(const char* s, std::size_t n) const noexcept;
 
     UnigramConfig config_;
-    std::vector<double> scores_;  // by id
-    // Breadth-first trie: node v's children are nodes first_[v] .. + count_[v], labels ascending.
-    std::vector<unsigned char> label_;
-    std::vector<std::uint32_t> first_;
-    std::vector<std::uint16_t> count_;
-    std::vector<std::int32_t> term_;  // node -> id of the piece ending there, or -1
+    std::vector<double, HugePageAllocator<double>> scores_;  // by id
     // A node with one longer piece below keeps that piece's rest as a tail (1-based
-    // index in tail_of_, 0: none) instead of a chain of one-child nodes.
+    // index in Node::tail, 0: none) instead of a chain of one-child nodes.
     struct Tail {
-        std::uint32_t node, start, len;
+        std::uint32_t start, len;
         std::int32_t id;
+        double score;  // scores_[id], here so a match costs no second cache miss
     };
-    std::vector<std::uint32_t> tail_of_;
+    // One unit of the double-array trie: what a Viterbi step reads, in one 16-byte load.
+    struct Node {
+        std::uint32_t check;  // the parent's index (kFree: unused; the root: kRoot)
+        std::uint32_t base;   // children at base + label (nodes_ has 256 units of slack)
+        std::int32_t term;    // id of the piece ending here, or -1
+        std::uint32_t tail;
+    };
+    static constexpr std::uint32_t kFree = 0xFFFFFFFFu, kRoot = 0xFFFFFFFEu;
+    std::vector<Node, HugePageAllocator<Node>> nodes_;
+    // By unit: the score of the piece ending there. Its address is known as soon as the
+    // unit's, so the two loads overlap (scores_[term] would wait for the unit).
+    std::vector<double, HugePageAllocator<double>> unit_score_;
     std::vector<Tail> tails_;
     std::string tail_bytes_;  // the sorted pieces; tails point into it
-    std::array<std::uint32_t, 256> root_{};
     double unk_score_ = 0;
     std::array<std::int32_t, 256> byte_ids_{};  // <0xNN> tokens, -1 if absent
     std::vector<NormStep> steps_;

@@ -14,6 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "bytes_equal.h"
+#include "prefetch.h"
+
 namespace fastpool::tokenizer {
 
 class WordCache {
@@ -32,11 +35,18 @@ class WordCache {
             const Slot& s = slots_[i];
             if (s.tag == 0) return nullptr;
             if (s.tag == tag_of(hash) && s.key_len == n &&
-                std::memcmp(keys_.data() + s.key, word, n) == 0) {
+                bytes_equal(keys_.data() + s.key, word, n)) {
                 *count = s.n_ids;
                 return ids_.data() + s.ids;
             }
         }
+    }
+
+    // Starts loading the slot a lookup of `hash` reads first: a batch hashes the next
+    // word while the current one is handled, so the slot's cache miss overlaps that work.
+    void prefetch(std::uint64_t hash) const noexcept {
+        if (!slots_.empty())
+            ::fastpool::tokenizer::prefetch(slots_.data() + (hash & (slots_.size() - 1)));
     }
 
     // Caches ids[0..k) for word[0..n) (not already present; n <= kMaxWordBytes).
