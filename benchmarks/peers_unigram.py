@@ -13,7 +13,8 @@ charsmap). SentencePiece cannot train 250,000 pieces on this corpus, so the
 vocabulary is *synthesized* up to 250,000: the trained pieces first, then the corpus's
 most frequent whitespace words (as "\u2581word") not yet in it, each scored by its log
 frequency, as a large multilingual vocabulary holds whole words. A random float32 table
-(dim 64). Texts: held-out lines of the same corpus (every 7th line, not trained on).
+(dim 64). Texts: 20,000 held-out lines of the same corpus (every 7th line, not trained on),
+spread evenly over the six languages.
 Also prints the build time of the native tokenizer from the parsed tokenizer.json.
 """
 
@@ -49,7 +50,7 @@ run = lambda: m.encode(TEXTS, use_multiprocessing=False)
 def make_model(folder: Path, normalizer: str = "none") -> tuple[Path, Path, int]:
     import numpy as np
     import tokenizers
-    from unigram_util import multilingual_lines, spm_model, spm_tokenizer
+    from unigram_util import multilingual_lines, sample, spm_model, spm_tokenizer
 
     import fastpool
 
@@ -83,7 +84,9 @@ def make_model(folder: Path, normalizer: str = "none") -> tuple[Path, Path, int]
     saved["truncation"] = saved["padding"] = None
     tok_path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     texts = folder.parent / "texts.txt"
-    held = [t for t in held if "\n" not in t][:20000]
+    # 20,000 spread evenly over the held-out lines, so every language is in (the lines come
+    # language by language: the first 20,000 were German and French only).
+    held = sample(tuple(t for t in held if "\n" not in t), 20000)
     texts.write_text("\n".join(held), encoding="utf-8")
     ids, _ = fastpool.load(folder).tokenize_csr(held, max_length=None)
     return folder, texts, int(ids.size)
