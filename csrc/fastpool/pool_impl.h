@@ -28,6 +28,7 @@
 
 #include "convert.h"
 #include "dispatch.h"
+#include "prefetch.h"
 
 #ifndef FASTPOOL_NOINLINE
 #if defined(_MSC_VER) && !defined(__clang__)
@@ -74,15 +75,6 @@ inline I load_once(const I* p) noexcept {
     return *static_cast<const volatile I*>(p);
 #else
     return __atomic_load_n(p, __ATOMIC_RELAXED);
-#endif
-}
-
-// A hint to fetch the cache line holding p for reading.
-inline void prefetch_line(const char* p) noexcept {
-#if defined(_MSC_VER) && !defined(__clang__)
-    _mm_prefetch(p, _MM_HINT_T0);
-#else
-    __builtin_prefetch(p, 0, 3);
 #endif
 }
 

@@ -42,7 +42,7 @@ struct HugePageAllocator {
             const auto start = reinterpret_cast<std::uintptr_t>(raw);
             const std::uintptr_t aligned = (start + kHuge - 1) & ~(kHuge - 1);
             if (aligned > start) munmap(raw, aligned - start);
-            if (const std::size_t tail = start + size + kHuge - (aligned + size))
+            if (const std::size_t tail = start + kHuge - aligned)
                 munmap(reinterpret_cast<void*>(aligned + size), tail);
             madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
             return reinterpret_cast<T*>(aligned);

@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "bytes_equal.h"
+#include "fastpool/prefetch.h"
 #include "grapheme.h"
-#include "prefetch.h"
 #include "pretok_tables.h"
 #include "unicode_norm.h"
 #include "unicode_tables.h"
@@ -304,7 +304,7 @@ void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const st
         const Run r = runs.back();
         runs.pop_back();
         for (std::size_t i = r.lo; i < r.hi; ++i) {
-            if (i + 8 < r.hi) prefetch(u + offsets[order[i + 8].id] + r.depth);
+            if (i + 8 < r.hi) prefetch_line(u + offsets[order[i + 8].id] + r.depth);
             order[i].key = pack(order[i], r.depth);
         }
         std::sort(order.begin() + static_cast<std::ptrdiff_t>(r.lo),
@@ -324,12 +324,11 @@ void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const st
     for (std::size_t i = 0; i < order.size(); ++i) {
         // The reads jump around the vocabulary: fetch a piece's offsets 16 ahead and its
         // bytes 8 ahead, so several misses are in flight at once.
-        if (i + 16 < order.size()) prefetch(offsets + order[i + 16].id);
-        if (i + 8 < order.size()) prefetch(pieces + offsets[order[i + 8].id]);
+        if (i + 16 < order.size()) prefetch_line(offsets + order[i + 16].id);
+        if (i + 8 < order.size()) prefetch_line(pieces + offsets[order[i + 8].id]);
         const std::uint32_t k = order[i].id;
-        sorted[i] = {static_cast<std::uint32_t>(blob.size()), static_cast<std::uint32_t>(len(k)),
-                     k};
-        blob.append(pieces + offsets[k], len(k));
+        sorted[i] = {static_cast<std::uint32_t>(blob.size()), order[i].len, k};
+        blob.append(pieces + offsets[k], order[i].len);
     }
     std::vector<Key>().swap(order);
     const auto* sb = reinterpret_cast<const unsigned char*>(blob.data());
@@ -380,10 +379,6 @@ void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const st
     const std::size_t guess = 2 * sorted.size() + 1024;
     ensure(guess);
     take(0, kRoot);
-    // Units 1..256 are only reachable as the root's children (base >= 1, label >= base's
-    // smallest): once the root is placed, its unused ones leave the free list, which every
-    // other node would otherwise walk past.
-    bool past_root = false;
     constexpr int kTries = 32;
     struct Child {
         unsigned char label;
@@ -397,7 +392,7 @@ void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const st
             items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(v));
             v = 0;
         }
-        if (v + 8 < items.size()) prefetch(nodes_.data() + items[v + 8].unit);
+        if (v + 8 < items.size()) prefetch_line(nodes_.data() + items[v + 8].unit);
         const Item it = items[v];
         std::uint32_t lo = it.lo;
         // Pieces ending here sort first; a repeated piece keeps its last id.
@@ -437,8 +432,10 @@ void UnigramTokenizer::build_trie(const char* pieces, std::size_t size, const st
             take(b + k.label, it.unit);
             items.push_back({k.lo, k.hi, it.depth + 1, static_cast<std::uint32_t>(b + k.label)});
         }
-        if (!past_root) {
-            past_root = true;
+        if (it.unit == 0) {
+            // Units 1..256 are only reachable as the root's children (base >= 1, label >=
+            // base's smallest): its unused ones leave the free list, which every other node
+            // would otherwise walk past.
             while (head <= 256) {
                 const std::uint32_t q = next[head];
                 prev[q] = prev[head];

@@ -179,7 +179,7 @@ class UnigramTokenizer final : public TextTokenizer {
     std::int32_t exact(const char* s, std::size_t n) const noexcept;
 
     UnigramConfig config_;
-    std::vector<double, HugePageAllocator<double>> scores_;  // by id
+    std::vector<double> scores_;  // by id (the walk reads unit_score_ and Tail::score)
     // A node with one longer piece below keeps that piece's rest as a tail (1-based
     // index in Node::tail, 0: none) instead of a chain of one-child nodes.
     struct Tail {

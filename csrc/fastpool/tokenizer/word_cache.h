@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "bytes_equal.h"
-#include "prefetch.h"
+#include "fastpool/prefetch.h"
 
 namespace fastpool::tokenizer {
 
@@ -45,8 +45,7 @@ class WordCache {
     // Starts loading the slot a lookup of `hash` reads first: a batch hashes the next
     // word while the current one is handled, so the slot's cache miss overlaps that work.
     void prefetch(std::uint64_t hash) const noexcept {
-        if (!slots_.empty())
-            ::fastpool::tokenizer::prefetch(slots_.data() + (hash & (slots_.size() - 1)));
+        if (!slots_.empty()) prefetch_line(slots_.data() + (hash & (slots_.size() - 1)));
     }
 
     // Caches ids[0..k) for word[0..n) (not already present; n <= kMaxWordBytes).
