@@ -3,18 +3,21 @@
 // Pools random CSR batches big enough for the kernel to start a thread team
 // (n_threads 2..8) at every ISA, and tokenizes + pools a large batch with the
 // native tokenizer's dynamic schedule, checking each result is bit-identical
-// to the single-threaded one. Built with clang -fopenmp -fsanitize=thread
+// to the single-threaded one; then four threads call it at once, sharing the
+// tokenizer's scratch pool (text_tokenizer.h). Built with clang -fopenmp -fsanitize=thread
 // against LLVM's libomp, with its TSan tool Archer loaded
 // (OMP_TOOL_LIBRARIES=libarcher.so), so OpenMP's own synchronisation is
 // visible to TSan: any report is a real race.
 //
 //   make -C fuzz tsan
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fastpool/dispatch.h"
@@ -129,6 +132,22 @@ static int tokenizer_rounds(int rounds) {
             return 1;
         if (one != many || ids1 != ids4 || o1 != o4) {
             std::fprintf(stderr, "tokenizer: 4 threads differ from 1\n");
+            return 1;
+        }
+        // Calls from several threads at once lease and return the pooled scratches.
+        std::vector<std::vector<std::int32_t>> got(4);
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> callers;
+        for (int c = 0; c < 4; ++c)
+            callers.emplace_back([&, c] {
+                std::vector<std::int64_t> o(texts.size() + 1);
+                const bool ok = tokenize_batch(tok, batch, limits, 2,
+                                               IdsAllocator{alloc_into_vector, &got[c]}, o.data());
+                if (!ok || got[c] != ids1 || o != o1) ++wrong;
+            });
+        for (auto& t : callers) t.join();
+        if (wrong) {
+            std::fprintf(stderr, "tokenizer: concurrent calls differ from one call\n");
             return 1;
         }
     }

@@ -3,6 +3,8 @@
 - 16 Python threads x 100 calls of ``fastpool.encode`` and ``StaticModel.encode``
   on one model and one input, released together behind a barrier with a 1 us
   switch interval, give output byte-identical to sequential calls.
+- Python threads sharing one native Unigram or BPE tokenizer (its pooled scratches and word
+  caches, text_tokenizer.h) get the ids of sequential calls, whatever they encoded before.
 - ``n_threads`` 1..16 give bit-identical output.
 - A thread that rewrites ``ids`` (or ``mapping``, or ``offsets``) while ``encode`` reads it gets an
   error or a wrong result, never a crash: the kernel bounds every id where it
@@ -98,6 +100,43 @@ def test_threads_share_a_static_model(tmp_path, backend):
     expected = model.encode(texts).tobytes()
     results = _hammer(lambda: model.encode(texts))
     assert all(b == expected for r in results for b in r)
+
+
+@pytest.mark.parametrize("family", ["unigram", "bpe"])
+def test_threads_share_a_pooled_native_tokenizer(family):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    from fastpool.tokenizer.native import NativeTokenizer
+
+    corpus = [str(getattr(np, a).__doc__) for a in sorted(dir(np))][:300]
+    if family == "unigram":
+        tok = Tokenizer(models.Unigram())
+        tok.pre_tokenizer = pre_tokenizers.Metaspace()
+        trainer = trainers.UnigramTrainer(vocab_size=800, show_progress=False, unk_token="<unk>")
+    else:
+        tok = Tokenizer(models.BPE())
+        tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
+        trainer = trainers.BpeTrainer(
+            vocab_size=800, initial_alphabet=alphabet, show_progress=False
+        )
+    tok.train_from_iterator(corpus, trainer)
+    native = NativeTokenizer.from_json(tok.to_str())
+    # Each thread encodes its own slice, with 1 or 2 OpenMP threads: the pool hands its
+    # scratches (warm from other threads' texts) to whichever call comes next.
+    slices = [corpus[k::8] for k in range(8)]
+    want = [native.tokenize_csr(s, n_threads=1)[0].tobytes() for s in slices]
+    calls = iter(range(10**9))
+    lock = threading.Lock()
+
+    def one() -> np.ndarray:
+        with lock:
+            k = next(calls)
+        ids = native.tokenize_csr(slices[k % 8], n_threads=1 + k % 2)[0]
+        assert ids.tobytes() == want[k % 8], k % 8
+        return ids
+
+    _hammer(one, n_threads=8, n_iter=20)
 
 
 def test_openmp_thread_counts_are_bit_identical():

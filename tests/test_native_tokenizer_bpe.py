@@ -289,13 +289,32 @@ def test_thread_count_does_not_change_ids():
 
 
 def test_word_cache_full_batch():
-    """More distinct words in one batch than the word cache holds (word_cache.h clears it
-    at 65,536 and grows its slots on the way): ids are still tokenizers'."""
+    """More distinct words in one batch than the word cache holds (word_cache.h evicts at
+    65,536 and grows its slots on the way): ids are still tokenizers'."""
     hf, nt = pair(variant_json("gpt2"))
     words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(70_000)]
     texts = [" ".join(words[k : k + 20]) for k in range(0, len(words), 20)]
-    texts += texts[:50]  # words seen before the cache was cleared
+    texts += texts[:50]  # words seen before the cache was evicted
     assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
+
+
+def test_word_cache_outlives_calls_and_evicts():
+    """Scratches are pooled across calls (text_tokenizer.h): the next call starts from the
+    last one's word cache; a full cache keeps the words looked up again and drops the rest.
+    Ids never depend on it, in the call that fills it or the ones after."""
+    hf, nt = pair(variant_json("gpt2"))
+    head = list(docstrings())[:150]
+    want = hf_ids(hf, head)
+    assert native_ids(nt, head, n_threads=1) == want
+    assert native_ids(nt, head, n_threads=1) == want
+    words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(140_000)]
+    texts = []
+    for k in range(0, len(words), 20):  # two evictions, head[:10]'s words hit between
+        texts.append(" ".join(words[k : k + 20]))
+        if k // 20 % 50 == 0:
+            texts.extend(head[:10])
+    assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
+    assert native_ids(nt, head, n_threads=1) == want
 
 
 # ------------------------------------------------------------------ what is declined

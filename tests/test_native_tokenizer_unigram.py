@@ -241,8 +241,37 @@ def test_word_cache_replays_ids_under_limits(lines):
         assert native_ids(nt, texts, max_tokens=max_tokens, drop_unk=True) == cut
 
 
+def _evicting_texts(often: list[str]) -> list[str]:
+    """140,000 distinct words, 20 a text, with the `often` texts after every 50 texts: two
+    evictions of a full word cache (65,536 words), the often texts' words looked up between."""
+    words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(140_000)]
+    texts = []
+    for k in range(0, len(words), 20):
+        texts.append(" ".join(words[k : k + 20]))
+        if k // 20 % 50 == 0:
+            texts.extend(often)
+    return texts
+
+
+def test_word_cache_outlives_calls_and_evicts(lines):
+    # The tokenizer pools its scratches (text_tokenizer.h), so a word cache fills in one call
+    # and serves the next; a full one keeps the words looked up again and drops the rest
+    # (word_cache.h). Ids never depend on any of it.
+    hf, nt = pair(_json("spm"))
+    head = list(lines[:200])
+    want = hf_ids(hf, head)
+    assert native_ids(nt, head, n_threads=1) == want
+    assert native_ids(nt, head, n_threads=1) == want  # every word from the last call's cache
+    texts = _evicting_texts(head[:20])
+    assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
+    assert native_ids(nt, head, n_threads=1) == want  # after the evictions
+    for max_tokens in (1, 4):  # cached ids replayed through the limits, in a later call
+        cut = [w[:max_tokens] for w in want]
+        assert native_ids(nt, head, n_threads=1, max_tokens=max_tokens, drop_unk=False) == cut
+
+
 def test_word_cache_full_batch():
-    # More distinct words in one batch than the cache holds (it clears at 65,536).
+    # More distinct words in one batch than the cache holds (it evicts at 65,536).
     hf, nt = pair(_json("spm"))
     words = [f"{chr(0x61 + i % 26)}{i}{chr(0x7A - i // 26 % 26)}" for i in range(70_000)]
     texts = [" ".join(words[k : k + 20]) for k in range(0, len(words), 20)]

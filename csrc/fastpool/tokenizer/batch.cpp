@@ -37,12 +37,18 @@ bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limi
         offsets[0] = 0;
         const int nt = useful_threads(texts, n_threads);
         if (nt <= 1) {
-            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
+            ScratchLease scratch(tok);
+            if (!scratch) return false;
             std::vector<std::int32_t> mine;
-            for (std::int64_t k = 0; k < n; ++k) {
-                tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]), limits,
-                             *scratch, mine);
-                offsets[k + 1] = static_cast<std::int64_t>(mine.size());
+            try {
+                for (std::int64_t k = 0; k < n; ++k) {
+                    tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]), limits,
+                                 *scratch, mine);
+                    offsets[k + 1] = static_cast<std::int64_t>(mine.size());
+                }
+            } catch (...) {
+                scratch.discard();
+                return false;
             }
             const auto total = static_cast<std::int64_t>(mine.size());
             std::int32_t* dst = ids.alloc(ids.ctx, total);
@@ -70,7 +76,8 @@ bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limi
 #else
             const int t = 0;
 #endif
-            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
+            ScratchLease scratch(tok);  // noexcept: nothing may leave the region
+            if (!scratch) failed.store(true, std::memory_order_relaxed);
             std::vector<std::int32_t> mine;  // on this thread's stack: no false sharing
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
@@ -88,6 +95,7 @@ bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limi
                     }
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
+                    scratch.discard();
                 }
             }  // implicit barrier: every chunk is done
 #ifdef _OPENMP
@@ -142,7 +150,8 @@ bool encode_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits
 #endif
     {
         try {
-            const std::unique_ptr<Scratch> scratch = tok.new_scratch();
+            ScratchLease scratch(tok);
+            if (!scratch) failed.store(true, std::memory_order_relaxed);
             std::vector<std::int32_t> ids;
             std::int64_t offsets[kChunkRows + 1];
             PoolArgs args = pool_args;
@@ -169,6 +178,7 @@ bool encode_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits
                     }
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
+                    scratch.discard();
                     continue;
                 }
                 args.ids = ids.data();

@@ -114,6 +114,9 @@ struct BpeScratch : Scratch {
     std::vector<std::int32_t> pieces;
     // Word cache (bytes -> ids), as `tokenizers` caches words: never changes ids.
     WordCache cache;
+    void trim() noexcept override {
+        release_large(cps, prefixed, norm, word, mapped, symbols, heap, pieces);
+    }
 };
 
 class ByteLevelBpe final : public TextTokenizer {

@@ -173,6 +173,7 @@ struct WordPieceScratch : Scratch {
     std::string word;  // kept with StringHash::kPad spare bytes of capacity
     std::vector<std::pair<std::uint8_t, std::uint32_t>> pending;  // (ccc, code point)
     std::vector<std::int32_t> pieces;
+    void trim() noexcept override { release_large(word, pending, pieces); }
 };
 
 class BertTokenizer final : public TextTokenizer {

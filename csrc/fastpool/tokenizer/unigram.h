@@ -127,6 +127,10 @@ struct UnigramScratch : Scratch {
         bool match;
     };
     std::vector<Event> events;
+    void trim() noexcept override {
+        release_large(clean, seg, norm, tmp, fused, pieces, ends, score, from, id, word_ids, ucps,
+                      utmp, pre_buf, pre_word, pre_cuts, events);
+    }
 };
 
 class UnigramTokenizer final : public TextTokenizer {

@@ -5,7 +5,11 @@
 // (almost always) one probe and one memcmp; no allocation per entry. It replaced
 // std::unordered_map<std::string, ...>, whose node walk and string hashing were
 // about a quarter of a BPE batch's time (perf, 30k-token BPE on English text).
-// A full cache is cleared, so memory stays bounded whatever the batch holds.
+// The cache lives as long as its Scratch, which the tokenizer pools across calls
+// (text_tokenizer.h). A full cache keeps only the words looked up again since they
+// went in (at most half its capacity) and drops the rest, so memory stays bounded
+// and the frequent words of a stream stay cached: a word seen once is the common
+// case in fresh text, and clearing everything lost the frequent ones too.
 #pragma once
 
 #include <cstddef>
@@ -23,20 +27,23 @@ class WordCache {
    public:
     // Words longer than this (bytes) are not cached: rare, and slow to hash.
     static constexpr std::size_t kMaxWordBytes = 64;
-    // More entries than this clear the cache (about 5 MB per thread at most).
+    // More entries than this evict the words not looked up again: 3-5 MB on real text,
+    // ~22 MB at worst (every word 64 bytes of byte-fallback ids).
     static constexpr std::size_t kMaxWords = std::size_t{1} << 16;
 
     // The ids cached for word[0..n) (their count in *count), or nullptr.
+    // A hit marks the word as used again, so an eviction keeps it.
     const std::int32_t* find(const char* word, std::size_t n, std::uint64_t hash,
-                             std::size_t* count) const noexcept {
+                             std::size_t* count) noexcept {
         if (slots_.empty()) return nullptr;
         const std::size_t mask = slots_.size() - 1;
         for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-            const Slot& s = slots_[i];
+            Slot& s = slots_[i];
             if (s.tag == 0) return nullptr;
             if (s.tag == tag_of(hash) && s.key_len == n &&
                 bytes_equal(keys_.data() + s.key, word, n)) {
-                *count = s.n_ids;
+                s.n_ids |= kHit;
+                *count = s.n_ids & ~kHit;
                 return ids_.data() + s.ids;
             }
         }
@@ -48,19 +55,22 @@ class WordCache {
         if (!slots_.empty()) prefetch_line(slots_.data() + (hash & (slots_.size() - 1)));
     }
 
-    // Caches ids[0..k) for word[0..n) (not already present; n <= kMaxWordBytes).
+    // Caches ids[0..k) for word[0..n) (not already present; n <= kMaxWordBytes). The
+    // bytes go in before the slot that names them, so a std::bad_alloc leaves no slot
+    // pointing past the arenas (the scratch, and so the cache, outlives a failed call).
     void insert(const char* word, std::size_t n, std::uint64_t hash, const std::int32_t* ids,
                 std::size_t k) {
-        if (used_ >= kMaxWords) clear();
+        if (used_ >= kMaxWords) evict_unused();
         if (4 * (used_ + 1) > 3 * slots_.size()) grow();
+        const auto key = static_cast<std::uint32_t>(keys_.size());
+        const auto at = static_cast<std::uint32_t>(ids_.size());
+        keys_.append(word, n);
+        ids_.insert(ids_.end(), ids, ids + k);
         const std::size_t mask = slots_.size() - 1;
         std::size_t i = hash & mask;
         while (slots_[i].tag != 0) i = (i + 1) & mask;
-        slots_[i] = Slot{tag_of(hash), static_cast<std::uint32_t>(keys_.size()),
-                         static_cast<std::uint32_t>(ids_.size()), static_cast<std::uint16_t>(n),
+        slots_[i] = Slot{tag_of(hash), key, at, static_cast<std::uint16_t>(n),
                          static_cast<std::uint16_t>(k)};
-        keys_.append(word, n);
-        ids_.insert(ids_.end(), ids, ids + k);
         ++used_;
     }
 
@@ -91,7 +101,39 @@ class WordCache {
         return h;
     }
 
+    std::size_t size() const noexcept { return used_; }
+
    private:
+    static constexpr std::uint16_t kHit = 0x8000;  // in Slot::n_ids: looked up since insert
+
+    // Keeps the words hit since they went in (up to half of kMaxWords, in slot order,
+    // their marks cleared) and drops the others: one pass over the slots and the kept
+    // bytes, once per kMaxWords / 2 inserts at least.
+    // Built aside and swapped in, so a std::bad_alloc leaves the cache as it was.
+    void evict_unused() {
+        std::vector<Slot> slots(slots_.size());
+        std::string keys;
+        std::vector<std::int32_t> ids;
+        std::size_t kept = 0;
+        const std::size_t mask = slots.size() - 1;
+        for (const Slot& s : slots_) {
+            if (s.tag == 0 || !(s.n_ids & kHit)) continue;
+            if (kept == kMaxWords / 2) break;
+            const std::uint16_t n_ids = s.n_ids & ~kHit;
+            std::size_t i = hash(keys_.data() + s.key, s.key_len) & mask;
+            while (slots[i].tag != 0) i = (i + 1) & mask;
+            slots[i] = Slot{s.tag, static_cast<std::uint32_t>(keys.size()),
+                            static_cast<std::uint32_t>(ids.size()), s.key_len, n_ids};
+            keys.append(keys_.data() + s.key, s.key_len);
+            ids.insert(ids.end(), ids_.begin() + s.ids, ids_.begin() + s.ids + n_ids);
+            ++kept;
+        }
+        slots_.swap(slots);
+        keys_.swap(keys);
+        ids_.swap(ids);
+        used_ = kept;
+    }
+
     // 16 bytes, so the slots of a batch's words mostly stay in L2 (the probe's load
     // miss was a third of the lookup's time with 24-byte slots).
     struct Slot {
