@@ -18,7 +18,8 @@ with add_prefix_space, 30,000 tokens trained here by tokenizers' BpeTrainer on t
 sentences, a random 256-wide float32 table): fastpool-native then runs the native BPE family;
 --normalizer NFC (or NFD, NFKC, NFKD) gives that model the normalizer (Qwen2 has NFC).
 Thread counts are set per process: OMP/RAYON_NUM_THREADS and each library's own knob.
-Reported: best-of-rounds texts/s and tokens/s, and every ratio against fastpool-native.
+Reported: best-of-rounds texts/s and tokens/s (the same texts every round, after a warm-up on
+them), and every ratio against fastpool-native.
 """
 
 from __future__ import annotations
@@ -62,16 +63,35 @@ run = lambda: m.encode(TEXTS, use_multiprocessing=False)
 TIMER = """
 import json, sys, time
 MODEL, TEXTS_PATH, THREADS, ROUNDS = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-TEXTS = open(TEXTS_PATH, encoding="utf-8").read().split("\\n")
+SETS = [s.split("\\n") for s in open(TEXTS_PATH, encoding="utf-8").read().split("\\f")]
+TEXTS = SETS[0]
 {setup}
+if len(sys.argv) > 5 and sys.argv[5] == "one-at-a-time":  # a server's calls: one text each
+    batch_run = run
+
+    def run():
+        global TEXTS
+        whole = TEXTS
+        try:
+            for text in whole:
+                TEXTS = [text]
+                batch_run()
+        finally:
+            TEXTS = whole
+        return whole
 out = run()
-best = float("inf")
-for _ in range(ROUNDS):
+times = []
+for r in range(ROUNDS):
+    TEXTS = SETS[(r + 1) % len(SETS)]
     start = time.perf_counter()
     run()
-    best = min(best, time.perf_counter() - start)
-print(json.dumps({{"seconds": best, "rows": len(out)}}))
+    times.append(time.perf_counter() - start)
+seconds = min(times) if len(SETS) == 1 else sum(times) / len(times)
+print(json.dumps({{"seconds": seconds, "rows": len(out)}}))
 """
+# A texts file holds one set of texts (lines), or several separated by form feeds: then
+# the warm-up runs on the first and each round on the next one (fresh text every round,
+# as a stream brings it; the time reported is the rounds' mean, not the best).
 
 
 NORMALIZERS = ["none", "NFC", "NFD", "NFKC", "NFKD"]
@@ -133,7 +153,16 @@ def texts_file(folder: Path, model: Path) -> tuple[Path, int]:
     return path, int(ids.size)
 
 
-def run(python: str, name: str, model: Path, texts: Path, threads: int, rounds: int) -> float:
+def run(
+    python: str,
+    name: str,
+    model: Path,
+    texts: Path,
+    threads: int,
+    rounds: int,
+    one_at_a_time: bool = False,
+) -> float:
+    """Seconds per round of contestant `name` (see TIMER), in a fresh process of `python`."""
     env = {
         **os.environ,
         "OMP_NUM_THREADS": str(threads),
@@ -143,7 +172,8 @@ def run(python: str, name: str, model: Path, texts: Path, threads: int, rounds: 
     }
     code = TIMER.format(setup=CONTESTANTS[name])
     result = subprocess.run(
-        [python, "-c", code, str(model), str(texts), str(threads), str(rounds)],
+        [python, "-c", code, str(model), str(texts), str(threads), str(rounds)]
+        + (["one-at-a-time"] if one_at_a_time else []),
         env=env,
         capture_output=True,
         text=True,

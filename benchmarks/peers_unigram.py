@@ -14,7 +14,11 @@ vocabulary is *synthesized* up to 250,000: the trained pieces first, then the co
 most frequent whitespace words (as "\u2581word") not yet in it, each scored by its log
 frequency, as a large multilingual vocabulary holds whole words. A random float32 table
 (dim 64). Texts: 20,000 held-out lines of the same corpus (every 7th line, not trained on),
-spread evenly over the six languages.
+spread evenly over the six languages, the same every round (best of rounds after a warm-up
+on them). Every contestant keeps caches across calls (tokenizers' Unigram word cache,
+fastpool's pooled per-thread word caches), so that measures warm caches; --fresh measures
+a stream instead: new held-out text every round after a warm-up on training text;
+--one-at-a-time makes one encode call per text (a server's queries) instead of one per round.
 Also prints the build time of the native tokenizer from the parsed tokenizer.json.
 """
 
@@ -47,7 +51,13 @@ run = lambda: m.encode(TEXTS, use_multiprocessing=False)
 """
 
 
-def make_model(folder: Path, normalizer: str = "none") -> tuple[Path, Path, int]:
+FRESH_TEXTS = 10_000  # per round with --fresh (the held-out lines hold 43,165)
+
+
+def make_model(
+    folder: Path, normalizer: str = "none", fresh_rounds: int = 0
+) -> tuple[Path, Path, int, int]:
+    """The model folder, the texts file, its (per-round) token count and texts per round."""
     import numpy as np
     import tokenizers
     from unigram_util import multilingual_lines, sample, spm_model, spm_tokenizer
@@ -84,12 +94,24 @@ def make_model(folder: Path, normalizer: str = "none") -> tuple[Path, Path, int]
     saved["truncation"] = saved["padding"] = None
     tok_path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     texts = folder.parent / "texts.txt"
+    held = tuple(t for t in held if "\n" not in t and "\f" not in t)
+    model = fastpool.load(folder)
+    if fresh_rounds:
+        # A warm-up on 20,000 training lines (text the stream brought before), then per
+        # round 10,000 held-out lines no round has seen, each set spread over the languages.
+        spread = sample(held, FRESH_TEXTS * fresh_rounds)
+        rounds = [spread[k::fresh_rounds] for k in range(fresh_rounds)]
+        assert all(len(r) == FRESH_TEXTS for r in rounds), [len(r) for r in rounds]
+        warm = sample(tuple(t for t in train if "\n" not in t and "\f" not in t), 20000)
+        texts.write_text("\f".join("\n".join(r) for r in [warm, *rounds]), encoding="utf-8")
+        n_ids = sum(model.tokenize_csr(r, max_length=None)[0].size for r in rounds)
+        return folder, texts, round(n_ids / fresh_rounds), FRESH_TEXTS
     # 20,000 spread evenly over the held-out lines, so every language is in (the lines come
     # language by language: the first 20,000 were German and French only).
-    held = sample(tuple(t for t in held if "\n" not in t), 20000)
+    held = sample(held, 20000)
     texts.write_text("\n".join(held), encoding="utf-8")
-    ids, _ = fastpool.load(folder).tokenize_csr(held, max_length=None)
-    return folder, texts, int(ids.size)
+    ids, _ = model.tokenize_csr(held, max_length=None)
+    return folder, texts, int(ids.size), len(held)
 
 
 def build_ms(model: Path) -> tuple[float, float]:
@@ -118,24 +140,40 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--laghu-python", default=None)
     parser.add_argument("--normalizer", choices=peers_e2e.NORMALIZERS, default="none")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="new text every round (a stream): warm up on 20,000 training lines, then each "
+        "round encodes 10,000 held-out lines no round saw; reports the rounds' mean",
+    )
+    parser.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="one encode call per text (a server's queries) instead of one call per round",
+    )
     args = parser.parse_args()
     peers_e2e.CONTESTANTS["laghu-rs"] = LAGHU
     with tempfile.TemporaryDirectory() as tmp:
-        model, texts, n_tokens = make_model(Path(tmp) / "model", args.normalizer)
-        n_texts = len(texts.read_text(encoding="utf-8").split("\n"))
+        fresh = args.rounds if args.fresh else 0
+        model, texts, n_tokens, n_texts = make_model(Path(tmp) / "model", args.normalizer, fresh)
         both, alone = build_ms(model)
         print(
             f"{VOCAB} pieces; native build {alone:.0f} ms from the parsed json "
             f"({both:.0f} ms with json.loads); load average {os.getloadavg()[0]:.1f}"
         )
-        print(f"{n_texts} texts, {n_tokens} tokens (mean {n_tokens / n_texts:.1f}), float32 table")
+        what = "new texts every round" if fresh else "texts, the same every round"
+        if args.one_at_a_time:
+            what += ", one call per text"
+        print(f"{n_texts} {what}, {n_tokens} tokens (mean {n_tokens / n_texts:.1f}), float32 table")
         for threads in args.threads:
             times = {}
             for name in peers_e2e.CONTESTANTS:
                 python = args.laghu_python if name == "laghu-rs" else sys.executable
                 if python is None:
                     continue
-                times[name] = peers_e2e.run(python, name, model, texts, threads, args.rounds)
+                times[name] = peers_e2e.run(
+                    python, name, model, texts, threads, args.rounds, args.one_at_a_time
+                )
             base = times["fastpool-native"]
             for name, seconds in times.items():
                 print(
