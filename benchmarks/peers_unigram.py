@@ -54,6 +54,11 @@ run = lambda: m.encode(TEXTS, use_multiprocessing=False)
 FRESH_TEXTS = 10_000  # per round with --fresh (the held-out lines hold 43,165)
 
 
+def one_line(lines) -> tuple[str, ...]:
+    """The lines that stay one text in the texts file (no newline, no form feed)."""
+    return tuple(t for t in lines if "\n" not in t and "\f" not in t)
+
+
 def make_model(
     folder: Path, normalizer: str = "none", fresh_rounds: int = 0
 ) -> tuple[Path, Path, int, int]:
@@ -94,7 +99,7 @@ def make_model(
     saved["truncation"] = saved["padding"] = None
     tok_path.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     texts = folder.parent / "texts.txt"
-    held = tuple(t for t in held if "\n" not in t and "\f" not in t)
+    held = one_line(held)
     model = fastpool.load(folder)
     if fresh_rounds:
         # A warm-up on 20,000 training lines (text the stream brought before), then per
@@ -102,7 +107,7 @@ def make_model(
         spread = sample(held, FRESH_TEXTS * fresh_rounds)
         rounds = [spread[k::fresh_rounds] for k in range(fresh_rounds)]
         assert all(len(r) == FRESH_TEXTS for r in rounds), [len(r) for r in rounds]
-        warm = sample(tuple(t for t in train if "\n" not in t and "\f" not in t), 20000)
+        warm = sample(one_line(train), 20000)
         texts.write_text("\f".join("\n".join(r) for r in [warm, *rounds]), encoding="utf-8")
         n_ids = sum(model.tokenize_csr(r, max_length=None)[0].size for r in rounds)
         return folder, texts, round(n_ids / fresh_rounds), FRESH_TEXTS

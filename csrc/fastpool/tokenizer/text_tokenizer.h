@@ -68,7 +68,8 @@ class TextTokenizer {
     virtual ~TextTokenizer() = default;
     // Fresh working memory for one thread (may throw std::bad_alloc).
     virtual std::unique_ptr<Scratch> new_scratch() const = 0;
-    // Appends the ids of text[0..n) to ids; scratch comes from this->new_scratch().
+    // Appends the ids of text[0..n) to ids; scratch comes from this->lease() (or
+    // this->new_scratch()).
     virtual void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                           std::vector<std::int32_t>& ids) const = 0;
 

@@ -66,19 +66,10 @@ class WordCache {
         const auto at = static_cast<std::uint32_t>(ids_.size());
         keys_.append(word, n);
         ids_.insert(ids_.end(), ids, ids + k);
-        const std::size_t mask = slots_.size() - 1;
-        std::size_t i = hash & mask;
-        while (slots_[i].tag != 0) i = (i + 1) & mask;
-        slots_[i] = Slot{tag_of(hash), key, at, static_cast<std::uint16_t>(n),
-                         static_cast<std::uint16_t>(k)};
+        place(slots_, hash,
+              Slot{tag_of(hash), key, at, static_cast<std::uint16_t>(n),
+                   static_cast<std::uint16_t>(k)});
         ++used_;
-    }
-
-    void clear() noexcept {
-        slots_.assign(slots_.size(), Slot{});
-        keys_.clear();
-        ids_.clear();
-        used_ = 0;
     }
 
     // A 64-bit hash of word[0..n): its low bits pick the slot, its high half is the tag.
@@ -101,8 +92,6 @@ class WordCache {
         return h;
     }
 
-    std::size_t size() const noexcept { return used_; }
-
    private:
     static constexpr std::uint16_t kHit = 0x8000;  // in Slot::n_ids: looked up since insert
 
@@ -115,15 +104,13 @@ class WordCache {
         std::string keys;
         std::vector<std::int32_t> ids;
         std::size_t kept = 0;
-        const std::size_t mask = slots.size() - 1;
         for (const Slot& s : slots_) {
             if (s.tag == 0 || !(s.n_ids & kHit)) continue;
             if (kept == kMaxWords / 2) break;
             const std::uint16_t n_ids = s.n_ids & ~kHit;
-            std::size_t i = hash(keys_.data() + s.key, s.key_len) & mask;
-            while (slots[i].tag != 0) i = (i + 1) & mask;
-            slots[i] = Slot{s.tag, static_cast<std::uint32_t>(keys.size()),
-                            static_cast<std::uint32_t>(ids.size()), s.key_len, n_ids};
+            place(slots, hash(keys_.data() + s.key, s.key_len),
+                  Slot{s.tag, static_cast<std::uint32_t>(keys.size()),
+                       static_cast<std::uint32_t>(ids.size()), s.key_len, n_ids});
             keys.append(keys_.data() + s.key, s.key_len);
             ids.insert(ids.end(), ids_.begin() + s.ids, ids_.begin() + s.ids + n_ids);
             ++kept;
@@ -148,13 +135,16 @@ class WordCache {
     void grow() {
         std::vector<Slot> old(slots_.empty() ? 1024 : 2 * slots_.size());
         old.swap(slots_);
-        const std::size_t mask = slots_.size() - 1;
-        for (const Slot& s : old) {
-            if (s.tag == 0) continue;
-            std::size_t i = hash(keys_.data() + s.key, s.key_len) & mask;
-            while (slots_[i].tag != 0) i = (i + 1) & mask;
-            slots_[i] = s;
-        }
+        for (const Slot& s : old)
+            if (s.tag != 0) place(slots_, hash(keys_.data() + s.key, s.key_len), s);
+    }
+
+    // Puts s in the first empty slot from hash's (linear probing; slots is never full).
+    static void place(std::vector<Slot>& slots, std::uint64_t hash, const Slot& s) noexcept {
+        const std::size_t mask = slots.size() - 1;
+        std::size_t i = hash & mask;
+        while (slots[i].tag != 0) i = (i + 1) & mask;
+        slots[i] = s;
     }
 
     std::vector<Slot> slots_;  // a power of two in size, at most 3/4 full
