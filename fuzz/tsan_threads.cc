@@ -134,9 +134,20 @@ static int tokenizer_rounds(int rounds) {
             std::fprintf(stderr, "tokenizer: 4 threads differ from 1\n");
             return 1;
         }
-        // Calls from several threads at once lease and return the pooled scratches.
+        // Calls from several threads at once lease and return the pooled scratches, while
+        // another thread clears and sizes the pool and reads what it holds.
         std::vector<std::vector<std::int32_t>> got(4);
         std::atomic<int> wrong{0};
+        std::atomic<bool> done{false};
+        std::thread clearer([&] {
+            for (std::size_t k = 0; !done.load(); ++k) {
+                if (k % 3 == 2)
+                    tok.set_cache_words(16 + k % 5);
+                else
+                    tok.clear_cache();
+                if (tok.cache_info().scratches > TextTokenizer::kMaxPooled) ++wrong;
+            }
+        });
         std::vector<std::thread> callers;
         for (int c = 0; c < 4; ++c)
             callers.emplace_back([&, c] {
@@ -146,6 +157,8 @@ static int tokenizer_rounds(int rounds) {
                 if (!ok || got[c] != ids1 || o != o1) ++wrong;
             });
         for (auto& t : callers) t.join();
+        done = true;
+        clearer.join();
         if (wrong) {
             std::fprintf(stderr, "tokenizer: concurrent calls differ from one call\n");
             return 1;

@@ -287,6 +287,15 @@ def positive_int(value: object, name: str) -> int:
     return int(value)  # type: ignore[call-overload]
 
 
+def bounded_int(value: object, name: str, high: int) -> int:
+    """An int in [0, high] (sizes where 0 means none)."""
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an int in [0, {high:,}], got {type(value).__name__}")
+    if not 0 <= value <= high:  # type: ignore[operator]
+        raise ValueError(f"{name} must be an int in [0, {high:,}], got {value:,}")
+    return int(value)  # type: ignore[call-overload]
+
+
 def column_count(value: object, name: str, columns: int) -> int | None:
     """``truncate_dim`` / ``dimensionality``: an int in [1, columns], or None."""
     if value is None:

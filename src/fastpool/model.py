@@ -31,6 +31,7 @@ from ._tokenizer_doc import TokenizerDoc
 from .persistence import ModelParts, load_parts, save_model_folder
 from .persistence.hub import download_model, is_hub_id, push_folder
 from .tokenizer import TokenizerPipeline, arrow, model2vec_tokenizer, private_tokenizer, vocabulary
+from .tokenizer.native import MAX_CACHE_WORDS, CacheInfo
 from .tokenizer.pipeline import PIPELINE_BATCH
 
 __all__ = ["DEFAULT_MAX_LENGTH", "StaticModel"]
@@ -167,6 +168,9 @@ class StaticModel:
             source=source,
         )  # fmt: skip
         pipe = self._pipeline
+        cache_words = getattr(self, "_cache_words", None)  # a rebuild keeps the setting
+        if cache_words is not None:
+            pipe.set_cache_words(cache_words)
         with _checks.naming(source, a_file=parts.from_file):
             arrays = _checks.pool_arrays(parts.table, parts.weights, parts.mapping)
             if arrays.mapping is None and arrays.table.shape[0] != pipe.n_tokens:
@@ -533,6 +537,43 @@ class StaticModel:
     def tokenizer_backend(self) -> str:
         """``"native"`` (fastpool's C++ WordPiece) or ``"tokenizers"`` (Hugging Face)."""
         return self._pipeline.backend
+
+    def clear_cache(self) -> None:
+        """Free what the tokenizer keeps between ``encode`` calls.
+
+        The native tokenizer keeps, per thread that ran, its buffers and a word cache
+        (the ids of up to ``cache_words`` words, 3–5 MB on real text) for the next
+        call, as ``tokenizers`` keeps its own word cache; a server that encoded one
+        large batch on many threads can give that memory back here. On the
+        ``tokenizers`` backend this clears ``tokenizers``' word cache. Results never
+        depend on the cache, only speed does; a call running meanwhile frees its
+        memory when it ends.
+        """
+        self._pipeline.clear_cache()
+
+    @property
+    def cache_words(self) -> int | None:
+        """The most words each thread's word cache holds (0: no cache; default 65,536).
+
+        Only the byte-level BPE and Unigram tokenizers cache words. Setting it clears
+        the cache (see ``clear_cache``) and applies to every later call; on the
+        ``tokenizers`` backend it resizes ``tokenizers``' cache, and reads as None
+        (``tokenizers`` does not say).
+        """
+        native = self._pipeline.native
+        return None if native is None else native.cache_words
+
+    @cache_words.setter
+    def cache_words(self, value: int) -> None:
+        words = _checks.bounded_int(value, "cache_words", MAX_CACHE_WORDS)
+        self._pipeline.set_cache_words(words)
+        self._cache_words = words
+
+    def cache_info(self) -> CacheInfo | None:
+        """What the native tokenizer keeps between calls now (per-thread scratches,
+        cached words, bytes allocated), or None on the ``tokenizers`` backend."""
+        native = self._pipeline.native
+        return None if native is None else native.cache_info()
 
     @property
     def median_token_length(self) -> int:

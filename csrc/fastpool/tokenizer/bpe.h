@@ -117,6 +117,12 @@ struct BpeScratch : Scratch {
     void trim() noexcept override {
         release_large(cps, prefixed, norm, word, mapped, symbols, heap, pieces);
     }
+    void set_cache_words(std::size_t n) noexcept override { cache.set_max_words(n); }
+    Footprint footprint() const noexcept override {
+        return {1, cache.size(),
+                sizeof(*this) + cache.bytes() +
+                    capacity_bytes(cps, prefixed, norm, word, mapped, symbols, heap, pieces)};
+    }
 };
 
 class ByteLevelBpe final : public TextTokenizer {

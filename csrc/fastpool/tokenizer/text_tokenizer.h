@@ -9,7 +9,8 @@
 // tokenizer, so the next call (often one short text, as a server encodes a query)
 // starts with allocated buffers and a warm word cache, as `tokenizers` keeps its
 // word cache across calls. A word's ids never depend on the cache, so no result
-// does either; only time does.
+// does either; only time does. clear_cache() frees the pool, set_cache_words()
+// sizes (or turns off) the word caches, cache_info() says what the pool holds.
 //
 // Contract shared by every family:
 //   * Input is UTF-8 bytes of any content: ill-formed sequences decode to
@@ -39,6 +40,11 @@ struct Limits {
     bool drop_unk = true;
 };
 
+// What a scratch (or a pool of them) holds: cached words and bytes allocated.
+struct Footprint {
+    std::size_t scratches = 0, words = 0, bytes = 0;
+};
+
 // Per-thread working memory of one family, reused across texts and calls.
 struct Scratch {
     virtual ~Scratch() = default;
@@ -46,7 +52,13 @@ struct Scratch {
     // to the pool: a pooled scratch keeps its word cache (bounded) and small buffers,
     // not the memory of the longest text ever seen.
     virtual void trim() noexcept {}
+    // The most words its word cache may hold (0: none); families without one ignore it.
+    virtual void set_cache_words(std::size_t) noexcept {}
+    // Words cached and bytes allocated (buffer capacities), for cache_info().
+    virtual Footprint footprint() const noexcept { return {1, 0, sizeof(*this)}; }
     static constexpr std::size_t kKeepBytes = std::size_t{1} << 20;
+    // The pool generation it was made in: one made before a clear_cache() is not pooled.
+    std::uint64_t generation = 0;
 };
 
 // For Scratch::trim(): releases each buffer (a std::string or std::vector) whose
@@ -58,6 +70,12 @@ void release_large(Buffers&... buffers) noexcept {
         if (b.capacity() * sizeof(typename B::value_type) > Scratch::kKeepBytes) B().swap(b);
     };
     (one(buffers), ...);
+}
+
+// For Scratch::footprint(): the bytes the buffers have allocated.
+template <class... Buffers>
+std::size_t capacity_bytes(const Buffers&... buffers) noexcept {
+    return (std::size_t{0} + ... + (buffers.capacity() * sizeof(typename Buffers::value_type)));
 }
 
 class TextTokenizer {
@@ -76,6 +94,8 @@ class TextTokenizer {
     // A scratch for one thread for one call: a pooled one when an earlier call left
     // one, else new_scratch(); null when memory runs out. Hand it back with release().
     std::unique_ptr<Scratch> lease() const noexcept {
+        std::uint64_t generation;
+        std::size_t words;
         {
             const std::lock_guard<std::mutex> hold(pool_mutex_);
             if (!pool_.empty()) {
@@ -83,31 +103,76 @@ class TextTokenizer {
                 pool_.pop_back();
                 return s;
             }
+            generation = generation_;
+            words = cache_words_;
         }
         try {
-            return new_scratch();
+            std::unique_ptr<Scratch> s = new_scratch();
+            s->generation = generation;
+            s->set_cache_words(words);
+            return s;
         } catch (...) {
             return nullptr;
         }
     }
-    // Trims s and keeps it for a later lease(), unless kMaxPooled are kept already (or
-    // memory runs out), when it is freed.
+    // Trims s and keeps it for a later lease(), unless kMaxPooled are kept already, it
+    // was made before the last clear_cache() (or memory runs out), when it is freed.
     void release(std::unique_ptr<Scratch> s) const noexcept {
         if (!s) return;
         s->trim();
         const std::lock_guard<std::mutex> hold(pool_mutex_);
-        if (pool_.size() >= kMaxPooled) return;
+        if (pool_.size() >= kMaxPooled || s->generation != generation_) return;
         try {
             pool_.push_back(std::move(s));  // strong guarantee: on failure s still owns it
         } catch (...) {
         }
     }
+    // Frees the pooled scratches, their word caches with them. A call running now keeps
+    // its scratches to its end and frees them then, so nothing cached before this call
+    // outlives the calls running at the time.
+    void clear_cache() const noexcept {
+        std::vector<std::unique_ptr<Scratch>> old;
+        {
+            const std::lock_guard<std::mutex> hold(pool_mutex_);
+            old.swap(pool_);
+            ++generation_;
+        }  // freed outside the lock: a large pool takes a while
+    }
+    // The most words each thread's word cache holds from now on (0: no word cache;
+    // default kDefaultCacheWords); clears the pool so every later call uses it.
+    void set_cache_words(std::size_t words) const noexcept {
+        {
+            const std::lock_guard<std::mutex> hold(pool_mutex_);
+            cache_words_ = words;
+        }
+        clear_cache();
+    }
+    std::size_t cache_words() const noexcept {
+        const std::lock_guard<std::mutex> hold(pool_mutex_);
+        return cache_words_;
+    }
+    // What the pool holds now (scratches leased by running calls are not counted).
+    Footprint cache_info() const noexcept {
+        Footprint all;
+        const std::lock_guard<std::mutex> hold(pool_mutex_);
+        for (const auto& s : pool_) {
+            const Footprint one = s->footprint();
+            all.scratches += one.scratches;
+            all.words += one.words;
+            all.bytes += one.bytes;
+        }
+        return all;
+    }
     // More threads than this at once leave their scratches unpooled.
     static constexpr std::size_t kMaxPooled = 64;
+    // The word-cache size of a new tokenizer (WordCache's default).
+    static constexpr std::size_t kDefaultCacheWords = std::size_t{1} << 16;
 
    private:
     mutable std::mutex pool_mutex_;
     mutable std::vector<std::unique_ptr<Scratch>> pool_;
+    mutable std::uint64_t generation_ = 0;
+    mutable std::size_t cache_words_ = kDefaultCacheWords;
 };
 
 // A leased scratch for the length of a scope (batch.h's drivers, one per thread).

@@ -174,6 +174,9 @@ struct WordPieceScratch : Scratch {
     std::vector<std::pair<std::uint8_t, std::uint32_t>> pending;  // (ccc, code point)
     std::vector<std::int32_t> pieces;
     void trim() noexcept override { release_large(word, pending, pieces); }
+    Footprint footprint() const noexcept override {
+        return {1, 0, sizeof(*this) + capacity_bytes(word, pending, pieces)};
+    }
 };
 
 class BertTokenizer final : public TextTokenizer {

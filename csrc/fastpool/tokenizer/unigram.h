@@ -114,7 +114,7 @@ struct UnigramScratch : Scratch {
     std::vector<double> score;
     std::vector<std::int32_t> from, id;
     // Word cache (Metaspace words repeat): a word's ids as Viterbi gave them, before
-    // limits; lives as long as the scratch (one batch call), bounded in entries.
+    // limits; lives as long as the scratch (pooled across calls), bounded in entries.
     WordCache cache;
     std::vector<std::int32_t> word_ids;
     std::vector<std::uint32_t> ucps, utmp;  // Unicode normalization scratch
@@ -130,6 +130,13 @@ struct UnigramScratch : Scratch {
     void trim() noexcept override {
         release_large(clean, seg, norm, tmp, fused, pieces, ends, score, from, id, word_ids, ucps,
                       utmp, pre_buf, pre_word, pre_cuts, events);
+    }
+    void set_cache_words(std::size_t n) noexcept override { cache.set_max_words(n); }
+    Footprint footprint() const noexcept override {
+        return {1, cache.size(),
+                sizeof(*this) + cache.bytes() +
+                    capacity_bytes(clean, seg, norm, tmp, fused, pieces, ends, score, from, id,
+                                   word_ids, ucps, utmp, pre_buf, pre_word, pre_cuts, events)};
     }
 };
 

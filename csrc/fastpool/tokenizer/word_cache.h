@@ -6,8 +6,9 @@
 // std::unordered_map<std::string, ...>, whose node walk and string hashing were
 // about a quarter of a BPE batch's time (perf, 30k-token BPE on English text).
 // The cache lives as long as its Scratch, which the tokenizer pools across calls
-// (text_tokenizer.h). A full cache keeps only the words looked up again since they
-// went in (at most half its capacity) and drops the rest, so memory stays bounded
+// (text_tokenizer.h). A full cache (max_words(), set per tokenizer) keeps only the
+// words looked up again since they went in (at most half of it) and drops the rest,
+// so memory stays bounded
 // and the frequent words of a stream stay cached: a word seen once is the common
 // case in fresh text, and clearing everything lost the frequent ones too.
 #pragma once
@@ -27,9 +28,23 @@ class WordCache {
    public:
     // Words longer than this (bytes) are not cached: rare, and slow to hash.
     static constexpr std::size_t kMaxWordBytes = 64;
-    // More entries than this evict the words not looked up again: 3-5 MB on real text,
-    // ~22 MB at worst (every word 64 bytes of byte-fallback ids).
-    static constexpr std::size_t kMaxWords = std::size_t{1} << 16;
+    // The default capacity; more entries evict the words not looked up again. 65,536
+    // words take 3-5 MB on real text, ~22 MB at worst (64 bytes of byte-fallback ids each).
+    static constexpr std::size_t kDefaultMaxWords = std::size_t{1} << 16;
+    // The largest capacity: keeps the arenas' 32-bit offsets in range (64-byte keys).
+    static constexpr std::size_t kLargestMaxWords = std::size_t{1} << 24;
+
+    // The capacity from now on (at most kLargestMaxWords; 0: cache nothing). Words
+    // cached already stay until the next eviction.
+    void set_max_words(std::size_t n) noexcept {
+        max_words_ = n < kLargestMaxWords ? n : kLargestMaxWords;
+    }
+    std::size_t max_words() const noexcept { return max_words_; }
+    std::size_t size() const noexcept { return used_; }
+    std::size_t bytes() const noexcept {
+        return slots_.capacity() * sizeof(Slot) + keys_.capacity() +
+               ids_.capacity() * sizeof(std::int32_t);
+    }
 
     // The ids cached for word[0..n) (their count in *count), or nullptr.
     // A hit marks the word as used again, so an eviction keeps it.
@@ -60,7 +75,8 @@ class WordCache {
     // pointing past the arenas (the scratch, and so the cache, outlives a failed call).
     void insert(const char* word, std::size_t n, std::uint64_t hash, const std::int32_t* ids,
                 std::size_t k) {
-        if (used_ >= kMaxWords) evict_unused();
+        if (max_words_ == 0) return;
+        if (used_ >= max_words_) evict_unused();
         if (4 * (used_ + 1) > 3 * slots_.size()) grow();
         const auto key = static_cast<std::uint32_t>(keys_.size());
         const auto at = static_cast<std::uint32_t>(ids_.size());
@@ -95,18 +111,21 @@ class WordCache {
    private:
     static constexpr std::uint16_t kHit = 0x8000;  // in Slot::n_ids: looked up since insert
 
-    // Keeps the words hit since they went in (up to half of kMaxWords, in slot order,
+    // Keeps the words hit since they went in (up to half of max_words_, in slot order,
     // their marks cleared) and drops the others: one pass over the slots and the kept
-    // bytes, once per kMaxWords / 2 inserts at least.
+    // bytes, once per max_words_ / 2 inserts at least. The slots shrink to what
+    // max_words_ needs when the capacity went down.
     // Built aside and swapped in, so a std::bad_alloc leaves the cache as it was.
     void evict_unused() {
-        std::vector<Slot> slots(slots_.size());
+        std::size_t n_slots = 1024;  // what a full cache of max_words_ needs (see insert)
+        while (4 * (max_words_ + 1) > 3 * n_slots) n_slots *= 2;
+        std::vector<Slot> slots(n_slots < slots_.size() ? n_slots : slots_.size());
         std::string keys;
         std::vector<std::int32_t> ids;
         std::size_t kept = 0;
         for (const Slot& s : slots_) {
             if (s.tag == 0 || !(s.n_ids & kHit)) continue;
-            if (kept == kMaxWords / 2) break;
+            if (kept == max_words_ / 2) break;
             const std::uint16_t n_ids = s.n_ids & ~kHit;
             place(slots, hash(keys_.data() + s.key, s.key_len),
                   Slot{s.tag, static_cast<std::uint32_t>(keys.size()),
@@ -151,6 +170,7 @@ class WordCache {
     std::string keys_;
     std::vector<std::int32_t> ids_;
     std::size_t used_ = 0;
+    std::size_t max_words_ = kDefaultMaxWords;
 };
 
 }  // namespace fastpool::tokenizer

@@ -37,8 +37,16 @@ cdef extern from "fastpool/tokenizer/text_tokenizer.h" namespace "fastpool::toke
         int64_t max_tokens
         cbool drop_unk
 
+    cdef cppclass Footprint:
+        size_t scratches
+        size_t words
+        size_t bytes
+
     cdef cppclass TextTokenizer:
-        pass
+        void clear_cache() const
+        void set_cache_words(size_t words) const
+        size_t cache_words() const
+        Footprint cache_info() const
 
 
 cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
@@ -247,6 +255,29 @@ cdef class NativeBase:
         if self.tok == NULL:
             raise RuntimeError("the native tokenizer was not built")
         return self.tok
+
+    def clear_cache(self):
+        """Free the working memory and word caches kept between calls."""
+        cdef const TextTokenizer* tok = self._built()
+        with nogil:
+            tok.clear_cache()
+
+    def set_cache_words(self, size_t words):
+        """Word-cache capacity per thread from now on (0: none); clears the cache."""
+        cdef const TextTokenizer* tok = self._built()
+        with nogil:
+            tok.set_cache_words(words)
+
+    def cache_words(self):
+        return self._built().cache_words()
+
+    def cache_info(self):
+        """(scratches, words, bytes) kept between calls now."""
+        cdef const TextTokenizer* tok = self._built()
+        cdef Footprint f
+        with nogil:
+            f = tok.cache_info()
+        return f.scratches, f.words, f.bytes
 
     def tokenize_csr(self, object texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
                      int n_threads):

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,14 @@ from . import _bridge, bpe, unigram, wordpiece
 from .family import Built
 from .surrogates import replace_lone_surrogates
 
-__all__ = ["TABLES_TOKENIZERS_VERSION", "NativeTokenizer", "native_support", "native_tokenizer"]
+__all__ = [
+    "MAX_CACHE_WORDS",
+    "TABLES_TOKENIZERS_VERSION",
+    "CacheInfo",
+    "NativeTokenizer",
+    "native_support",
+    "native_tokenizer",
+]
 
 #: The `tokenizers` version whose character classes the native tables reproduce
 #: (tools/gen_unicode_tables.py measured them; the every-code-point tests check them).
@@ -126,6 +133,19 @@ def _surrogate_free(texts: tuple, err: UnicodeEncodeError) -> tuple:
     return tuple(fixed)
 
 
+#: The largest ``NativeTokenizer.cache_words`` (the word cache's arenas use 32-bit offsets).
+MAX_CACHE_WORDS = 1 << 24
+
+
+class CacheInfo(NamedTuple):
+    """What a native tokenizer keeps between calls (``NativeTokenizer.cache_info``)."""
+
+    scratches: int  #: per-thread working memories kept
+    words: int  #: words cached, over all of them
+    bytes: int  #: bytes they have allocated
+    max_words: int  #: the word-cache capacity per thread (``cache_words``)
+
+
 class NativeTokenizer:
     """A native tokenizer (of any family in ``FAMILIES``) built from a supported tokenizer.json."""
 
@@ -155,6 +175,35 @@ class NativeTokenizer:
     def from_json(cls, tokenizer_json: Mapping[str, Any] | str) -> NativeTokenizer:
         """Build from a tokenizer.json (string or parsed); ValueError if unsupported."""
         return cls(tokenizer_json)
+
+    def clear_cache(self) -> None:
+        """Free the working memory kept between calls, word caches included.
+
+        Each thread of a call keeps its buffers and its word cache (the ids of the
+        words it met, up to ``cache_words`` of them) for the next call, as
+        ``tokenizers`` keeps its word cache. Calls running meanwhile free theirs when
+        they end. Ids never depend on the cache; only speed does.
+        """
+        self._tok.clear_cache()
+
+    @property
+    def cache_words(self) -> int:
+        """The most words each thread's word cache holds (0: no word cache).
+
+        65,536 by default (3–5 MB per thread on real text). Setting it clears the
+        cache. Only the byte-level BPE and Unigram families cache words.
+        """
+        return int(self._tok.cache_words())
+
+    @cache_words.setter
+    def cache_words(self, value: int) -> None:
+        self._tok.set_cache_words(_checks.bounded_int(value, "cache_words", MAX_CACHE_WORDS))
+
+    def cache_info(self) -> CacheInfo:
+        """What is kept between calls now: scratches (one per thread that ran), cached
+        words and bytes allocated (scratches in use by a running call not counted)."""
+        scratches, words, nbytes = self._tok.cache_info()
+        return CacheInfo(int(scratches), int(words), int(nbytes), self.cache_words)
 
     def _pretokenize(self, texts: Sequence[str]) -> list[list[str]]:
         """Test hook: the normalized, pre-tokenized words the model sees, per text.

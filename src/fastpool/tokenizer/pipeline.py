@@ -127,6 +127,24 @@ class TokenizerPipeline:
             self._hf = _bounded_wordpiece(self.doc.tokenizer(), self.source)
         return self._hf
 
+    def clear_cache(self) -> None:
+        """Free what the tokenizer keeps between calls (see StaticModel.clear_cache)."""
+        if self.native is not None:
+            self.native.clear_cache()
+        elif self._hf is not None:  # tokenizers' BPE and Unigram models cache words
+            clear = getattr(self._hf.model, "_clear_cache", None)
+            if clear is not None:
+                clear()
+
+    def set_cache_words(self, words: int) -> None:
+        """Size the word cache (see StaticModel.cache_words); ``words`` is checked."""
+        if self.native is not None:
+            self.native.cache_words = words
+        else:
+            resize = getattr(self.tokenizer.model, "_resize_cache", None)
+            if resize is not None:
+                resize(words)
+
     def _native(self, backend: str, data: Mapping[str, Any]) -> tuple[NativeTokenizer | None, str]:
         if backend == "tokenizers":
             return None, "tokenizer_backend='tokenizers' was asked for"
