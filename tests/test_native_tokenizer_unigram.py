@@ -279,6 +279,50 @@ def test_word_cache_full_batch():
     assert native_ids(nt, texts, n_threads=1) == hf_ids(hf, texts)
 
 
+def _waiting_rows(lines: list[str], cjk: str) -> list[str]:
+    """Rows that make tokenize_rows() wait (unigram.cpp): cached rows, rows with new words
+    (a chunk of 32 rows walks its new words together, 32 words a walk), one new word
+    repeated in a row and across rows, a row of more than 32 new words, added tokens
+    between new words, and words of 1,000+ bytes (too long to batch: walked alone)."""
+    fresh = [f"{chr(0x61 + i % 26)}q{i}z" for i in range(400)]
+    long_word = cjk[:700]
+    rows = []
+    for k in range(120):
+        if k % 4 == 0:
+            rows.append(lines[k])  # seen before: cached
+        elif k % 4 == 1:
+            rows.append(f"{lines[k]} {fresh[k]} <mask> {fresh[k]} {fresh[k + 1]}ab")
+        elif k % 4 == 2:
+            rows.append(" ".join(fresh[k : k + 40]) + " <mask>")  # > 32 new words
+        else:
+            rows.append(f"{fresh[k - 2]} {long_word[: 300 + k]} {lines[k]}")
+    return rows
+
+
+def test_rows_wait_for_new_words(lines):
+    # A row's ids go out at once until a word is new; from there that row and the later
+    # ones of its chunk wait for the walk, and go out with the limits as in one pass.
+    tj = with_added(_json("spm"), ["<mask>", "ab"])
+    hf, nt = pair(tj)
+    head = list(lines[:120])
+    cjk = "".join(t.replace(" ", "") for t in lines if any("\u3040" <= c <= "\u9fff" for c in t))
+    rows = _waiting_rows(head, cjk)
+    assert any(len(r.encode()) > 1024 for r in rows)
+    want = hf_ids(hf, rows)
+    unk = nt.unk_id
+    for max_tokens in (None, 1, 2, 5, 9, 40):
+        for drop_unk in (False, True):
+            nt.clear_cache()
+            native_ids(nt, head, n_threads=1)  # the cached rows
+            cut = [w if max_tokens is None else w[:max_tokens] for w in want]
+            if drop_unk:
+                cut = [[i for i in w if i != unk] for w in cut]
+            got = native_ids(nt, rows, n_threads=1, max_tokens=max_tokens, drop_unk=drop_unk)
+            assert got == cut, (max_tokens, drop_unk)
+    for k in range(len(rows)):  # one row per call: the same ids
+        assert native_ids(nt, rows[k : k + 1], n_threads=1) == want[k : k + 1]
+
+
 def test_thread_count_does_not_change_ids(lines):
     _, nt = pair(_json("spm"))
     one = native_ids(nt, lines, n_threads=1)

@@ -41,10 +41,11 @@ bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limi
             if (!scratch) return false;
             std::vector<std::int32_t> mine;
             try {
-                for (std::int64_t k = 0; k < n; ++k) {
-                    tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]), limits,
-                                 *scratch, mine);
-                    offsets[k + 1] = static_cast<std::int64_t>(mine.size());
+                for (std::int64_t r0 = 0; r0 < n; r0 += kChunkRows) {
+                    const std::int64_t rows = std::min(kChunkRows, n - r0);
+                    tok.tokenize_rows(texts.data + r0, texts.sizes + r0,
+                                      static_cast<std::size_t>(rows), limits, *scratch, mine,
+                                      offsets + r0 + 1);
                 }
             } catch (...) {
                 scratch.discard();
@@ -88,11 +89,10 @@ bool tokenize_batch(const TextTokenizer& tok, const TextBatch& texts, const Limi
                 chunk_start[c] = static_cast<std::int64_t>(mine.size());
                 const std::int64_t r1 = std::min(n, (c + 1) * kChunkRows);
                 try {
-                    for (std::int64_t k = c * kChunkRows; k < r1; ++k) {
-                        tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
-                                     limits, *scratch, mine);
-                        offsets[k + 1] = static_cast<std::int64_t>(mine.size());  // local
-                    }
+                    const std::int64_t r0 = c * kChunkRows;  // ends local to mine
+                    tok.tokenize_rows(texts.data + r0, texts.sizes + r0,
+                                      static_cast<std::size_t>(r1 - r0), limits, *scratch, mine,
+                                      offsets + r0 + 1);
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
                     scratch.discard();
@@ -171,11 +171,9 @@ bool encode_batch(const TextTokenizer& tok, const TextBatch& texts, const Limits
                 ids.clear();
                 offsets[0] = 0;
                 try {
-                    for (std::int64_t k = r0; k < r1; ++k) {
-                        tok.tokenize(texts.data[k], static_cast<std::size_t>(texts.sizes[k]),
-                                     limits, *scratch, ids);
-                        offsets[k - r0 + 1] = static_cast<std::int64_t>(ids.size());
-                    }
+                    tok.tokenize_rows(texts.data + r0, texts.sizes + r0,
+                                      static_cast<std::size_t>(r1 - r0), limits, *scratch, ids,
+                                      offsets + 1);
                 } catch (...) {
                     failed.store(true, std::memory_order_relaxed);
                     scratch.discard();

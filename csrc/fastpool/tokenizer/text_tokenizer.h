@@ -90,6 +90,17 @@ class TextTokenizer {
     // this->new_scratch()).
     virtual void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                           std::vector<std::int32_t>& ids) const = 0;
+    // The same for n_rows texts (data[r], sizes[r] bytes) in order, ends[r] = ids.size()
+    // after text r. batch.h calls this, a chunk of rows at a time, so that a family can
+    // work across texts (Unigram walks the new words of several texts at once).
+    virtual void tokenize_rows(const char* const* data, const std::int64_t* sizes,
+                               std::size_t n_rows, const Limits& limits, Scratch& scratch,
+                               std::vector<std::int32_t>& ids, std::int64_t* ends) const {
+        for (std::size_t r = 0; r < n_rows; ++r) {
+            tokenize(data[r], static_cast<std::size_t>(sizes[r]), limits, scratch, ids);
+            ends[r] = static_cast<std::int64_t>(ids.size());
+        }
+    }
 
     // A scratch for one thread for one call: a pooled one when an earlier call left
     // one, else new_scratch(); null when memory runs out. Hand it back with release().

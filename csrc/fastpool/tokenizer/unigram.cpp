@@ -486,6 +486,7 @@ class UnigramTokenizer::Emit {
         if (!(drop_unk_ && id == unk_id_)) ids_.push_back(id);
     }
     bool done() const noexcept { return remaining_ <= 0; }
+    std::int64_t remaining() const noexcept { return remaining_; }
     std::vector<std::string>* words() const noexcept { return words_; }
 
    private:
@@ -494,6 +495,16 @@ class UnigramTokenizer::Emit {
     std::int32_t unk_id_;
     std::vector<std::int32_t>& ids_;
     std::vector<std::string>* words_;
+};
+
+// A row of tokenize_rows() being read: items (words, added tokens) it may still take,
+// and its Emit while nothing waits before it (then its ids go out at once).
+struct UnigramTokenizer::Row {
+    std::size_t index;
+    std::int64_t limit;  // max_tokens, or the largest int64
+    std::size_t room;
+    Emit* direct;
+    bool open() const noexcept { return room > 0 && !(direct && direct->done()); }
 };
 
 void UnigramTokenizer::normalize_into(const char* text, std::size_t n, UnigramScratch& s) const {
@@ -665,6 +676,12 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
         }
         at += mblen;
     }
+    emit_path(w, n, s, emit);
+}
+
+void UnigramTokenizer::emit_path(const char* w, std::size_t n, UnigramScratch& s,
+                                 Emit& emit) const {
+    const auto* u = reinterpret_cast<const unsigned char*>(w);
     // Backtrack to the path's ends, then emit forward.
     const std::vector<std::int32_t>& path = s.id;
     std::vector<std::size_t>& ends = s.ends;
@@ -695,17 +712,153 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
     }
 }
 
-void UnigramTokenizer::segment(const char* seg, std::size_t n, bool first, UnigramScratch& s,
-                               Emit& emit) const {
+std::size_t UnigramTokenizer::add_lanes(std::size_t b, std::size_t n, UnigramScratch& s) const {
+    const std::size_t first = s.lanes.size();
+    const auto* u = reinterpret_cast<const unsigned char*>(s.arena.data() + b);
+    // min(): a malformed charsmap could leave a cut character (tokenizers panics there).
+    for (std::size_t at = 0; at < n; at += std::min(utf8_len(u[at]), n - at))
+        s.lanes.push_back(
+            UnigramScratch::Lane{b, static_cast<std::uint32_t>(n), static_cast<std::uint32_t>(at)});
+    return first;
+}
+
+void UnigramTokenizer::walk(UnigramScratch& s) const {
+    // Each lane is one walk down the trie from one character of one word, and each step
+    // of a walk is a load that depends on the one before (a cache miss, deep in a large
+    // vocabulary). kWindow walks advance in turn, a step each, the next unit of each
+    // prefetched, so the misses of several walks overlap instead of queueing. The
+    // words' first characters go first: their walks are the deep ones.
+    const std::size_t n_lanes = s.lanes.size();
+    const auto* arena = reinterpret_cast<const unsigned char*>(s.arena.data());
+    const auto word_of = [arena](const UnigramScratch::Lane& lane) { return arena + lane.b; };
+    s.edges.clear();
+    s.order.clear();
+    for (std::size_t i = 0; i < n_lanes; ++i)
+        if (s.lanes[i].at == 0) s.order.push_back(static_cast<std::uint32_t>(i));
+    for (std::size_t i = 0; i < n_lanes; ++i)
+        if (s.lanes[i].at != 0) s.order.push_back(static_cast<std::uint32_t>(i));
+    // A walk's next load: a unit (kUnit), then at a tail its entry (kTail) and its bytes
+    // (kTailBytes), each prefetched one turn before it is read.
+    enum Phase : std::uint32_t { kUnit, kTail, kTailBytes };
+    struct Walk {
+        std::uint32_t lane, k, node, next, phase;
+    };
+    constexpr std::size_t kWindow = 16;
+    Walk walks[kWindow];
+    std::size_t n_walks = 0, queued = 0;
+    const auto begin = [&](Walk& a) {
+        const UnigramScratch::Lane& lane = s.lanes[s.order[queued]];
+        a.lane = s.order[queued++];
+        a.k = lane.at;
+        a.node = 0;
+        a.phase = kUnit;
+        a.next = nodes_[0].base + word_of(lane)[lane.at];
+        prefetch_line(&nodes_[a.next]);
+        prefetch_line(&unit_score_[a.next]);
+    };
+    // One turn of walk a; false when it is over.
+    const auto step = [&](Walk& a) -> bool {
+        const UnigramScratch::Lane& lane = s.lanes[a.lane];
+        if (a.phase == kTail) {  // a.next: the tail's index
+            const Tail& tail = tails_[a.next];
+            if (lane.n - a.k - 1 < tail.len) return false;
+            prefetch_line(tail_bytes_.data() + tail.start);
+            a.phase = kTailBytes;
+            return true;
+        }
+        if (a.phase == kTailBytes) {
+            const Tail& tail = tails_[a.next];
+            if (bytes_equal(word_of(lane) + a.k + 1, tail_bytes_.data() + tail.start, tail.len))
+                s.edges.push_back({a.lane, a.k + 1 + tail.len, tail.id, tail.score});
+            return false;
+        }
+        const std::uint32_t at = a.next;
+        const Node& unit = nodes_[at];
+        if (unit.check != a.node) return false;  // no child with this byte
+        a.node = at;
+        if (unit.term >= 0) s.edges.push_back({a.lane, a.k + 1, unit.term, unit_score_[at]});
+        if (const std::uint32_t t = unit.tail) {
+            a.next = t - 1;
+            a.phase = kTail;
+            prefetch_line(&tails_[a.next]);
+            return true;
+        }
+        if (++a.k == lane.n) return false;
+        a.next = unit.base + word_of(lane)[a.k];
+        prefetch_line(&nodes_[a.next]);
+        prefetch_line(&unit_score_[a.next]);
+        return true;
+    };
+    while (n_walks < kWindow && queued < n_lanes) begin(walks[n_walks++]);
+    while (n_walks > 0) {
+        for (std::size_t i = 0; i < n_walks;) {
+            Walk& a = walks[i];
+            if (step(a)) {
+                ++i;
+            } else if (queued < n_lanes) {
+                begin(a);
+                ++i;
+            } else {
+                a = walks[--n_walks];
+            }
+        }
+    }
+    // The edges grouped by lane, each lane's in walk order (a stable counting sort).
+    s.edge_at.assign(n_lanes + 1, 0);
+    for (const UnigramScratch::Edge& e : s.edges) ++s.edge_at[e.lane + 1];
+    for (std::size_t i = 0; i < n_lanes; ++i) s.edge_at[i + 1] += s.edge_at[i];
+    s.fill_at.assign(s.edge_at.begin(), s.edge_at.end() - 1);
+    s.sorted.resize(s.edges.size());
+    for (const UnigramScratch::Edge& e : s.edges) s.sorted[s.fill_at[e.lane]++] = e;
+}
+
+void UnigramTokenizer::best_path(const char* w, std::size_t n, std::size_t lane, UnigramScratch& s,
+                                 Emit& emit) const {
+    // As viterbi() but for the edges: the lanes of one word are its character starts in
+    // order, each lane's edges in increasing end, so ties resolve as there.
+    if (n == 0) return;
+    const auto* u = reinterpret_cast<const unsigned char*>(w);
+    s.score.assign(n + 1, 0.0);
+    s.from.assign(n + 1, -1);
+    s.id.assign(n + 1, 0);
+    for (std::size_t at = 0; at < n; ++lane) {
+        const double here = s.score[at];
+        const std::size_t mblen = std::min(utf8_len(u[at]), n - at);
+        bool single = false;
+        const auto consider = [&](std::size_t end, std::int32_t id, double score) {
+            const double cand = score + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = id;
+            }
+            if (end - at == mblen) single = true;
+        };
+        for (std::uint32_t j = s.edge_at[lane]; j < s.edge_at[lane + 1]; ++j) {
+            const UnigramScratch::Edge& e = s.sorted[j];
+            consider(e.end, e.id, e.score);
+        }
+        if (!single) {
+            const std::size_t end = at + mblen;
+            const double cand = unk_score_ + here;
+            if (s.from[end] < 0 || cand > s.score[end]) {
+                s.score[end] = cand;
+                s.from[end] = static_cast<std::int32_t>(at);
+                s.id[end] = config_.unk_id;
+            }
+        }
+        at += mblen;
+    }
+    emit_path(w, n, s, emit);
+}
+
+void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& row,
+                               UnigramScratch& s) const {
     if (n == 0) return;
     normalize_into(seg, n, s);
     split_pieces(s.norm, first, s);
-    if (emit.words()) {
-        for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
-            emit.words()->push_back(s.seg.substr(s.pieces[k], s.pieces[k + 1] - s.pieces[k]));
-        return;
-    }
-    const std::size_t n_pieces = s.pieces.size();
+    const std::size_t n_pieces = s.pieces.size(), base = s.arena.size();
+    s.arena += s.seg;  // the words stay readable until their row's ids go out
     // The hash of word k, computed (and its cache slot prefetched) one word ahead.
     const auto hash_of = [&](std::size_t k) -> std::uint64_t {
         if (k + 1 >= n_pieces) return 0;
@@ -715,32 +868,90 @@ void UnigramTokenizer::segment(const char* seg, std::size_t n, bool first, Unigr
         s.cache.prefetch(h);
         return h;
     };
+    using Word = UnigramScratch::Word;
     std::uint64_t next_hash = hash_of(0);
-    for (std::size_t k = 0; k + 1 < n_pieces && !emit.done(); ++k) {
-        const std::size_t b = s.pieces[k], e = s.pieces[k + 1];
+    for (std::size_t k = 0; k + 1 < n_pieces && row.open(); ++k) {
+        --row.room;  // each word gives one id at least: words past the limit are not read
+        const std::size_t b = base + s.pieces[k], len = s.pieces[k + 1] - s.pieces[k];
         const std::uint64_t hash = next_hash;
         next_hash = hash_of(k + 1);
-        if (e - b > WordCache::kMaxWordBytes) {
-            viterbi(s.seg.data() + b, e - b, s, emit);
-            continue;
+        const char* word = s.seg.data() + s.pieces[k];
+        Word w{b, len, hash, 0, 0, Word::kNone, Word::kNone};
+        if (len <= WordCache::kMaxWordBytes) {
+            std::size_t count = 0;
+            if (const std::int32_t* ids = s.cache.find(word, len, hash, &count)) {
+                if (row.direct) {  // nothing waits before it: out at once
+                    for (std::size_t j = 0; j < count && !row.direct->done(); ++j)
+                        row.direct->id(ids[j]);
+                    continue;
+                }
+                w.ids_at = s.text_ids.size();
+                w.n_ids = count;
+                s.text_ids.insert(s.text_ids.end(), ids, ids + count);
+                s.items.push_back(static_cast<std::int64_t>(s.words.size()));
+                s.words.push_back(w);
+                continue;
+            }
+            for (const std::size_t j : s.batch) {  // the same new word twice: walked once
+                const Word& o = s.words[j];
+                if (o.hash == hash && o.len == len &&
+                    bytes_equal(s.arena.data() + o.b, word, len)) {
+                    w.same = j;
+                    break;
+                }
+            }
         }
-        // A word's Viterbi path does not depend on its neighbours, so its ids are
-        // computed once per batch and replayed through emit (which applies the limits).
-        const char* word = s.seg.data() + b;
-        std::size_t count = 0;
-        const std::int32_t* ids = s.cache.find(word, e - b, hash, &count);
-        if (ids == nullptr) {
+        if (len > kBatchBytes) {  // too long to batch: its ids now
             s.word_ids.clear();
             Limits all;
             all.drop_unk = false;
-            Emit collect(all, config_.unk_id, s.word_ids, nullptr);
-            viterbi(word, e - b, s, collect);
-            s.cache.insert(word, e - b, hash, s.word_ids.data(), s.word_ids.size());
-            ids = s.word_ids.data();
-            count = s.word_ids.size();
+            Emit collect_ids(all, config_.unk_id, s.word_ids, nullptr);
+            viterbi(word, len, s, collect_ids);
+            if (row.direct) {
+                for (std::size_t j = 0; j < s.word_ids.size() && !row.direct->done(); ++j)
+                    row.direct->id(s.word_ids[j]);
+                continue;
+            }
+            w.ids_at = s.text_ids.size();
+            w.n_ids = s.word_ids.size();
+            s.text_ids.insert(s.text_ids.end(), s.word_ids.begin(), s.word_ids.end());
+        } else {
+            if (row.direct) defer(row, s);  // this row and every later one wait for the walk
+            if (w.same == Word::kNone) {
+                w.lane = add_lanes(b, len, s);
+                s.batch.push_back(s.words.size());
+            }
         }
-        for (std::size_t j = 0; j < count && !emit.done(); ++j) emit.id(ids[j]);
+        s.items.push_back(static_cast<std::int64_t>(s.words.size()));
+        s.words.push_back(w);
+        if (s.batch.size() == kBatchWords) finish_batch(s);
     }
+}
+
+void UnigramTokenizer::defer(Row& row, UnigramScratch& s) const {
+    s.waiting.push_back(
+        {row.index, s.items.size(), row.direct ? row.direct->remaining() : row.limit});
+    row.direct = nullptr;
+}
+
+void UnigramTokenizer::finish_batch(UnigramScratch& s) const {
+    walk(s);
+    Limits all;
+    all.drop_unk = false;
+    for (const std::size_t i : s.batch) {
+        UnigramScratch::Word& w = s.words[i];
+        const char* word = s.arena.data() + w.b;
+        s.word_ids.clear();
+        Emit collect_ids(all, config_.unk_id, s.word_ids, nullptr);
+        best_path(word, w.len, w.lane, s, collect_ids);
+        w.ids_at = s.text_ids.size();
+        w.n_ids = s.word_ids.size();
+        s.text_ids.insert(s.text_ids.end(), s.word_ids.begin(), s.word_ids.end());
+        if (w.len <= WordCache::kMaxWordBytes)
+            s.cache.insert(word, w.len, w.hash, s.word_ids.data(), s.word_ids.size());
+    }
+    s.batch.clear();
+    s.lanes.clear();
 }
 
 namespace {
@@ -771,29 +982,84 @@ void clean_utf8(const char* text, std::size_t n, std::int64_t max_chars, std::st
 
 void UnigramTokenizer::tokenize(const char* text, std::size_t n, const Limits& limits,
                                 Scratch& scratch, std::vector<std::int32_t>& ids) const {
+    const auto size = static_cast<std::int64_t>(n);
+    std::int64_t end = 0;
+    tokenize_rows(&text, &size, 1, limits, scratch, ids, &end);
+}
+
+void UnigramTokenizer::tokenize_rows(const char* const* data, const std::int64_t* sizes,
+                                     std::size_t n_rows, const Limits& limits, Scratch& scratch,
+                                     std::vector<std::int32_t>& ids, std::int64_t* ends) const {
+    // A row's ids go out as its words are looked up, until a word is new: from there that
+    // row and the later ones wait (their items kept) while the new words of the rows
+    // gather, kBatchWords at a time, to be walked together (walk() overlaps their cache
+    // misses). Then the waiting rows' ids go out in order, each row through an Emit
+    // that continues where its own stopped, so the limits apply as in one pass.
     auto& s = static_cast<UnigramScratch&>(scratch);
-    clean_utf8(text, n, limits.max_chars, s.clean);
-    Emit emit(limits, config_.unk_id, ids, nullptr);
-    const std::string& t = s.clean;
-    const auto* u = reinterpret_cast<const unsigned char*>(t.data());
-    added_.split(
-        u, t.size(),
-        [&](const unsigned char* seg, std::size_t len) {
-            segment(reinterpret_cast<const char*>(seg), len, seg == u, s, emit);
-            return !emit.done();
-        },
-        [&](const AddedTokens::Token& a) {
-            emit.id(a.id);
-            return !emit.done();
-        });
+    s.words.clear();
+    s.text_ids.clear();
+    s.lanes.clear();
+    s.batch.clear();
+    s.arena.clear();
+    s.items.clear();
+    s.waiting.clear();
+    const std::int64_t limit =
+        limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max() : limits.max_tokens;
+    for (std::size_t r = 0; r < n_rows; ++r) {
+        Emit emit(limits, config_.unk_id, ids, nullptr);
+        Row row{r, limit, static_cast<std::size_t>(limit), s.waiting.empty() ? &emit : nullptr};
+        if (!row.direct) defer(row, s);
+        clean_utf8(data[r], static_cast<std::size_t>(sizes[r]), limits.max_chars, s.clean);
+        const std::string& t = s.clean;
+        const auto* u = reinterpret_cast<const unsigned char*>(t.data());
+        added_.split(
+            u, t.size(),
+            [&](const unsigned char* seg, std::size_t len) {
+                collect(reinterpret_cast<const char*>(seg), len, seg == u, row, s);
+                return row.open();
+            },
+            [&](const AddedTokens::Token& a) {
+                --row.room;
+                if (row.direct)
+                    row.direct->id(a.id);
+                else
+                    s.items.push_back(-1 - static_cast<std::int64_t>(a.id));
+                return row.open();
+            });
+        if (row.direct) ends[r] = static_cast<std::int64_t>(ids.size());
+    }
+    if (s.waiting.empty()) return;
+    if (!s.batch.empty()) finish_batch(s);
+    Limits rest = limits;
+    for (std::size_t k = 0; k < s.waiting.size(); ++k) {
+        const UnigramScratch::Waiting& row = s.waiting[k];
+        rest.max_tokens = row.remaining;
+        Emit emit(rest, config_.unk_id, ids, nullptr);
+        const std::size_t end = k + 1 < s.waiting.size() ? s.waiting[k + 1].item : s.items.size();
+        for (std::size_t i = row.item; i < end && !emit.done(); ++i) {
+            const std::int64_t item = s.items[i];
+            if (item < 0) {
+                emit.id(static_cast<std::int32_t>(-1 - item));
+                continue;
+            }
+            const UnigramScratch::Word& w = s.words[static_cast<std::size_t>(item)];
+            const UnigramScratch::Word& from =
+                w.same == UnigramScratch::Word::kNone ? w : s.words[w.same];
+            for (std::size_t j = 0; j < from.n_ids && !emit.done(); ++j)
+                emit.id(s.text_ids[from.ids_at + j]);
+        }
+        ends[row.index] = static_cast<std::int64_t>(ids.size());
+    }
 }
 
 void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,
                                    std::vector<std::string>& words) const {
     clean_utf8(text, n, -1, s.clean);
-    std::vector<std::int32_t> ids;
-    Emit emit(Limits{}, config_.unk_id, ids, &words);
-    segment(s.clean.data(), s.clean.size(), true, s, emit);
+    if (s.clean.empty()) return;
+    normalize_into(s.clean.data(), s.clean.size(), s);
+    split_pieces(s.norm, true, s);
+    for (std::size_t k = 0; k + 1 < s.pieces.size(); ++k)
+        words.push_back(s.seg.substr(s.pieces[k], s.pieces[k + 1] - s.pieces[k]));
 }
 
 // ---- pre-tokenizer Sequence -----------------------------------------------

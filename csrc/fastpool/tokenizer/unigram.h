@@ -127,16 +127,54 @@ struct UnigramScratch : Scratch {
         bool match;
     };
     std::vector<Event> events;
+    // Viterbi over a batch of words (UnigramTokenizer::walk): one lane per character
+    // start of each word, the trie matches (edges) the walks found, grouped by lane.
+    struct Lane {
+        std::size_t b;        // the word's offset in arena
+        std::uint32_t n, at;  // its length and this lane's start, bytes
+    };
+    struct Edge {
+        std::uint32_t lane, end;  // a piece from the lane's start to end (bytes in the word)
+        std::int32_t id;
+        double score;
+    };
+    // One word of a segment: its bytes in seg, its ids in text_ids once known, its
+    // first lane when it waits for a walk, or the earlier word of its batch it repeats.
+    struct Word {
+        static constexpr std::size_t kNone = ~std::size_t{0};
+        std::size_t b, len;
+        std::uint64_t hash;
+        std::size_t ids_at, n_ids, lane, same;
+    };
+    std::vector<Lane> lanes;
+    std::vector<Edge> edges, sorted;
+    std::vector<std::uint32_t> order, edge_at, fill_at;
+    std::vector<Word> words;
+    std::vector<std::size_t> batch;  // the words waiting for a walk (indices in words)
+    std::vector<std::int32_t> text_ids;
+    // tokenize_rows(): the normalized segments of the rows so far, and the items of the
+    // rows that wait (an index in words, or -1 - id for an added token).
+    // The rows that wait for a walk: from item on, with remaining ids before the limit.
+    struct Waiting {
+        std::size_t index, item;
+        std::int64_t remaining;
+    };
+    std::string arena;
+    std::vector<std::int64_t> items;
+    std::vector<Waiting> waiting;
     void trim() noexcept override {
         release_large(clean, seg, norm, tmp, fused, pieces, ends, score, from, id, word_ids, ucps,
-                      utmp, pre_buf, pre_word, pre_cuts, events);
+                      utmp, pre_buf, pre_word, pre_cuts, events, lanes, edges, sorted, order,
+                      edge_at, fill_at, words, batch, text_ids, arena, items, waiting);
     }
     void set_cache_words(std::size_t n) noexcept override { cache.set_max_words(n); }
     Footprint footprint() const noexcept override {
         return {1, cache.size(),
                 sizeof(*this) + cache.bytes() +
                     capacity_bytes(clean, seg, norm, tmp, fused, pieces, ends, score, from, id,
-                                   word_ids, ucps, utmp, pre_buf, pre_word, pre_cuts, events)};
+                                   word_ids, ucps, utmp, pre_buf, pre_word, pre_cuts, events, lanes,
+                                   edges, sorted, order, edge_at, fill_at, words, batch, text_ids,
+                                   arena, items, waiting)};
     }
 };
 
@@ -159,6 +197,9 @@ class UnigramTokenizer final : public TextTokenizer {
     }
     void tokenize(const char* text, std::size_t n, const Limits& limits, Scratch& scratch,
                   std::vector<std::int32_t>& ids) const override;
+    void tokenize_rows(const char* const* data, const std::int64_t* sizes, std::size_t n_rows,
+                       const Limits& limits, Scratch& scratch, std::vector<std::int32_t>& ids,
+                       std::int64_t* ends) const override;
 
     // Test hooks: the normalized text of one segment (no added tokens), and
     // the pieces the pre-tokenizer hands the model.
@@ -168,10 +209,28 @@ class UnigramTokenizer final : public TextTokenizer {
 
    private:
     class Emit;
-    void segment(const char* seg, std::size_t n, bool first, UnigramScratch& s, Emit& emit) const;
+    struct Row;  // a row of tokenize_rows() being read (unigram.cpp)
+    // Looks up (or queues for a walk) the words of one segment of a row.
+    void collect(const char* seg, std::size_t n, bool first, Row& row, UnigramScratch& s) const;
+    // From here, row waits (its items kept in s.items) for the walk of a new word.
+    void defer(Row& row, UnigramScratch& s) const;
     // The normalizer steps on text[0..n), into s.norm.
     void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
+    // Viterbi of one word, its trie walks one after another (words too long to batch).
     void viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
+    // Batched Viterbi: add_lanes() queues a word's walks (returns its first lane), walk()
+    // runs every queued walk, interleaved, into s.sorted; best_path() emits one word's ids
+    // from its lanes' edges; finish_batch() does all three for s.batch and caches them.
+    std::size_t add_lanes(std::size_t b, std::size_t n, UnigramScratch& s) const;
+    void walk(UnigramScratch& s) const;
+    void best_path(const char* w, std::size_t n, std::size_t lane, UnigramScratch& s,
+                   Emit& emit) const;
+    void finish_batch(UnigramScratch& s) const;
+    // Words in a batch; words longer than kBatchBytes take viterbi() (their lanes and
+    // edges would take memory in proportion to their length).
+    static constexpr std::size_t kBatchWords = 32, kBatchBytes = 1024;
+    // Shared by viterbi() and best_path(): the path through s.from / s.id, emitted.
+    void emit_path(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const;
     void split_pieces(const std::string& norm, bool first, UnigramScratch& s) const;
     // pre == 2: the pre_steps over norm into s.seg / s.pieces.
     void split_sequence(const std::string& norm, bool first, UnigramScratch& s) const;
