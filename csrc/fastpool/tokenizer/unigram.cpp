@@ -726,12 +726,24 @@ void UnigramTokenizer::walk(UnigramScratch& s) const {
     // Each lane is one walk down the trie from one character of one word, and each step
     // of a walk is a load that depends on the one before (a cache miss, deep in a large
     // vocabulary). kWindow walks advance in turn, a step each, the next unit of each
-    // prefetched, so the misses of several walks overlap instead of queueing. The
+    // prefetched, so the misses of several walks overlap instead of queueing (32: 1.22x
+    // the walk of one word at a time on a stream of new text; 16 1.17x, 64 1.21x). The
     // words' first characters go first: their walks are the deep ones.
     const std::size_t n_lanes = s.lanes.size();
     const auto* arena = reinterpret_cast<const unsigned char*>(s.arena.data());
     const auto word_of = [arena](const UnigramScratch::Lane& lane) { return arena + lane.b; };
-    s.edges.clear();
+    // Edges are written field by field into grown storage: a push_back of a braced
+    // Edge went through a stack copy whose 16-byte reload missed store forwarding.
+    std::size_t n_edges = 0;
+    const auto add_edge = [&](std::uint32_t lane, std::uint32_t end, std::int32_t id,
+                              double score) {
+        if (n_edges == s.edges.size()) s.edges.resize(2 * n_edges + 64);
+        UnigramScratch::Edge& e = s.edges[n_edges++];
+        e.lane = lane;
+        e.end = end;
+        e.id = id;
+        e.score = score;
+    };
     s.order.clear();
     for (std::size_t i = 0; i < n_lanes; ++i)
         if (s.lanes[i].at == 0) s.order.push_back(static_cast<std::uint32_t>(i));
@@ -743,7 +755,7 @@ void UnigramTokenizer::walk(UnigramScratch& s) const {
     struct Walk {
         std::uint32_t lane, k, node, next, phase;
     };
-    constexpr std::size_t kWindow = 16;
+    constexpr std::size_t kWindow = 32;
     Walk walks[kWindow];
     std::size_t n_walks = 0, queued = 0;
     const auto begin = [&](Walk& a) {
@@ -769,14 +781,14 @@ void UnigramTokenizer::walk(UnigramScratch& s) const {
         if (a.phase == kTailBytes) {
             const Tail& tail = tails_[a.next];
             if (bytes_equal(word_of(lane) + a.k + 1, tail_bytes_.data() + tail.start, tail.len))
-                s.edges.push_back({a.lane, a.k + 1 + tail.len, tail.id, tail.score});
+                add_edge(a.lane, a.k + 1 + tail.len, tail.id, tail.score);
             return false;
         }
         const std::uint32_t at = a.next;
         const Node& unit = nodes_[at];
         if (unit.check != a.node) return false;  // no child with this byte
         a.node = at;
-        if (unit.term >= 0) s.edges.push_back({a.lane, a.k + 1, unit.term, unit_score_[at]});
+        if (unit.term >= 0) add_edge(a.lane, a.k + 1, unit.term, unit_score_[at]);
         if (const std::uint32_t t = unit.tail) {
             a.next = t - 1;
             a.phase = kTail;
@@ -805,6 +817,7 @@ void UnigramTokenizer::walk(UnigramScratch& s) const {
     }
     // The edges grouped by lane, each lane's in walk order (a stable counting sort).
     s.edge_at.assign(n_lanes + 1, 0);
+    s.edges.resize(n_edges);
     for (const UnigramScratch::Edge& e : s.edges) ++s.edge_at[e.lane + 1];
     for (std::size_t i = 0; i < n_lanes; ++i) s.edge_at[i + 1] += s.edge_at[i];
     s.fill_at.assign(s.edge_at.begin(), s.edge_at.end() - 1);
