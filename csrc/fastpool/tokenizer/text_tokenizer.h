@@ -22,15 +22,26 @@
 //     it). A built tokenizer is immutable but for its scratch pool (guarded by
 //     a mutex, taken once per thread per call): tokenize() is safe from many
 //     threads, each with its own Scratch.
+//   * fork() is safe at any moment: a child copies a mutex that another thread of
+//     the parent may hold, and no thread of the child would ever release it, so
+//     fork handlers (pthread_atfork) take every live tokenizer's pool lock before
+//     the fork and release it after, in the parent and in the child.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#endif
 
 namespace fastpool::tokenizer {
 
@@ -78,12 +89,42 @@ std::size_t capacity_bytes(const Buffers&... buffers) noexcept {
     return (std::size_t{0} + ... + (buffers.capacity() * sizeof(typename Buffers::value_type)));
 }
 
+class TextTokenizer;
+
+namespace fork_safety {
+// The live tokenizers, so that the fork handlers can take their pool locks.
+inline std::mutex& registry_lock() {
+    static std::mutex* lock = new std::mutex;  // never destroyed: handlers may run at exit
+    return *lock;
+}
+inline std::vector<const TextTokenizer*>& registry() {
+    static auto* live = new std::vector<const TextTokenizer*>;
+    return *live;
+}
+inline void before_fork() noexcept;
+inline void after_fork() noexcept;
+inline void install_handlers() noexcept {
+#if defined(__unix__) || defined(__APPLE__)
+    static const bool installed = pthread_atfork(before_fork, after_fork, after_fork) == 0;
+    (void)installed;
+#endif
+}
+}  // namespace fork_safety
+
 class TextTokenizer {
    public:
-    TextTokenizer() = default;
+    TextTokenizer() {
+        fork_safety::install_handlers();
+        const std::lock_guard<std::mutex> hold(fork_safety::registry_lock());
+        fork_safety::registry().push_back(this);  // may throw bad_alloc: nothing to undo
+    }
     TextTokenizer(const TextTokenizer&) = delete;
     TextTokenizer& operator=(const TextTokenizer&) = delete;
-    virtual ~TextTokenizer() = default;
+    virtual ~TextTokenizer() {
+        const std::lock_guard<std::mutex> hold(fork_safety::registry_lock());
+        auto& live = fork_safety::registry();
+        live.erase(std::remove(live.begin(), live.end(), this), live.end());
+    }
     // Fresh working memory for one thread (may throw std::bad_alloc).
     virtual std::unique_ptr<Scratch> new_scratch() const = 0;
     // Appends the ids of text[0..n) to ids; scratch comes from this->lease() (or
@@ -174,17 +215,38 @@ class TextTokenizer {
         }
         return all;
     }
+    // Test hook: holds the pool lock for ms milliseconds (a fork meanwhile must not leave
+    // the child with a lock nobody releases).
+    void hold_pool_lock(int ms) const noexcept {
+        const std::lock_guard<std::mutex> hold(pool_mutex_);
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    }
     // More threads than this at once leave their scratches unpooled.
     static constexpr std::size_t kMaxPooled = 64;
     // The word-cache size of a new tokenizer (WordCache's default).
     static constexpr std::size_t kDefaultCacheWords = std::size_t{1} << 16;
 
    private:
+    friend void fork_safety::before_fork() noexcept;
+    friend void fork_safety::after_fork() noexcept;
     mutable std::mutex pool_mutex_;
     mutable std::vector<std::unique_ptr<Scratch>> pool_;
     mutable std::uint64_t generation_ = 0;
     mutable std::size_t cache_words_ = kDefaultCacheWords;
 };
+
+namespace fork_safety {
+// Registry first, then each pool lock (the only order anything takes both in), so the
+// fork happens with no lock of ours held by another thread; both sides then release.
+inline void before_fork() noexcept {
+    registry_lock().lock();
+    for (const TextTokenizer* t : registry()) t->pool_mutex_.lock();
+}
+inline void after_fork() noexcept {
+    for (const TextTokenizer* t : registry()) t->pool_mutex_.unlock();
+    registry_lock().unlock();
+}
+}  // namespace fork_safety
 
 // A leased scratch for the length of a scope (batch.h's drivers, one per thread).
 class ScratchLease {

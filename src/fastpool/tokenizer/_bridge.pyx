@@ -47,6 +47,7 @@ cdef extern from "fastpool/tokenizer/text_tokenizer.h" namespace "fastpool::toke
         void set_cache_words(size_t words) const
         size_t cache_words() const
         Footprint cache_info() const
+        void hold_pool_lock(int ms) const
 
 
 cdef extern from "fastpool/tokenizer/tokenizer.h" namespace "fastpool::tokenizer" nogil:
@@ -278,6 +279,12 @@ cdef class NativeBase:
         with nogil:
             f = tok.cache_info()
         return f.scratches, f.words, f.bytes
+
+    def _hold_pool_lock(self, int ms):
+        """Test hook: hold the scratch pool's lock for ms milliseconds, GIL released."""
+        cdef const TextTokenizer* tok = self._built()
+        with nogil:
+            tok.hold_pool_lock(ms)
 
     def tokenize_csr(self, object texts, int64_t max_chars, int64_t max_tokens, bint drop_unk,
                      int n_threads):
