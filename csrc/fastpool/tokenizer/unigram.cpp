@@ -630,13 +630,20 @@ void UnigramTokenizer::split_pieces(const std::string& norm, bool first, Unigram
     s.pieces.push_back(s.seg.size());
 }
 
-void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const {
-    if (n == 0) return;
-    const auto* u = reinterpret_cast<const unsigned char*>(w);
+namespace {
+
+// Viterbi's forward pass over word u[0..n) into s.score / s.from / s.id: for each
+// character start `at`, in order (k: its index among them), for_edges(at, k, consider)
+// reports the pieces from there (consider(end, id, score)), in increasing end, so that
+// ties keep the first; a character no piece covers alone gets the unknown piece.
+template <class ForEdges>
+void forward_pass(const unsigned char* u, std::size_t n, double unk_score, std::int32_t unk_id,
+                  UnigramScratch& s, ForEdges&& for_edges) {
     s.score.assign(n + 1, 0.0);
     s.from.assign(n + 1, -1);
     s.id.assign(n + 1, 0);
-    for (std::size_t at = 0; at < n;) {
+    std::size_t k = 0;
+    for (std::size_t at = 0; at < n; ++k) {
         const double here = s.score[at];
         // min(): a malformed charsmap could leave a cut character (tokenizers panics there).
         const std::size_t mblen = std::min(utf8_len(u[at]), n - at);
@@ -650,32 +657,34 @@ void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, 
             }
             if (end - at == mblen) single = true;
         };
-
-        std::uint32_t node = 0;
-        for (std::size_t k = at; k < n; ++k) {
-            node = child(node, u[k]);
-            if (!node) break;
-            const Node& at_node = nodes_[node];
-            if (at_node.term >= 0) consider(k + 1, at_node.term, unit_score_[node]);
-            if (const std::uint32_t t = at_node.tail) {
-                const Tail& tail = tails_[t - 1];
-                if (n - k - 1 >= tail.len &&
-                    bytes_equal(u + k + 1, tail_bytes_.data() + tail.start, tail.len))
-                    consider(k + 1 + tail.len, tail.id, tail.score);
-                break;
-            }
-        }
-        if (!single) {
-            const std::size_t end = at + mblen;
-            const double cand = unk_score_ + here;
-            if (s.from[end] < 0 || cand > s.score[end]) {
-                s.score[end] = cand;
-                s.from[end] = static_cast<std::int32_t>(at);
-                s.id[end] = config_.unk_id;
-            }
-        }
+        for_edges(at, k, consider);
+        if (!single) consider(at + mblen, unk_id, unk_score);
         at += mblen;
     }
+}
+
+}  // namespace
+
+void UnigramTokenizer::viterbi(const char* w, std::size_t n, UnigramScratch& s, Emit& emit) const {
+    if (n == 0) return;
+    const auto* u = reinterpret_cast<const unsigned char*>(w);
+    forward_pass(u, n, unk_score_, config_.unk_id, s,
+                 [&](std::size_t at, std::size_t, const auto& consider) {
+                     std::uint32_t node = 0;
+                     for (std::size_t k = at; k < n; ++k) {
+                         node = child(node, u[k]);
+                         if (!node) break;
+                         const Node& at_node = nodes_[node];
+                         if (at_node.term >= 0) consider(k + 1, at_node.term, unit_score_[node]);
+                         if (const std::uint32_t t = at_node.tail) {
+                             const Tail& tail = tails_[t - 1];
+                             if (n - k - 1 >= tail.len &&
+                                 bytes_equal(u + k + 1, tail_bytes_.data() + tail.start, tail.len))
+                                 consider(k + 1 + tail.len, tail.id, tail.score);
+                             break;
+                         }
+                     }
+                 });
     emit_path(w, n, s, emit);
 }
 
@@ -827,41 +836,14 @@ void UnigramTokenizer::walk(UnigramScratch& s) const {
 
 void UnigramTokenizer::best_path(const char* w, std::size_t n, std::size_t lane, UnigramScratch& s,
                                  Emit& emit) const {
-    // As viterbi() but for the edges: the lanes of one word are its character starts in
-    // order, each lane's edges in increasing end, so ties resolve as there.
+    // As viterbi() but for the edges walk() found: the lanes of one word are its
+    // character starts in order, each lane's edges in walk order (increasing end).
     if (n == 0) return;
-    const auto* u = reinterpret_cast<const unsigned char*>(w);
-    s.score.assign(n + 1, 0.0);
-    s.from.assign(n + 1, -1);
-    s.id.assign(n + 1, 0);
-    for (std::size_t at = 0; at < n; ++lane) {
-        const double here = s.score[at];
-        const std::size_t mblen = std::min(utf8_len(u[at]), n - at);
-        bool single = false;
-        const auto consider = [&](std::size_t end, std::int32_t id, double score) {
-            const double cand = score + here;
-            if (s.from[end] < 0 || cand > s.score[end]) {
-                s.score[end] = cand;
-                s.from[end] = static_cast<std::int32_t>(at);
-                s.id[end] = id;
-            }
-            if (end - at == mblen) single = true;
-        };
-        for (std::uint32_t j = s.edge_at[lane]; j < s.edge_at[lane + 1]; ++j) {
-            const UnigramScratch::Edge& e = s.sorted[j];
-            consider(e.end, e.id, e.score);
-        }
-        if (!single) {
-            const std::size_t end = at + mblen;
-            const double cand = unk_score_ + here;
-            if (s.from[end] < 0 || cand > s.score[end]) {
-                s.score[end] = cand;
-                s.from[end] = static_cast<std::int32_t>(at);
-                s.id[end] = config_.unk_id;
-            }
-        }
-        at += mblen;
-    }
+    forward_pass(reinterpret_cast<const unsigned char*>(w), n, unk_score_, config_.unk_id, s,
+                 [&](std::size_t, std::size_t k, const auto& consider) {
+                     for (std::uint32_t j = s.edge_at[lane + k]; j < s.edge_at[lane + k + 1]; ++j)
+                         consider(s.sorted[j].end, s.sorted[j].id, s.sorted[j].score);
+                 });
     emit_path(w, n, s, emit);
 }
 
