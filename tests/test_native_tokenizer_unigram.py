@@ -323,6 +323,32 @@ def test_rows_wait_for_new_words(lines):
         assert native_ids(nt, rows[k : k + 1], n_threads=1) == want[k : k + 1]
 
 
+def test_long_rows_drain_what_waits(lines):
+    # Past 4,096 waiting words a row's words so far get their ids and go out (unigram.cpp:
+    # drain), so a long text keeps bounded state; the limits still cut as in one pass.
+    tj = with_added(_json("spm"), ["<mask>"])
+    hf, nt = pair(tj)
+    head = list(lines[:200])
+    fresh = [f"{chr(0x61 + i % 26)}r{i}y" for i in range(30_000)]
+    cached = " ".join(head).split()
+    long_row = " ".join(
+        f"{fresh[i]} {cached[i % len(cached)]} {cached[(7 * i) % len(cached)]}"
+        + (" <mask>" if i % 997 == 0 else "")
+        for i in range(6_000)
+    )
+    rows = [head[0], long_row, head[1] + " " + fresh[-1], long_row[: len(long_row) // 3]]
+    want = hf_ids(hf, rows)
+    assert len(want[1]) > 20_000
+    for max_tokens in (None, 4_000, 9_000, 20_001):
+        nt.clear_cache()
+        native_ids(nt, head, n_threads=1)
+        cut = [w if max_tokens is None else w[:max_tokens] for w in want]
+        assert native_ids(nt, rows, n_threads=1, max_tokens=max_tokens) == cut, max_tokens
+    nt.clear_cache()
+    got = native_ids(nt, rows, n_threads=1, drop_unk=True)
+    assert got == [[i for i in w if i != nt.unk_id] for w in want]
+
+
 def test_thread_count_does_not_change_ids(lines):
     _, nt = pair(_json("spm"))
     one = native_ids(nt, lines, n_threads=1)

@@ -504,6 +504,10 @@ struct UnigramTokenizer::Row {
     std::int64_t limit;  // max_tokens, or the largest int64
     std::size_t room;
     Emit* direct;
+    // Where waiting rows go out when a long text drains them (see drain()).
+    const Limits* limits;
+    std::vector<std::int32_t>* ids;
+    std::int64_t* ends;
     bool open() const noexcept { return room > 0 && !(direct && direct->done()); }
 };
 
@@ -852,8 +856,7 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
     if (n == 0) return;
     normalize_into(seg, n, s);
     split_pieces(s.norm, first, s);
-    const std::size_t n_pieces = s.pieces.size(), base = s.arena.size();
-    s.arena += s.seg;  // the words stay readable until their row's ids go out
+    const std::size_t n_pieces = s.pieces.size();
     // The hash of word k, computed (and its cache slot prefetched) one word ahead.
     const auto hash_of = [&](std::size_t k) -> std::uint64_t {
         if (k + 1 >= n_pieces) return 0;
@@ -867,11 +870,11 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
     std::uint64_t next_hash = hash_of(0);
     for (std::size_t k = 0; k + 1 < n_pieces && row.open(); ++k) {
         --row.room;  // each word gives one id at least: words past the limit are not read
-        const std::size_t b = base + s.pieces[k], len = s.pieces[k + 1] - s.pieces[k];
+        const std::size_t len = s.pieces[k + 1] - s.pieces[k];
         const std::uint64_t hash = next_hash;
         next_hash = hash_of(k + 1);
         const char* word = s.seg.data() + s.pieces[k];
-        Word w{b, len, hash, 0, 0, Word::kNone, Word::kNone};
+        Word w{0, len, hash, 0, 0, Word::kNone, Word::kNone};
         if (len <= WordCache::kMaxWordBytes) {
             std::size_t count = 0;
             if (const std::int32_t* ids = s.cache.find(word, len, hash, &count)) {
@@ -885,6 +888,7 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
                 s.text_ids.insert(s.text_ids.end(), ids, ids + count);
                 s.items.push_back(static_cast<std::int64_t>(s.words.size()));
                 s.words.push_back(w);
+                if (s.words.size() >= kMaxWaitingWords) drain(row, s);
                 continue;
             }
             for (const std::size_t j : s.batch) {  // the same new word twice: walked once
@@ -912,15 +916,63 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
             s.text_ids.insert(s.text_ids.end(), s.word_ids.begin(), s.word_ids.end());
         } else {
             if (row.direct) defer(row, s);  // this row and every later one wait for the walk
-            if (w.same == Word::kNone) {
-                w.lane = add_lanes(b, len, s);
+            if (w.same == Word::kNone) {    // its bytes kept until the walk (seg changes)
+                w.b = s.arena.size();
+                s.arena.append(word, len);
+                w.lane = add_lanes(w.b, len, s);
                 s.batch.push_back(s.words.size());
             }
         }
         s.items.push_back(static_cast<std::int64_t>(s.words.size()));
         s.words.push_back(w);
         if (s.batch.size() == kBatchWords) finish_batch(s);
+        if (s.words.size() >= kMaxWaitingWords) drain(row, s);
     }
+}
+
+void UnigramTokenizer::drain(Row& row, UnigramScratch& s) const {
+    // A long text bounds what waits: its words so far get their ids, go out, and are
+    // forgotten.
+    if (!s.batch.empty()) finish_batch(s);
+    emit_waiting(row.index, *row.limits, *row.ids, row.ends, s);
+}
+
+void UnigramTokenizer::emit_waiting(std::size_t current, const Limits& limits,
+                                    std::vector<std::int32_t>& ids, std::int64_t* ends,
+                                    UnigramScratch& s) const {
+    // Every waiting word has its ids (no batch pending). Each waiting row's items go out
+    // through an Emit resumed with the ids its row may still take; the row still being
+    // read (index current) waits on, from its next item, with what its Emit left.
+    Limits rest = limits;
+    std::int64_t left = 0;
+    for (std::size_t k = 0; k < s.waiting.size(); ++k) {
+        const UnigramScratch::Waiting& row = s.waiting[k];
+        rest.max_tokens = row.remaining;
+        Emit emit(rest, config_.unk_id, ids, nullptr);
+        const std::size_t end = k + 1 < s.waiting.size() ? s.waiting[k + 1].item : s.items.size();
+        for (std::size_t i = row.item; i < end && !emit.done(); ++i) {
+            const std::int64_t item = s.items[i];
+            if (item < 0) {
+                emit.id(static_cast<std::int32_t>(-1 - item));
+                continue;
+            }
+            const UnigramScratch::Word& w = s.words[static_cast<std::size_t>(item)];
+            const UnigramScratch::Word& from =
+                w.same == UnigramScratch::Word::kNone ? w : s.words[w.same];
+            for (std::size_t j = 0; j < from.n_ids && !emit.done(); ++j)
+                emit.id(s.text_ids[from.ids_at + j]);
+        }
+        if (row.index == current)
+            left = emit.remaining();
+        else
+            ends[row.index] = static_cast<std::int64_t>(ids.size());
+    }
+    const bool reading = !s.waiting.empty() && s.waiting.back().index == current;
+    s.waiting.clear();
+    s.words.clear();
+    s.items.clear();
+    s.text_ids.clear();
+    if (reading) s.waiting.push_back({current, 0, left});
 }
 
 void UnigramTokenizer::defer(Row& row, UnigramScratch& s) const {
@@ -947,6 +999,7 @@ void UnigramTokenizer::finish_batch(UnigramScratch& s) const {
     }
     s.batch.clear();
     s.lanes.clear();
+    s.arena.clear();
 }
 
 namespace {
@@ -1002,7 +1055,13 @@ void UnigramTokenizer::tokenize_rows(const char* const* data, const std::int64_t
         limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max() : limits.max_tokens;
     for (std::size_t r = 0; r < n_rows; ++r) {
         Emit emit(limits, config_.unk_id, ids, nullptr);
-        Row row{r, limit, static_cast<std::size_t>(limit), s.waiting.empty() ? &emit : nullptr};
+        Row row{r,
+                limit,
+                static_cast<std::size_t>(limit),
+                s.waiting.empty() ? &emit : nullptr,
+                &limits,
+                &ids,
+                ends};
         if (!row.direct) defer(row, s);
         clean_utf8(data[r], static_cast<std::size_t>(sizes[r]), limits.max_chars, s.clean);
         const std::string& t = s.clean;
@@ -1025,26 +1084,7 @@ void UnigramTokenizer::tokenize_rows(const char* const* data, const std::int64_t
     }
     if (s.waiting.empty()) return;
     if (!s.batch.empty()) finish_batch(s);
-    Limits rest = limits;
-    for (std::size_t k = 0; k < s.waiting.size(); ++k) {
-        const UnigramScratch::Waiting& row = s.waiting[k];
-        rest.max_tokens = row.remaining;
-        Emit emit(rest, config_.unk_id, ids, nullptr);
-        const std::size_t end = k + 1 < s.waiting.size() ? s.waiting[k + 1].item : s.items.size();
-        for (std::size_t i = row.item; i < end && !emit.done(); ++i) {
-            const std::int64_t item = s.items[i];
-            if (item < 0) {
-                emit.id(static_cast<std::int32_t>(-1 - item));
-                continue;
-            }
-            const UnigramScratch::Word& w = s.words[static_cast<std::size_t>(item)];
-            const UnigramScratch::Word& from =
-                w.same == UnigramScratch::Word::kNone ? w : s.words[w.same];
-            for (std::size_t j = 0; j < from.n_ids && !emit.done(); ++j)
-                emit.id(s.text_ids[from.ids_at + j]);
-        }
-        ends[row.index] = static_cast<std::int64_t>(ids.size());
-    }
+    emit_waiting(UnigramScratch::Word::kNone, limits, ids, ends, s);
 }
 
 void UnigramTokenizer::pretokenize(const char* text, std::size_t n, UnigramScratch& s,

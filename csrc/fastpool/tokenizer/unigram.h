@@ -138,8 +138,9 @@ struct UnigramScratch : Scratch {
         std::int32_t id;
         double score;
     };
-    // One word of a segment: its bytes in seg, its ids in text_ids once known, its
-    // first lane when it waits for a walk, or the earlier word of its batch it repeats.
+    // One word of a segment: its length (and, waiting for a walk, its bytes' offset in
+    // arena and its first lane), its ids in text_ids once known, or the earlier word of
+    // its batch it repeats.
     struct Word {
         static constexpr std::size_t kNone = ~std::size_t{0};
         std::size_t b, len;
@@ -152,8 +153,9 @@ struct UnigramScratch : Scratch {
     std::vector<Word> words;
     std::vector<std::size_t> batch;  // the words waiting for a walk (indices in words)
     std::vector<std::int32_t> text_ids;
-    // tokenize_rows(): the normalized segments of the rows so far, and the items of the
-    // rows that wait (an index in words, or -1 - id for an added token).
+    // tokenize_rows(): the bytes of the words waiting for a walk (seg is overwritten by
+    // the next segment), and the items of the rows that wait (an index in words, or
+    // -1 - id for an added token).
     // The rows that wait for a walk: from item on, with remaining ids before the limit.
     struct Waiting {
         std::size_t index, item;
@@ -214,6 +216,14 @@ class UnigramTokenizer final : public TextTokenizer {
     void collect(const char* seg, std::size_t n, bool first, Row& row, UnigramScratch& s) const;
     // From here, row waits (its items kept in s.items) for the walk of a new word.
     void defer(Row& row, UnigramScratch& s) const;
+    // More waiting words than kMaxWaitingWords (a long text): drain() walks what is
+    // pending, emits every waiting row's ids so far and forgets them. emit_waiting() is
+    // its emitting part, and the end of tokenize_rows() (current: the row still being
+    // read, or Word::kNone).
+    void drain(Row& row, UnigramScratch& s) const;
+    void emit_waiting(std::size_t current, const Limits& limits, std::vector<std::int32_t>& ids,
+                      std::int64_t* ends, UnigramScratch& s) const;
+    static constexpr std::size_t kMaxWaitingWords = 4096;
     // The normalizer steps on text[0..n), into s.norm.
     void normalize_into(const char* text, std::size_t n, UnigramScratch& s) const;
     // Viterbi of one word, its trie walks one after another (words too long to batch).
