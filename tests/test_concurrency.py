@@ -256,12 +256,17 @@ assert again.tobytes() == ref.tobytes()
 """
 
 
-def test_encode_after_fork_completes():
+def _assert_child_ok(code: str, timeout: float) -> None:
+    """Run a script that forks and prints its child's exit code: both must exit 0."""
     if sys.platform == "win32":
         pytest.skip("no fork")
-    proc = _run(_FORK, timeout=10)
+    proc = _run(code, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "child 0" in proc.stdout, proc.stdout
+
+
+def test_encode_after_fork_completes():
+    _assert_child_ok(_FORK, timeout=10)
 
 
 _FORK_WHILE_POOL_LOCKED = """
@@ -286,11 +291,7 @@ assert model.encode(texts).tobytes() == ref
 def test_fork_while_another_thread_holds_the_pool_lock():
     # The native tokenizer's scratch pool has a lock (text_tokenizer.h); fork handlers
     # take it before the fork, so the child never inherits it held by a thread it lacks.
-    if sys.platform == "win32":
-        pytest.skip("no fork")
-    proc = _run(_FORK_WHILE_POOL_LOCKED, timeout=20)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "child 0" in proc.stdout, proc.stdout
+    _assert_child_ok(_FORK_WHILE_POOL_LOCKED, timeout=20)
 
 
 def test_model_encode_after_fork_completes(tmp_path):
@@ -306,9 +307,7 @@ def test_model_encode_after_fork_completes(tmp_path):
     _, status = os.waitpid(pid, 0)
     print("child", os.waitstatus_to_exitcode(status))
     """
-    proc = _run(code, timeout=10)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "child 0" in proc.stdout, proc.stdout
+    _assert_child_ok(code, timeout=10)
 
 
 def test_tokenizers_backend_in_a_fork_pool_with_parallelism_on(tmp_path):

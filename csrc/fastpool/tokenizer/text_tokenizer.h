@@ -39,6 +39,8 @@
 #include <utility>
 #include <vector>
 
+#include "word_cache.h"
+
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
 #endif
@@ -191,7 +193,7 @@ class TextTokenizer {
         }  // freed outside the lock: a large pool takes a while
     }
     // The most words each thread's word cache holds from now on (0: no word cache;
-    // default kDefaultCacheWords); clears the pool so every later call uses it.
+    // default WordCache::kDefaultMaxWords); clears the pool so every later call uses it.
     void set_cache_words(std::size_t words) const noexcept {
         {
             const std::lock_guard<std::mutex> hold(pool_mutex_);
@@ -223,8 +225,6 @@ class TextTokenizer {
     }
     // More threads than this at once leave their scratches unpooled.
     static constexpr std::size_t kMaxPooled = 64;
-    // The word-cache size of a new tokenizer (WordCache's default).
-    static constexpr std::size_t kDefaultCacheWords = std::size_t{1} << 16;
 
    private:
     friend void fork_safety::before_fork() noexcept;
@@ -232,7 +232,7 @@ class TextTokenizer {
     mutable std::mutex pool_mutex_;
     mutable std::vector<std::unique_ptr<Scratch>> pool_;
     mutable std::uint64_t generation_ = 0;
-    mutable std::size_t cache_words_ = kDefaultCacheWords;
+    mutable std::size_t cache_words_ = WordCache::kDefaultMaxWords;
 };
 
 namespace fork_safety {

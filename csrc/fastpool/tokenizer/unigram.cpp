@@ -472,14 +472,12 @@ std::int32_t UnigramTokenizer::exact(const char* s, std::size_t n) const noexcep
 
 class UnigramTokenizer::Emit {
    public:
-    Emit(const Limits& limits, std::int32_t unk_id, std::vector<std::int32_t>& ids,
-         std::vector<std::string>* words)
+    Emit(const Limits& limits, std::int32_t unk_id, std::vector<std::int32_t>& ids)
         : remaining_(limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max()
                                            : limits.max_tokens),
           drop_unk_(limits.drop_unk),
           unk_id_(unk_id),
-          ids_(ids),
-          words_(words) {}
+          ids_(ids) {}
     void id(std::int32_t id) {
         if (remaining_ <= 0) return;
         --remaining_;
@@ -487,15 +485,17 @@ class UnigramTokenizer::Emit {
     }
     bool done() const noexcept { return remaining_ <= 0; }
     std::int64_t remaining() const noexcept { return remaining_; }
-    std::vector<std::string>* words() const noexcept { return words_; }
 
    private:
     std::int64_t remaining_;
     bool drop_unk_;
     std::int32_t unk_id_;
     std::vector<std::int32_t>& ids_;
-    std::vector<std::string>* words_;
 };
+
+// A word's ids as its path gives them: no limit, the unknown id kept (limits apply
+// when the ids are replayed into a text's Emit).
+constexpr Limits kEveryId{-1, -1, false};
 
 // A row of tokenize_rows() being read: items (words, added tokens) it may still take,
 // and its Emit while nothing waits before it (then its ids go out at once).
@@ -883,9 +883,7 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
                         row.direct->id(ids[j]);
                     continue;
                 }
-                w.ids_at = s.text_ids.size();
-                w.n_ids = count;
-                s.text_ids.insert(s.text_ids.end(), ids, ids + count);
+                keep_ids(w, ids, count, s);
                 s.items.push_back(static_cast<std::int64_t>(s.words.size()));
                 s.words.push_back(w);
                 if (s.words.size() >= kMaxWaitingWords) drain(row, s);
@@ -902,18 +900,14 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
         }
         if (len > kBatchBytes) {  // too long to batch: its ids now
             s.word_ids.clear();
-            Limits all;
-            all.drop_unk = false;
-            Emit collect_ids(all, config_.unk_id, s.word_ids, nullptr);
+            Emit collect_ids(kEveryId, config_.unk_id, s.word_ids);
             viterbi(word, len, s, collect_ids);
             if (row.direct) {
                 for (std::size_t j = 0; j < s.word_ids.size() && !row.direct->done(); ++j)
                     row.direct->id(s.word_ids[j]);
                 continue;
             }
-            w.ids_at = s.text_ids.size();
-            w.n_ids = s.word_ids.size();
-            s.text_ids.insert(s.text_ids.end(), s.word_ids.begin(), s.word_ids.end());
+            keep_ids(w, s.word_ids.data(), s.word_ids.size(), s);
         } else {
             if (row.direct) defer(row, s);  // this row and every later one wait for the walk
             if (w.same == Word::kNone) {    // its bytes kept until the walk (seg changes)
@@ -933,22 +927,29 @@ void UnigramTokenizer::collect(const char* seg, std::size_t n, bool first, Row& 
 void UnigramTokenizer::drain(Row& row, UnigramScratch& s) const {
     // A long text bounds what waits: its words so far get their ids, go out, and are
     // forgotten.
-    if (!s.batch.empty()) finish_batch(s);
     emit_waiting(row.index, *row.limits, *row.ids, row.ends, s);
+}
+
+void UnigramTokenizer::keep_ids(UnigramScratch::Word& w, const std::int32_t* ids, std::size_t n,
+                                UnigramScratch& s) const {
+    w.ids_at = s.text_ids.size();
+    w.n_ids = n;
+    s.text_ids.insert(s.text_ids.end(), ids, ids + n);
 }
 
 void UnigramTokenizer::emit_waiting(std::size_t current, const Limits& limits,
                                     std::vector<std::int32_t>& ids, std::int64_t* ends,
                                     UnigramScratch& s) const {
-    // Every waiting word has its ids (no batch pending). Each waiting row's items go out
-    // through an Emit resumed with the ids its row may still take; the row still being
-    // read (index current) waits on, from its next item, with what its Emit left.
+    // The pending walk first, so every waiting word has its ids. Each waiting row's items
+    // go out through an Emit resumed with the ids its row may still take; the row still
+    // being read (index current) waits on, from its next item, with what its Emit left.
+    if (!s.batch.empty()) finish_batch(s);
     Limits rest = limits;
     std::int64_t left = 0;
     for (std::size_t k = 0; k < s.waiting.size(); ++k) {
         const UnigramScratch::Waiting& row = s.waiting[k];
         rest.max_tokens = row.remaining;
-        Emit emit(rest, config_.unk_id, ids, nullptr);
+        Emit emit(rest, config_.unk_id, ids);
         const std::size_t end = k + 1 < s.waiting.size() ? s.waiting[k + 1].item : s.items.size();
         for (std::size_t i = row.item; i < end && !emit.done(); ++i) {
             const std::int64_t item = s.items[i];
@@ -983,17 +984,13 @@ void UnigramTokenizer::defer(Row& row, UnigramScratch& s) const {
 
 void UnigramTokenizer::finish_batch(UnigramScratch& s) const {
     walk(s);
-    Limits all;
-    all.drop_unk = false;
     for (const std::size_t i : s.batch) {
         UnigramScratch::Word& w = s.words[i];
         const char* word = s.arena.data() + w.b;
         s.word_ids.clear();
-        Emit collect_ids(all, config_.unk_id, s.word_ids, nullptr);
+        Emit collect_ids(kEveryId, config_.unk_id, s.word_ids);
         best_path(word, w.len, w.lane, s, collect_ids);
-        w.ids_at = s.text_ids.size();
-        w.n_ids = s.word_ids.size();
-        s.text_ids.insert(s.text_ids.end(), s.word_ids.begin(), s.word_ids.end());
+        keep_ids(w, s.word_ids.data(), s.word_ids.size(), s);
         if (w.len <= WordCache::kMaxWordBytes)
             s.cache.insert(word, w.len, w.hash, s.word_ids.data(), s.word_ids.size());
     }
@@ -1054,7 +1051,7 @@ void UnigramTokenizer::tokenize_rows(const char* const* data, const std::int64_t
     const std::int64_t limit =
         limits.max_tokens < 0 ? std::numeric_limits<std::int64_t>::max() : limits.max_tokens;
     for (std::size_t r = 0; r < n_rows; ++r) {
-        Emit emit(limits, config_.unk_id, ids, nullptr);
+        Emit emit(limits, config_.unk_id, ids);
         Row row{r,
                 limit,
                 static_cast<std::size_t>(limit),
@@ -1083,7 +1080,6 @@ void UnigramTokenizer::tokenize_rows(const char* const* data, const std::int64_t
         if (row.direct) ends[r] = static_cast<std::int64_t>(ids.size());
     }
     if (s.waiting.empty()) return;
-    if (!s.batch.empty()) finish_batch(s);
     emit_waiting(UnigramScratch::Word::kNone, limits, ids, ends, s);
 }
 

@@ -154,9 +154,8 @@ struct UnigramScratch : Scratch {
     std::vector<std::size_t> batch;  // the words waiting for a walk (indices in words)
     std::vector<std::int32_t> text_ids;
     // tokenize_rows(): the bytes of the words waiting for a walk (seg is overwritten by
-    // the next segment), and the items of the rows that wait (an index in words, or
-    // -1 - id for an added token).
-    // The rows that wait for a walk: from item on, with remaining ids before the limit.
+    // the next segment), the items of the rows that wait (an index in words, or -1 - id
+    // for an added token), and those rows: from item on, with the ids they may still take.
     struct Waiting {
         std::size_t index, item;
         std::int64_t remaining;
@@ -216,10 +215,12 @@ class UnigramTokenizer final : public TextTokenizer {
     void collect(const char* seg, std::size_t n, bool first, Row& row, UnigramScratch& s) const;
     // From here, row waits (its items kept in s.items) for the walk of a new word.
     void defer(Row& row, UnigramScratch& s) const;
-    // More waiting words than kMaxWaitingWords (a long text): drain() walks what is
-    // pending, emits every waiting row's ids so far and forgets them. emit_waiting() is
-    // its emitting part, and the end of tokenize_rows() (current: the row still being
-    // read, or Word::kNone).
+    // Word w's ids go to s.text_ids (a waiting row replays them from there).
+    void keep_ids(UnigramScratch::Word& w, const std::int32_t* ids, std::size_t n,
+                  UnigramScratch& s) const;
+    // emit_waiting() walks what is pending, emits every waiting row's ids so far and
+    // forgets them (current: the row still being read, or Word::kNone): the end of
+    // tokenize_rows(), and drain()'s work past kMaxWaitingWords waiting words (a long text).
     void drain(Row& row, UnigramScratch& s) const;
     void emit_waiting(std::size_t current, const Limits& limits, std::vector<std::int32_t>& ids,
                       std::int64_t* ends, UnigramScratch& s) const;

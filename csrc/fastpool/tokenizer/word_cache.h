@@ -6,7 +6,7 @@
 // std::unordered_map<std::string, ...>, whose node walk and string hashing were
 // about a quarter of a BPE batch's time (perf, 30k-token BPE on English text).
 // The cache lives as long as its Scratch, which the tokenizer pools across calls
-// (text_tokenizer.h). A full cache (max_words(), set per tokenizer) keeps only the
+// (text_tokenizer.h). A full cache (set_max_words(), per tokenizer) keeps only the
 // words looked up again since they went in (at most half of it) and drops the rest,
 // so memory stays bounded
 // and the frequent words of a stream stay cached: a word seen once is the common
@@ -39,7 +39,6 @@ class WordCache {
     void set_max_words(std::size_t n) noexcept {
         max_words_ = n < kLargestMaxWords ? n : kLargestMaxWords;
     }
-    std::size_t max_words() const noexcept { return max_words_; }
     std::size_t size() const noexcept { return used_; }
     std::size_t bytes() const noexcept {
         return slots_.capacity() * sizeof(Slot) + keys_.capacity() +
