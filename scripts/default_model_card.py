@@ -27,7 +27,11 @@ def _extra_text(setup: dict[str, Any]) -> str:
             "of whose texts is in a dev or test task"
             + (", and (NAME summary, DESCRIPTION) pairs of the man pages of sections 2-8 (no "
                "text of a section-1 page, the man-page test task's pool)"
-               if "other_man_sections" in setup.get("extra_pairs", []) else ""))  # fmt: skip
+               if "other_man_sections" in setup.get("extra_pairs", []) else "")
+            + (", and (first sentence, rest) pairs of the public functions, classes and methods "
+               "of every installed third-party package, at most 2,000 per package "
+               "(`scripts/sitepackages_docstrings.py`)"
+               if "sitepackages_docstrings" in setup.get("extra_pairs", []) else ""))  # fmt: skip
 
 
 def _geometry_text(setup: dict[str, Any]) -> str:
@@ -168,9 +172,10 @@ def model_card(model: Any, result: dict[str, Any], distill: dict[str, Any], out:
         "",
         "Retrieval: each query against all the documents of its set, by cosine. **Debian**: "
         f"{setup['debian_pairs']:,} held-out (synopsis -> long description) pairs, one per "
-        "description group. **stdlib docstrings**: text unlike the training data, "
+        "description group. **stdlib docstrings**: "
         f"{setup['docstring_pairs']:,} (first sentence -> rest of the docstring) pairs of "
-        "public objects of Python standard-library modules. **Spearman**: correlation of the "
+        "public objects of Python standard-library modules whose docstrings no training pair "
+        "holds. **Spearman**: correlation of the "
         "model's cosine similarities with the teacher's over "
         f"{setup['similarity_pairs']:,} random pairs of the Debian held-out texts, and of "
         f"{setup['stdlib_sentences']:,} first sentences of stdlib docstrings.",

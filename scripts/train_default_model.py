@@ -57,7 +57,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 OUT = ROOT / "src" / "fastpool" / "models" / "default"
-RECIPE = {"matryoshka_dims": [256, 128, 64], "batch_size": 2048, "epochs": 3, "lr": 0.01,
+RECIPE = {"matryoshka_dims": [256, 128, 64], "batch_size": 2048, "epochs": 4, "lr": 0.01,
           "scale": 10.0, "heldout": 0.02, "seed": 0}  # fmt: skip
 # Stage 1's width (make_default_model's PCA, 256 there) and the saved table's dtype: the
 # distilled baseline is always make_default_model's own recipe.
@@ -68,8 +68,10 @@ GEOMETRY = {"weight": 1.0, "batch": 512}
 # Extra real training pairs beside Debian's: (first sentence, rest) of the docstrings of the
 # stdlib modules of default_model_evals' train half and of a few third-party libraries, none
 # of whose texts is in a dev or test task, and (NAME summary, DESCRIPTION) of the man pages
-# of sections 2-8 (no text of a section-1 page, the man-page test task's pool).
-EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings", "other_man_sections"]
+# of sections 2-8 (no text of a section-1 page, the man-page test task's pool), and the
+# docstrings of every installed third-party package (scripts/sitepackages_docstrings.py).
+EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings", "other_man_sections",
+               "sitepackages_docstrings"]  # fmt: skip
 
 # The "more_thirdparty_docstrings" pairs' modules: the ML and packaging libraries beside torch.
 MORE_THIRDPARTY = (
@@ -147,6 +149,12 @@ def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
         queries, documents = queries + mq, documents + md
     if "other_man_sections" in EXTRA_PAIRS:
         queries, documents = _add_man_sections(queries, documents)
+    if "sitepackages_docstrings" in EXTRA_PAIRS:
+        from sitepackages_docstrings import sitepackages_pairs
+
+        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
+        sq, sd = sitepackages_pairs(seen | set(queries) | set(documents))
+        queries, documents = queries + sq, documents + sd
     return queries, documents
 
 
@@ -268,6 +276,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"], help="tuning only")
     parser.add_argument("--scale", type=float, default=RECIPE["scale"], help="tuning only")
     parser.add_argument("--no-extra-pairs", action="store_true", help="Debian's pairs alone")
+    parser.add_argument("--no-sitepackages", action="store_true", help="tuning only")
     parser.add_argument("--more-docstrings", action="store_true", help="tuning only")
     parser.add_argument("--width", type=int, default=WIDTH, help="tuning only")
     parser.add_argument("--dtype", default=DTYPE, help="tuning only")
@@ -281,6 +290,8 @@ def main() -> None:
     GEOMETRY["weight"] = args.geometry_weight
     if args.more_docstrings:
         EXTRA_PAIRS.append("more_thirdparty_docstrings")
+    if args.no_sitepackages:
+        EXTRA_PAIRS.remove("sitepackages_docstrings")
     if args.no_extra_pairs:
         EXTRA_PAIRS.clear()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
