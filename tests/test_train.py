@@ -121,6 +121,44 @@ def test_contrastive_bad_input(kwargs: dict, error: type, match: str) -> None:
                           heldout=0.0, **args)  # fmt: skip
 
 
+def test_mnrl_with_negatives_scores_them_beside_the_positives() -> None:
+    from fastpool.train._losses import matryoshka, mnrl
+
+    g = torch.Generator().manual_seed(0)
+    q, p, n = (torch.randn(5, 8, generator=g, dtype=torch.float64) for _ in range(3))
+    unit = [x.numpy() / np.linalg.norm(x.numpy(), axis=1, keepdims=True) for x in (q, p, n)]
+    scores = 7.0 * unit[0] @ np.concatenate([unit[1], unit[2]]).T  # 5 queries x 10 candidates
+    logsumexp = np.log(np.exp(scores).sum(axis=1))
+    want = float(np.mean(logsumexp - scores[np.arange(5), np.arange(5)]))
+    assert float(mnrl(q, p, 7.0, n)) == pytest.approx(want, rel=1e-12)
+    assert float(mnrl(q, p, 7.0, n)) > float(mnrl(q, p, 7.0))  # more candidates, more loss
+    prefix = float(mnrl(q[:, :4], p[:, :4], 7.0, n[:, :4]))
+    assert float(matryoshka(q, p, [8, 4], 7.0, n)) == pytest.approx(want + prefix, rel=1e-12)
+
+
+def test_contrastive_with_hard_negatives() -> None:
+    from fastpool.train.contrastive import train_contrastive
+
+    q, p = _pairs(120)
+    negatives = p[1:] + p[:1]  # another row's positive: a real text, never this query's
+    kw: dict[str, Any] = dict(batch_size=40, epochs=3, lr=0.02, heldout=0.2, patience=None,
+                              show_progress_bar=False, n_threads=1)  # fmt: skip
+    one = train_contrastive(q, p, negatives=negatives, **kw)
+    two = train_contrastive(q, p, negatives=negatives, **kw)
+    plain = train_contrastive(q, p, **kw)
+    np.testing.assert_array_equal(one.model.table, two.model.table)
+    assert not np.array_equal(one.model.table, plain.model.table)
+    h = one.history
+    assert h.heldout_loss[-1] < h.heldout_loss[0]
+    assert np.mean(h.train_loss[-3:]) < np.mean(h.train_loss[:3])
+    assert one.model.config["fastpool_training"]["hard_negatives"] is True
+    assert "hard_negatives" not in plain.model.config["fastpool_training"]
+    with pytest.raises(ValueError, match="queries and negatives must have the same length"):
+        train_contrastive(q, p, negatives=negatives[:-1], **kw)
+    with pytest.raises(ValueError, match=r"negatives\[2\] is an empty text"):
+        train_contrastive(q, p, negatives=negatives[:2] + [" "] + negatives[3:], **kw)
+
+
 def test_geometry_loss_is_one_minus_row_pearson_off_the_diagonal() -> None:
     from fastpool.train._losses import geometry
 
@@ -314,6 +352,26 @@ def test_cli_train_and_bad_data(tmp_path: Path) -> None:
     one = tmp_path / "one.jsonl"
     one.write_text("".join(json.dumps({"text": t, "label": "a"}) + "\n" for t in q[:5]))
     assert main(["train-classifier", str(one), "-o", str(tmp_path / "c"), "-q"]) == 2
+
+
+def test_cli_train_contrastive_with_a_negative_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fastpool.cli import main
+
+    q, p = _pairs(60)
+    data = tmp_path / "triplets.jsonl"
+    data.write_text("".join(json.dumps({"query": a, "positive": b, "neg": c}) + "\n"
+                            for a, b, c in zip(q, p, p[1:] + p[:1], strict=True)))  # fmt: skip
+    out = tmp_path / "m"
+    args = ["train", "contrastive", str(data), "--batch-size", "20", "--epochs", "1", "-q"]
+    assert main([*args, "-o", str(out), "--negative-column", "neg"]) == 0
+    assert fastpool.load(out).config["fastpool_training"]["hard_negatives"] is True
+    assert main([*args, "-o", str(tmp_path / "x"), "--negative-column", "negative"]) == 2
+    assert "no 'negative' column" in capsys.readouterr().err
+    tokenlearn = ["train", "tokenlearn", str(tmp_path), "-o", str(tmp_path / "t"), "-q"]
+    assert main([*tokenlearn, "--negative-column", "neg"]) == 2
+    assert "--negative-column is a contrastive option" in capsys.readouterr().err
 
 
 def test_cli_train_contrastive_with_geometry(tmp_path: Path) -> None:

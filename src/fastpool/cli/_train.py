@@ -1,7 +1,8 @@
 """``fastpool train`` (both roads) and ``fastpool train-classifier``: JSONL in, a model folder out.
 
 - ``fastpool train contrastive PAIRS.jsonl -o DIR``: rows ``{"query": ..., "positive": ...}``
-  (``--query-column`` / ``--positive-column`` rename them). ``--geometry FEATURES`` adds the
+  (``--query-column`` / ``--positive-column`` rename them; ``--negative-column negative``
+  reads one hard negative per row too). ``--geometry FEATURES`` adds the
   geometry term on a ``featurize`` folder's texts and sentence embeddings
   (``--geometry-weight``, ``--geometry-batch``).
 - ``fastpool train tokenlearn FEATURES -o DIR``: a folder written by
@@ -61,6 +62,8 @@ def add_parsers(sub: Any, *, formatter: Any) -> None:
     p.add_argument("--geometry-batch", type=int, default=512)
     p.add_argument("--query-column", default="query")
     p.add_argument("--positive-column", default="positive")
+    p.add_argument("--negative-column", default=None,
+                   help="contrastive: a column of one hard negative per row")  # fmt: skip
     for flag, kind in (("--epochs", int), ("--batch-size", int), ("--lr", float),
                        ("--heldout", float), ("--seed", int), ("--threads", int)):  # fmt: skip
         p.add_argument(flag, type=kind, default=argparse.SUPPRESS)
@@ -106,13 +109,18 @@ def _train(args: argparse.Namespace) -> int:
         from ..train.contrastive import train_contrastive
 
         rows = _jsonl(args.data)
-        queries, positives = columns(rows, [args.query_column, args.positive_column], args.data)
+        names = [args.query_column, args.positive_column]
+        names += [args.negative_column] if args.negative_column else []
+        queries, positives, *negatives = columns(rows, names, args.data)
         dims = [int(d) for d in args.matryoshka_dims.split(",")] if args.matryoshka_dims else None
         run = train_contrastive(queries, positives, random_init=args.random_init, dim=args.dim,
-                                matryoshka_dims=dims, **_geometry(args), **common)  # fmt: skip
+                                matryoshka_dims=dims, negatives=negatives[0] if negatives else None,
+                                **_geometry(args), **common)  # fmt: skip
     else:
         if args.geometry:
             raise CLIError("--geometry is a contrastive option (tokenlearn fits the targets)")
+        if args.negative_column:
+            raise CLIError("--negative-column is a contrastive option (tokenlearn has no pairs)")
         from ..train.featurize import featurize, load_features
         from ..train.fit import fit
 

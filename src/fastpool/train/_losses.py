@@ -16,8 +16,16 @@ import torch.nn.functional as F
 FIT_LOSSES = ("cosine", "mse", "contrastive")
 
 
-def mnrl(queries: torch.Tensor, positives: torch.Tensor, scale: float = 20.0) -> torch.Tensor:
-    scores = F.normalize(queries, dim=-1) @ F.normalize(positives, dim=-1).T * scale
+def mnrl(
+    queries: torch.Tensor,
+    positives: torch.Tensor,
+    scale: float = 20.0,
+    negatives: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """With ``negatives`` (one hard negative per pair), each query is scored against every
+    positive and every negative of the batch, as MNRL does with (anchor, positive, negative)."""
+    candidates = positives if negatives is None else torch.cat([positives, negatives])
+    scores = F.normalize(queries, dim=-1) @ F.normalize(candidates, dim=-1).T * scale
     return F.cross_entropy(scores, torch.arange(scores.shape[0]))
 
 
@@ -26,12 +34,14 @@ def matryoshka(
     positives: torch.Tensor,
     dims: Sequence[int] | None,
     scale: float = 20.0,
+    negatives: torch.Tensor | None = None,
 ) -> torch.Tensor:
     if not dims:
-        return mnrl(queries, positives, scale)
+        return mnrl(queries, positives, scale, negatives)
     total = queries.new_zeros(())
     for d in dims:
-        total = total + mnrl(queries[:, :d], positives[:, :d], scale)
+        neg = None if negatives is None else negatives[:, :d]
+        total = total + mnrl(queries[:, :d], positives[:, :d], scale, neg)
     return total
 
 

@@ -43,6 +43,7 @@ def train_contrastive(
     geometry_targets: np.ndarray | None = None,
     geometry_weight: float = 1.0,
     geometry_batch: int = 512,
+    negatives: Sequence[str] | None = None,
 ) -> Any:
     """Train a static model on (query, positive) pairs; returns ``Trained(model, history)``.
 
@@ -59,6 +60,10 @@ def train_contrastive(
     a term that keeps the teacher's ranking of pairs (``_losses.geometry``) on
     ``geometry_batch`` of those texts per step, picked from the step's own rows so a run stays
     a pure function of its inputs.
+
+    ``negatives``: one hard negative per pair (sentence-transformers' (anchor, positive,
+    negative) triplets): each query is then scored against the batch's positives and its
+    negatives, the held-out loss too.
     """
     require_torch()
     import torch
@@ -85,6 +90,11 @@ def train_contrastive(
     dims = _dims(matryoshka_dims, width)
     bag = StaticBag(start, train_weights=train_weights)
     q, p = Tokenized(base, q_texts), Tokenized(base, p_texts)
+    n = None
+    if negatives is not None:
+        n_texts = texts(negatives, "negatives")
+        same_length(q_texts, n_texts, "queries and negatives")
+        n = Tokenized(base, n_texts)
     train_rows, held_rows = split(len(q_texts), heldout, seed)
     if train_rows.size < 2:
         raise ValueError(f"{train_rows.size} training pairs after the held-out split: need 2")
@@ -94,8 +104,12 @@ def train_contrastive(
     def embed(data: Tokenized, rows: np.ndarray) -> torch.Tensor:
         return bag(*data.gather(rows))
 
+    def pair_loss(rows: np.ndarray) -> torch.Tensor:
+        neg = None if n is None else embed(n, rows)
+        return matryoshka(embed(q, rows), embed(p, rows), dims, scale, neg)
+
     def batch_loss(rows: np.ndarray) -> torch.Tensor:
-        loss = matryoshka(embed(q, train_rows[rows]), embed(p, train_rows[rows]), dims, scale)
+        loss = pair_loss(train_rows[rows])
         if g is None:
             return loss
         g_rows = rows[:geometry_batch] % len(g[0])
@@ -106,11 +120,13 @@ def train_contrastive(
         for i in range(0, held_rows.size, batch_size):
             rows = held_rows[i : i + batch_size]
             if rows.size >= 2:
-                losses.append(float(matryoshka(embed(q, rows), embed(p, rows), dims, scale)))
+                losses.append(float(pair_loss(rows)))
                 sizes.append(rows.size)
         return float(np.average(losses, weights=sizes)) if losses else float("nan")
 
     fingerprint: dict[str, Any] = {"road": "contrastive", "pairs": len(q_texts), "dims": dims}
+    if n is not None:
+        fingerprint["negatives"] = True
     if g is not None:  # a checkpoint of a run without the term (or another one) is refused
         fingerprint["geometry"] = [len(g[0]), geometry_weight, geometry_batch]
     cfg = LoopConfig(
@@ -132,6 +148,8 @@ def train_contrastive(
     recipe = {"road": "contrastive", "loss": "MNRL", "matryoshka_dims": dims, "scale": scale,
               "epochs": epochs, "batch_size": batch_size, "lr": lr, "pairs": len(q_texts),
               "random_init": random_init, "seed": seed, "steps": history.steps}  # fmt: skip
+    if n is not None:
+        recipe["hard_negatives"] = True
     if g is not None:
         recipe.update(geometry_weight=geometry_weight, geometry_batch=geometry_batch,
                       geometry_texts=len(g[0]))  # fmt: skip
