@@ -63,16 +63,22 @@ def items_by_package(roots: list[Path] | None = None) -> dict[str, list[tuple[st
     return dict(found)
 
 
-def sitepackages_pairs(seen: set[str], per_package: int = PER_PACKAGE
-                       ) -> tuple[list[str], list[str]]:  # fmt: skip
-    """The pairs, packages in name order, none of whose texts is in ``seen`` (updated)."""
+def sitepackages_pairs(
+    seen: set[str], per_package: int = PER_PACKAGE, counts: dict[str, int] | None = None
+) -> tuple[list[str], list[str]]:
+    """The pairs, packages in name order, none of whose texts is in ``seen`` (updated).
+
+    ``counts``, when given, receives the number of pairs each package gave (what a re-make
+    on another installation compares against)."""
     from default_model_evals import unique_pairs
 
     queries: list[str] = []
     documents: list[str] = []
-    for _, items in sorted(items_by_package().items()):
+    for package, items in sorted(items_by_package().items()):
         q, d = unique_pairs(items, seen, per_package)
         queries, documents = queries + q, documents + d
+        if counts is not None and q:
+            counts[package] = len(q)
     return queries, documents
 
 

@@ -73,6 +73,10 @@ GEOMETRY = {"weight": 1.0, "batch": 512}
 EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings", "other_man_sections",
                "sitepackages_docstrings"]  # fmt: skip
 
+# Pairs per installed package of the "sitepackages_docstrings" extra pairs, kept in
+# train_eval.json: the installed packages decide them.
+SITE_COUNTS: dict[str, int] = {}
+
 # The "more_thirdparty_docstrings" pairs' modules: the ML and packaging libraries beside torch.
 MORE_THIRDPARTY = (
     "transformers.modeling_utils transformers.tokenization_utils_base transformers.trainer "
@@ -153,7 +157,7 @@ def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
         from sitepackages_docstrings import sitepackages_pairs
 
         seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
-        sq, sd = sitepackages_pairs(seen | set(queries) | set(documents))
+        sq, sd = sitepackages_pairs(seen | set(queries) | set(documents), counts=SITE_COUNTS)
         queries, documents = queries + sq, documents + sd
     return queries, documents
 
@@ -317,7 +321,8 @@ def main() -> None:
     previous = args.out / "train_eval.json"
     if args.eval_only and previous.is_file():  # keep the training run's own figures
         kept = json.loads(previous.read_text())["setup"]
-        names = ("train_seconds", "steps", "train_pairs", "debian_train_pairs", "extra_pairs")
+        names = ("train_seconds", "steps", "train_pairs", "debian_train_pairs", "extra_pairs",
+                 "sitepackages_pairs")  # fmt: skip
         info.update({k: kept[k] for k in names if k in kept})
     if not args.eval_only:
         from fastpool.train.contrastive import train_contrastive
@@ -345,6 +350,8 @@ def main() -> None:
         info.update(train_seconds=round(time.perf_counter() - start), steps=run.history.steps,
                     train_pairs=len(queries), debian_train_pairs=debian_pairs,
                     extra_pairs=EXTRA_PAIRS)  # fmt: skip
+        if SITE_COUNTS:
+            info["sitepackages_pairs"] = dict(SITE_COUNTS)
         args.out.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(args.out, model_name="fastpool-default")
         config_path = args.out / "config.json"
