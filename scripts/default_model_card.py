@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sitepackages_docstrings import PER_PACKAGE
+
 TEACHER = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -29,7 +31,7 @@ def _extra_text(setup: dict[str, Any]) -> str:
                "text of a section-1 page, the man-page test task's pool)"
                if "other_man_sections" in setup.get("extra_pairs", []) else "")
             + (", and (first sentence, rest) pairs of the public functions, classes and methods "
-               "of every installed third-party package, at most 2,000 per package "
+               f"of every installed third-party package, at most {PER_PACKAGE:,} per package "
                "(`scripts/sitepackages_docstrings.py`)"
                if "sitepackages_docstrings" in setup.get("extra_pairs", []) else ""))  # fmt: skip
 

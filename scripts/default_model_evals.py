@@ -45,6 +45,13 @@ def stdlib_split(dev: list[str]) -> tuple[list[str], list[str]]:
     return train, test
 
 
+def split_docstring(doc: str) -> tuple[str, str] | None:
+    """(first sentence, rest) of a docstring with its whitespace collapsed; None for one
+    sentence."""
+    parts = re.split(r"(?<=[.!?])\s", " ".join(doc.split()), maxsplit=1)
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
 def docstring_items(modules: list[str]) -> list[tuple[str, str]]:
     """(first sentence, rest) of the public objects' docstrings of ``modules``, in order."""
     out: list[tuple[str, str]] = []
@@ -58,10 +65,9 @@ def docstring_items(modules: list[str]) -> list[tuple[str, str]]:
         for attr in sorted(dir(module)):
             if attr.startswith("_"):
                 continue
-            doc = " ".join((inspect.getdoc(getattr(module, attr, None)) or "").split())
-            parts = re.split(r"(?<=[.!?])\s", doc, maxsplit=1)
-            if len(parts) == 2:
-                out.append((parts[0], parts[1]))
+            pair = split_docstring(inspect.getdoc(getattr(module, attr, None)) or "")
+            if pair:
+                out.append(pair)
     return out
 
 

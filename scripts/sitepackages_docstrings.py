@@ -15,8 +15,6 @@ i.e. on ``pip install -e ".[dev,train]"`` at the time.
 from __future__ import annotations
 
 import ast
-import inspect
-import re
 import sysconfig
 from collections import defaultdict
 from pathlib import Path
@@ -24,7 +22,6 @@ from pathlib import Path
 PER_PACKAGE = 2000
 _SKIP_TOP = {"fastpool", "_fastpool_editable"}
 _SKIP_PARTS = {"test", "tests", "testing"}
-_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s")
 
 
 def site_packages() -> list[Path]:
@@ -33,16 +30,12 @@ def site_packages() -> list[Path]:
     return sorted({Path(paths["purelib"]), Path(paths["platlib"])})
 
 
-def _split(doc: str) -> tuple[str, str] | None:
-    text = " ".join(inspect.cleandoc(doc).split())
-    parts = _FIRST_SENTENCE.split(text, maxsplit=1)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
-def items_by_package(roots: list[Path] | None = None) -> dict[str, list[tuple[str, str]]]:
+def items_by_package() -> dict[str, list[tuple[str, str]]]:
     """(first sentence, rest) of each public def/class docstring, by top-level package."""
+    from default_model_evals import split_docstring
+
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for root in roots or site_packages():
+    for root in site_packages():
         for path in sorted(root.rglob("*.py")):
             parts = path.relative_to(root).parts
             top = parts[0].removesuffix(".py")
@@ -56,8 +49,9 @@ def items_by_package(roots: list[Path] | None = None) -> dict[str, list[tuple[st
                 continue
             for node in ast.walk(tree):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    # get_docstring cleans the indentation, as inspect.getdoc does
                     doc = ast.get_docstring(node) if not node.name.startswith("_") else None
-                    pair = _split(doc) if doc else None
+                    pair = split_docstring(doc) if doc else None
                     if pair:
                         found[top].append(pair)
     return dict(found)

@@ -43,10 +43,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import inspect
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -72,10 +70,6 @@ GEOMETRY = {"weight": 1.0, "batch": 512}
 # docstrings of every installed third-party package (scripts/sitepackages_docstrings.py).
 EXTRA_PAIRS = ["stdlib_train_docstrings", "thirdparty_docstrings", "other_man_sections",
                "sitepackages_docstrings"]  # fmt: skip
-
-# Pairs per installed package of the "sitepackages_docstrings" extra pairs, kept in
-# train_eval.json: the installed packages decide them.
-SITE_COUNTS: dict[str, int] = {}
 
 # The "more_thirdparty_docstrings" pairs' modules: the ML and packaging libraries beside torch.
 MORE_THIRDPARTY = (
@@ -106,49 +100,38 @@ def retrieval(q: np.ndarray, d: np.ndarray) -> dict[str, float]:
 def docstring_pairs(modules: list[str], limit: int) -> tuple[list[str], list[str]]:
     """(first sentence, rest of the docstring) of public stdlib objects: a retrieval task on
     text the training never saw. One pair per distinct first sentence and per distinct body."""
-    import importlib
+    from default_model_evals import docstring_items, unique_pairs
 
-    pairs: dict[str, str] = {}
-    bodies: set[str] = set()
-    for name in modules:
-        module = importlib.import_module(name)
-        for attr in sorted(dir(module)):
-            if attr.startswith("_"):
-                continue
-            doc = " ".join((inspect.getdoc(getattr(module, attr, None)) or "").split())
-            parts = re.split(r"(?<=[.!?])\s", doc, maxsplit=1)
-            if len(parts) != 2:
-                continue
-            query, body = parts
-            if 20 <= len(query) <= 200 and len(body) >= 80 and query not in pairs:
-                if body not in bodies:
-                    pairs[query] = body
-                    bodies.add(body)
-    keys = sorted(pairs)
-    order = np.random.default_rng(0).permutation(len(keys))[:limit]
-    return [keys[i] for i in order], [pairs[keys[i]] for i in order]
+    return unique_pairs(docstring_items(modules), set(), limit)
 
 
-def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
-    """The ``EXTRA_PAIRS`` training pairs; no text of them is in a dev or test task."""
-    from default_model_evals import docstring_splits, thirdparty_pairs
+def extra_pairs(n_pairs: int, site_counts: dict[str, int] | None = None
+                ) -> tuple[list[str], list[str]]:  # fmt: skip
+    """The ``EXTRA_PAIRS`` training pairs; no text of them is in a dev or test task.
+
+    ``site_counts``, when given, receives the pairs per installed package of
+    ``sitepackages_docstrings`` (the installation decides them)."""
+    from default_model_evals import (
+        docstring_items,
+        docstring_splits,
+        thirdparty_pairs,
+        unique_pairs,
+    )
     from make_default_model import STDLIB_MODULES
 
     splits = docstring_splits(list(STDLIB_MODULES), n_pairs)
     dev = docstring_pairs(STDLIB_MODULES, n_pairs)
+    # every docstring text of a dev, test or train split: no later pair may repeat one
+    held = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
     queries: list[str] = []
     documents: list[str] = []
     if "stdlib_train_docstrings" in EXTRA_PAIRS:
         queries, documents = list(splits["train"][0]), list(splits["train"][1])
     if "thirdparty_docstrings" in EXTRA_PAIRS:
-        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
-        tq, td = thirdparty_pairs(seen)
+        tq, td = thirdparty_pairs(held)
         queries, documents = queries + tq, documents + td
     if "more_thirdparty_docstrings" in EXTRA_PAIRS:
-        from default_model_evals import docstring_items, unique_pairs
-
-        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
-        seen |= set(queries) | set(documents)
+        seen = held | set(queries) | set(documents)
         mq, md = unique_pairs(docstring_items(MORE_THIRDPARTY), seen, None)
         queries, documents = queries + mq, documents + md
     if "other_man_sections" in EXTRA_PAIRS:
@@ -156,8 +139,8 @@ def extra_pairs(n_pairs: int) -> tuple[list[str], list[str]]:
     if "sitepackages_docstrings" in EXTRA_PAIRS:
         from sitepackages_docstrings import sitepackages_pairs
 
-        seen = {t for pair in (dev, splits["test"], splits["train"]) for side in pair for t in side}
-        sq, sd = sitepackages_pairs(seen | set(queries) | set(documents), counts=SITE_COUNTS)
+        seen = held | set(queries) | set(documents)
+        sq, sd = sitepackages_pairs(seen, counts=site_counts)
         queries, documents = queries + sq, documents + sd
     return queries, documents
 
@@ -329,7 +312,8 @@ def main() -> None:
 
         queries, documents = read_pairs(args.data / "train.jsonl")
         debian_pairs = len(queries)
-        extra_q, extra_d = extra_pairs(args.eval_pairs) if EXTRA_PAIRS else ([], [])
+        site_counts: dict[str, int] = {}
+        extra_q, extra_d = extra_pairs(args.eval_pairs, site_counts) if EXTRA_PAIRS else ([], [])
         queries, documents = queries + extra_q, documents + extra_d
         geometry: dict[str, Any] = {}
         if GEOMETRY["weight"] > 0:
@@ -350,8 +334,8 @@ def main() -> None:
         info.update(train_seconds=round(time.perf_counter() - start), steps=run.history.steps,
                     train_pairs=len(queries), debian_train_pairs=debian_pairs,
                     extra_pairs=EXTRA_PAIRS)  # fmt: skip
-        if SITE_COUNTS:
-            info["sitepackages_pairs"] = dict(SITE_COUNTS)
+        if site_counts:
+            info["sitepackages_pairs"] = site_counts
         args.out.mkdir(parents=True, exist_ok=True)
         model.save_pretrained(args.out, model_name="fastpool-default")
         config_path = args.out / "config.json"
